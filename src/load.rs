@@ -1,0 +1,204 @@
+//! Load: read a year's files from disk into raw structs.
+//!
+//! A year's tree under a root folder:
+//!
+//! | path | holds |
+//! |---|---|
+//! | `criteria/<year>/index.toml` | metadata, legal basis, rounding, kinds, parts, ranking groups |
+//! | `criteria/<year>/tree/*.toml` | the criteria (`[[node]]`), in file-name order |
+//! | `criteria/<year>/exemptions.toml` | units not evaluated on criteria or parts |
+//! | `rules/<name>.rhai` | the rule scripts the index names |
+//! | `fixtures/<year>/units.toml` | the units |
+//! | `fixtures/<year>/scores.toml` | points awarded by the appraisal council |
+//! | `fixtures/<year>/facts.toml` | raw facts read by rules (optional) |
+//! | `fixtures/<year>/indicators.toml` | indicator tables (CSV) read by rules (optional) |
+//! | `fixtures/<year>/previous.toml` | last year's published index and rank (optional) |
+//!
+//! Every file is read once; its text is kept ([`Source`]) for diagnostics
+//! and for the fingerprint.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::raw::*;
+
+/// The text of one file as read, with its path relative to the root.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path relative to the root, with `/` separators, as shown in diagnostics.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Everything read for one year, before validation.
+#[derive(Debug, Default)]
+pub struct RawYear {
+    pub root: PathBuf,
+    pub year: u16,
+    pub index: Option<(Source, RawIndexFile)>,
+    pub tree: Vec<(Source, RawTreeFile)>,
+    pub exemptions: Option<(Source, RawExemptionsFile)>,
+    pub scripts: Vec<Source>,
+    pub units: Option<(Source, RawUnitsFile)>,
+    pub scores: Option<(Source, RawScoresFile)>,
+    pub facts: Option<(Source, RawFactsFile)>,
+    pub previous: Option<(Source, RawPreviousFile)>,
+}
+
+impl RawYear {
+    pub fn source(&self, path: &Path) -> Option<&Source> {
+        self.all_sources().find(|s| s.path == path)
+    }
+
+    /// Every file read, in a stable order.
+    pub fn all_sources(&self) -> impl Iterator<Item = &Source> {
+        self.index
+            .iter()
+            .map(|(s, _)| s)
+            .chain(self.tree.iter().map(|(s, _)| s))
+            .chain(self.exemptions.iter().map(|(s, _)| s))
+            .chain(self.scripts.iter())
+            .chain(self.units.iter().map(|(s, _)| s))
+            .chain(self.scores.iter().map(|(s, _)| s))
+            .chain(self.facts.iter().map(|(s, _)| s))
+            .chain(self.previous.iter().map(|(s, _)| s))
+    }
+}
+
+/// The folder of a year's criteria.
+pub fn criteria_dir(root: &Path, year: u16) -> PathBuf {
+    root.join("criteria").join(year.to_string())
+}
+
+/// The folder of a year's data.
+pub fn fixtures_dir(root: &Path, year: u16) -> PathBuf {
+    root.join("fixtures").join(year.to_string())
+}
+
+/// Reads a text file relative to `root`; `Ok(None)` if it does not exist.
+pub fn read_source(root: &Path, rel: &Path) -> Result<Option<Source>, Diagnostic> {
+    match std::fs::read_to_string(root.join(rel)) {
+        Ok(text) => Ok(Some(Source { path: rel.to_path_buf(), text })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel)),
+    }
+}
+
+/// Parses a TOML source into `T`, turning a syntax or schema error into a
+/// diagnostic with line, column and the offending line.
+pub fn parse_toml<T: DeserializeOwned>(src: &Source) -> Result<T, Diagnostic> {
+    toml::from_str(&src.text).map_err(|e| toml_error(src, &e))
+}
+
+fn toml_error(src: &Source, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let message = lowercase_first(&message);
+    let d = Diagnostic::error(Code::TomlSyntax, message);
+    match e.span() {
+        Some(span) => d.at_offset(&src.path, &src.text, span.start),
+        None => d.in_file(&src.path),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.starts_with("TOML") => f.to_lowercase().chain(c).collect(),
+        Some(f) => std::iter::once(f).chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn load_file<T: DeserializeOwned>(root: &Path, rel: PathBuf, required: bool, diags: &mut Diagnostics) -> Option<(Source, T)> {
+    match read_source(root, &rel) {
+        Ok(Some(src)) => match parse_toml(&src) {
+            Ok(v) => Some((src, v)),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        },
+        Ok(None) => {
+            if required {
+                diags.push(Diagnostic::error(Code::Io, "file not found").in_file(&rel));
+            }
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// The `.toml` files of a folder relative to `root`, sorted by name.
+fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root.join(rel_dir)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .filter_map(|p| p.file_name().map(|n| rel_dir.join(n)))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Reads every file of `year` under `root`. Problems are collected, never fatal here.
+pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let crit = PathBuf::from("criteria").join(year.to_string());
+    let fix = PathBuf::from("fixtures").join(year.to_string());
+    let mut raw = RawYear { root: root.to_path_buf(), year, ..RawYear::default() };
+
+    if !root.join(&crit).is_dir() {
+        diags.push(
+            Diagnostic::error(Code::Io, format!("no criteria for year {year}"))
+                .in_file(&crit)
+                .help("each year's criteria live in `criteria/<year>/`"),
+        );
+        return (raw, diags);
+    }
+
+    raw.index = load_file(root, crit.join("index.toml"), true, &mut diags);
+    let tree_dir = crit.join("tree");
+    let tree_files = toml_files(root, &tree_dir);
+    if tree_files.is_empty() {
+        diags.push(Diagnostic::error(Code::Io, "no criteria files").in_file(&tree_dir));
+    }
+    for rel in tree_files {
+        if let Some(f) = load_file(root, rel, true, &mut diags) {
+            raw.tree.push(f);
+        }
+    }
+    raw.exemptions = load_file(root, crit.join("exemptions.toml"), false, &mut diags);
+
+    if let Some((_, index)) = &raw.index {
+        for name in &index.index.scripts {
+            let rel = PathBuf::from("rules").join(format!("{}.rhai", name.get_ref()));
+            match read_source(root, &rel) {
+                Ok(Some(src)) => raw.scripts.push(src),
+                Ok(None) => {
+                    let (src, _) = raw.index.as_ref().map(|(s, i)| (s, i)).unzip();
+                    let d = Diagnostic::error(Code::UnknownReference, format!("rule script `{}` not found", name.get_ref()))
+                        .help(format!("expected the file `{}`", rel.display()));
+                    diags.push(match src {
+                        Some(s) => d.at_offset(&s.path, &s.text, name.span().start),
+                        None => d,
+                    });
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+
+    raw.units = load_file(root, fix.join("units.toml"), true, &mut diags);
+    raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
+    raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
+    raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
+    (raw, diags)
+}

@@ -1,0 +1,210 @@
+//! The checked model of one year: what validation proved, indexed for evaluation.
+//!
+//! Everything is referred to by position (`usize` into the model's vectors),
+//! never by name, so evaluation does no lookups by string. Nodes are stored
+//! in pre-order (a parent before its children, siblings in id order), so one
+//! backward pass over them aggregates children into parents.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::diag::Location;
+use crate::round::Rounding;
+
+/// A legal document the criteria cite.
+#[derive(Debug, Clone)]
+pub struct Legal {
+    pub id: String,
+    pub title: String,
+}
+
+/// A reference from a node or exemption to a legal document, with an article.
+#[derive(Debug, Clone)]
+pub struct LegalRef {
+    pub legal: usize,
+    pub article: Option<String>,
+}
+
+/// The rounding the rules declare for each kind of number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoundingPolicy {
+    /// Points of a rule-scored leaf, applied to the rule's result.
+    pub leaf: Rounding,
+    /// Points, parts and totals as shown.
+    pub points: Rounding,
+    /// A unit's index % as shown.
+    pub index: Rounding,
+    /// A component's index % as shown.
+    pub component: Rounding,
+    /// Averages as shown.
+    pub average: Rounding,
+}
+
+#[derive(Debug, Clone)]
+pub struct Kind {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub kind: usize,
+    pub units: Vec<usize>,
+}
+
+/// How a leaf is scored by a rule script.
+#[derive(Debug, Clone)]
+pub struct LeafRule {
+    /// Index into [`Model::scripts`].
+    pub script: usize,
+    /// Rule input name → data key, in name order.
+    pub inputs: Vec<(String, String)>,
+    /// Constants passed to the rule, as written.
+    pub params: rhai::Map,
+    /// The params as canonical text, for explanations and fingerprints.
+    pub params_text: String,
+}
+
+/// One criterion at any level.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    pub depth: usize,
+    /// The score part this node counts towards (inherited); `None` only for
+    /// nodes whose children belong to different parts.
+    pub part: Option<usize>,
+    /// True when this node's part differs from its parent's: its points are
+    /// added to that part.
+    pub part_root: bool,
+    /// Maximum per unit kind (`None`: not evaluated for that kind). For inner
+    /// nodes, the sum of the children's.
+    pub max: Vec<Option<Decimal>>,
+    pub rule: Option<LeafRule>,
+    pub legal: Option<LegalRef>,
+    pub note: Option<String>,
+    pub location: Location,
+}
+
+impl Node {
+    pub fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub kind: usize,
+    pub group: usize,
+}
+
+/// A decision that some units are not evaluated on some nodes.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    pub id: String,
+    pub reason: String,
+    pub legal: Option<LegalRef>,
+    pub location: Location,
+}
+
+/// Points the appraisal council awarded to a unit at a node.
+#[derive(Debug, Clone)]
+pub struct Awarded {
+    pub points: Decimal,
+    pub location: Location,
+}
+
+/// A raw fact read by rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(Decimal),
+    Bool(bool),
+    Text(String),
+}
+
+/// Where a fact came from, for explanations.
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub value: Value,
+    pub source: String,
+}
+
+/// Last year's published results for a unit.
+#[derive(Debug, Clone, Copy)]
+pub struct Previous {
+    pub index: Decimal,
+    pub rank: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub name: String,
+    pub path: std::path::PathBuf,
+}
+
+/// The checked model of one year.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub year: u16,
+    pub name: String,
+    pub legal: Vec<Legal>,
+    pub index_legal: Vec<usize>,
+    pub rounding: RoundingPolicy,
+    pub kinds: Vec<Kind>,
+    pub parts: Vec<Part>,
+    pub groups: Vec<Group>,
+    /// Pre-order; see the module docs.
+    pub nodes: Vec<Node>,
+    pub units: Vec<Unit>,
+    pub exemptions: Vec<Exemption>,
+    /// (unit, node) → exemption, for nodes named directly or through a part.
+    pub exempt: HashMap<(usize, usize), usize>,
+    pub awarded: HashMap<(usize, usize), Awarded>,
+    /// Facts by unit then data key.
+    pub facts: Vec<HashMap<String, Fact>>,
+    pub scripts: Vec<Script>,
+    pub previous_year: Option<u16>,
+    /// Per unit, last year's results.
+    pub previous: Vec<Option<Previous>>,
+}
+
+impl Model {
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
+    }
+
+    /// A unit by id, name or alias (case-insensitive).
+    pub fn find_unit(&self, key: &str) -> Option<usize> {
+        let k = key.trim().to_lowercase();
+        self.units.iter().position(|u| {
+            u.id == key || u.name.to_lowercase() == k || u.aliases.iter().any(|a| a.to_lowercase() == k)
+        })
+    }
+
+    /// The top-level nodes: the components.
+    pub fn components(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().enumerate().filter(|(_, n)| n.parent.is_none()).map(|(i, _)| i)
+    }
+
+    pub fn legal_text(&self, r: &LegalRef) -> String {
+        let l = &self.legal[r.legal];
+        match &r.article {
+            Some(a) => format!("{}, {a}", l.title),
+            None => l.title.clone(),
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Raw file formats: what serde reads from the TOML files, unchecked.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error with a
+//! line and column rather than a silently ignored setting. Ids keep their
+//! spans so validation can point at them. Nothing after `validate` sees
+//! these types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::round::Rounding;
+
+/// An exact decimal read from TOML: an integer, a string ("62.77") or a
+/// float literal. A TOML float is taken by its shortest round-trip text, which
+/// is the literal as written for any number of up to 15 significant digits,
+/// so `62.77` reads as exactly 62.77. Longer numbers must be written as strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec(pub Decimal);
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number such as 1.5 or \"1.5\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            // The one place a binary float appears: the TOML parser's carrier
+            // for a literal, turned back into the literal's own digits.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dec, E> {
+                let text = v.to_string();
+                let digits = text.chars().filter(char::is_ascii_digit).count();
+                if digits > 15 {
+                    return Err(E::custom(format!(
+                        "`{text}` has more than 15 significant digits; write it as a string"
+                    )));
+                }
+                text.parse::<Decimal>().map(Dec).map_err(|e| E::custom(format!("`{text}`: {e}")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dec, E> {
+                v.trim().parse::<Decimal>().map(Dec).map_err(|_| E::custom(format!("`{v}` is not a number")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `criteria/<year>/index.toml`: the index's metadata, kinds, parts, groups and rounding.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndexFile {
+    pub index: RawIndexMeta,
+    pub rounding: RawRounding,
+    #[serde(default)]
+    pub legal: Vec<RawLegal>,
+    #[serde(default)]
+    pub kind: Vec<RawKind>,
+    #[serde(default)]
+    pub part: Vec<RawPart>,
+    #[serde(default)]
+    pub group: Vec<RawGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndexMeta {
+    pub year: Spanned<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Legal basis ids (see `[[legal]]`) that govern the whole index.
+    #[serde(default)]
+    pub legal: Vec<String>,
+    /// The rule scripts this year uses, by name: `rules/<name>.rhai`.
+    pub scripts: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRounding {
+    /// Points of a rule-scored leaf.
+    pub leaf: Rounding,
+    /// Points, parts and totals as shown.
+    pub points: Rounding,
+    /// Index % of a unit as shown.
+    pub index: Rounding,
+    /// Index % of a component as shown.
+    pub component: Rounding,
+    /// Averages per unit kind as shown.
+    pub average: Rounding,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLegal {
+    pub id: Spanned<String>,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKind {
+    pub id: Spanned<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPart {
+    pub id: Spanned<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub kind: Spanned<String>,
+    pub units: Vec<Spanned<String>>,
+}
+
+/// A file of the criteria tree: `criteria/<year>/tree/*.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTreeFile {
+    #[serde(default)]
+    pub node: Vec<RawNode>,
+}
+
+/// One criterion at any level; its parent is its id without the last `.part`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNode {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub part: Option<Spanned<String>>,
+    /// Leaves only: the maximum, one number or one per unit kind.
+    #[serde(default)]
+    pub max: Option<Spanned<RawMax>>,
+    /// Leaves only: the rule script that scores it.
+    #[serde(default)]
+    pub rule: Option<Spanned<String>>,
+    /// Rule input name → data key (`portal.hai_long`).
+    #[serde(default)]
+    pub inputs: BTreeMap<String, Spanned<String>>,
+    /// Constants passed to the rule.
+    #[serde(default)]
+    pub params: toml::Table,
+    /// Legal reference: `"<legal id>"` or `"<legal id>: article"`.
+    #[serde(default)]
+    pub legal: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawMax {
+    All(Dec),
+    PerKind(BTreeMap<String, Dec>),
+}
+
+/// `criteria/<year>/exemptions.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExemptionsFile {
+    #[serde(default)]
+    pub exemption: Vec<RawExemption>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExemption {
+    pub id: Spanned<String>,
+    pub units: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub criteria: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub parts: Vec<Spanned<String>>,
+    pub reason: String,
+    #[serde(default)]
+    pub legal: Option<String>,
+}
+
+/// `fixtures/<year>/units.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnitsFile {
+    #[serde(default)]
+    pub unit: Vec<RawUnit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnit {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub kind: Spanned<String>,
+}
+
+/// `fixtures/<year>/scores.toml`: points awarded by the appraisal council,
+/// `[<unit id>] "<criterion id or part id>" = points`.
+pub type RawScoresFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<Dec>>>;
+
+/// `fixtures/<year>/facts.toml`: raw facts, `[<unit id>] "<key>" = value`.
+pub type RawFactsFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawFact>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawFact {
+    Bool(bool),
+    Number(Dec),
+    Text(String),
+}
+
+/// `fixtures/<year>/previous.toml`: last year's published results.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreviousFile {
+    pub year: i64,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub unit: Vec<RawPrevious>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrevious {
+    pub id: Spanned<String>,
+    pub index: Dec,
+    pub rank: u32,
+}

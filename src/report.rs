@@ -1,0 +1,316 @@
+//! Report: the results as people and programs read them.
+//!
+//! [`Report`] is the one view of an [`Outcome`] with every number rounded as
+//! the rules declare (points half-up, indices truncated, ...); the text
+//! table, JSON and CSV are renderings of it, so the three formats can never
+//! disagree. Full-precision values stay available under `exact` in JSON.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::eval::Outcome;
+use crate::fingerprint::Fingerprint;
+use crate::ruleset::RuleSet;
+
+/// A decimal without trailing zeros: 66.5, 100.
+pub fn plain(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ComponentRow {
+    pub id: String,
+    pub name: String,
+    /// Points, shown; `None` when the unit is not evaluated on it.
+    pub score: Option<String>,
+    pub scale: String,
+    pub index: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PreviousRow {
+    pub year: u16,
+    pub index: String,
+    pub rank: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChangeRow {
+    /// Index points: this year's shown index less last year's published one.
+    pub index: String,
+    /// Rank places gained (positive) or lost (negative).
+    pub rank: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExactRow {
+    pub total: String,
+    pub scale: String,
+    pub index: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnitRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub group: String,
+    pub scale: String,
+    pub total: String,
+    pub index: String,
+    pub rank: u32,
+    /// Part id → points shown; `None` when the unit is exempt from the part.
+    pub parts: serde_json::Map<String, serde_json::Value>,
+    pub components: Vec<ComponentRow>,
+    pub previous: Option<PreviousRow>,
+    pub change: Option<ChangeRow>,
+    pub exact: ExactRow,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AverageRow {
+    pub kind: String,
+    pub name: String,
+    pub index: String,
+    pub units: usize,
+}
+
+/// The shown results of one year.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub year: u16,
+    pub name: String,
+    pub fingerprint: Fingerprint,
+    pub units: Vec<UnitRow>,
+    pub averages: Vec<AverageRow>,
+}
+
+impl Report {
+    /// Builds the shown view; units ordered by ranking group, then rank, then id.
+    pub fn new(rs: &RuleSet, outcome: &Outcome) -> Report {
+        let m = &rs.model;
+        let r = m.rounding;
+        let mut order: Vec<usize> = (0..outcome.units.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ua, ub) = (&outcome.units[a], &outcome.units[b]);
+            (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
+        });
+        let units = order
+            .into_iter()
+            .map(|i| {
+                let res = &outcome.units[i];
+                let unit = &m.units[res.unit];
+                let mut parts = serde_json::Map::new();
+                for (pi, p) in m.parts.iter().enumerate() {
+                    let applies = m.nodes.iter().any(|n| n.part == Some(pi) && n.part_root && n.max[unit.kind].is_some());
+                    if applies {
+                        let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(r.points.apply(v).to_string()));
+                        parts.insert(p.id.clone(), v);
+                    }
+                }
+                let components = m
+                    .components()
+                    .filter(|&c| m.nodes[c].max[unit.kind].is_some())
+                    .map(|c| {
+                        let n = &res.nodes[c];
+                        let evaluated = n.status.in_scale() && !n.max.is_zero();
+                        ComponentRow {
+                            id: m.nodes[c].id.clone(),
+                            name: m.nodes[c].name.clone(),
+                            score: evaluated.then(|| r.points.apply(n.points).to_string()),
+                            scale: plain(n.max),
+                            index: evaluated.then(|| r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED).to_string()),
+                        }
+                    })
+                    .collect();
+                let shown_index = r.index.apply(res.index);
+                let prev = m.previous[res.unit];
+                UnitRow {
+                    id: unit.id.clone(),
+                    name: unit.name.clone(),
+                    kind: m.kinds[unit.kind].id.clone(),
+                    group: m.groups[unit.group].id.clone(),
+                    scale: plain(res.scale),
+                    total: r.points.apply(res.total).to_string(),
+                    index: shown_index.to_string(),
+                    rank: res.rank,
+                    parts,
+                    components,
+                    previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: p.index.to_string(), rank: p.rank }),
+                    change: prev.map(|p| ChangeRow {
+                        index: r.index.apply(shown_index - p.index).to_string(),
+                        rank: i64::from(p.rank) - i64::from(res.rank),
+                    }),
+                    exact: ExactRow { total: plain(res.total), scale: plain(res.scale), index: plain(res.index) },
+                }
+            })
+            .collect();
+        let averages = outcome
+            .averages
+            .iter()
+            .map(|a| AverageRow {
+                kind: m.kinds[a.kind].id.clone(),
+                name: m.kinds[a.kind].name.clone(),
+                index: r.average.apply(a.index).to_string(),
+                units: a.units,
+            })
+            .collect();
+        Report { year: m.year, name: m.name.clone(), fingerprint: rs.fingerprint.clone(), units, averages }
+    }
+
+    pub fn unit(&self, id: &str) -> Option<&UnitRow> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The report's tables as the published report lays them out: one table
+    /// per unit kind, one section per ranking group, the kind's average last.
+    pub fn to_table(&self, rs: &RuleSet) -> String {
+        let m = &rs.model;
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", m.name);
+        for (ki, kind) in m.kinds.iter().enumerate() {
+            let rows: Vec<&UnitRow> = self.units.iter().filter(|u| u.kind == kind.id).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = m
+                .parts
+                .iter()
+                .enumerate()
+                .filter(|(pi, _)| m.nodes.iter().any(|n| n.part == Some(*pi) && n.part_root && n.max[ki].is_some()))
+                .map(|(_, p)| p.id.as_str())
+                .collect();
+            let mut header = vec!["STT".to_string(), "Đơn vị".to_string()];
+            header.extend(parts.iter().map(|p| m.parts.iter().find(|x| x.id == *p).map_or_else(String::new, |x| x.name.clone())));
+            header.extend(["Tổng điểm", "Thang điểm", "Chỉ số %", "Tăng/giảm chỉ số", "Tăng/giảm thứ hạng", "Thứ hạng"].map(String::from));
+            let mut table: Vec<Vec<String>> = Vec::new();
+            let groups: Vec<&crate::model::Group> = m.groups.iter().filter(|g| g.kind == ki).collect();
+            for (gi, g) in groups.iter().enumerate() {
+                if groups.len() > 1 {
+                    let mut row = vec![roman(gi + 1), g.name.clone()];
+                    row.resize(header.len(), String::new());
+                    table.push(row);
+                }
+                for (n, u) in rows.iter().filter(|u| u.group == g.id).enumerate() {
+                    let mut row = vec![(n + 1).to_string(), u.name.clone()];
+                    for p in &parts {
+                        row.push(match u.parts.get(*p) {
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            _ => "Không đánh giá".to_string(),
+                        });
+                    }
+                    row.push(u.total.clone());
+                    row.push(u.scale.clone());
+                    row.push(u.index.clone());
+                    row.push(u.change.as_ref().map_or_else(|| "-".into(), |c| c.index.clone()));
+                    row.push(u.change.as_ref().map_or_else(|| "-".into(), |c| c.rank.to_string()));
+                    row.push(u.rank.to_string());
+                    table.push(row);
+                }
+            }
+            let _ = writeln!(out, "\n{} ({} đơn vị)", kind.name, rows.len());
+            out.push_str(&align(&header, &table));
+            if let Some(a) = self.averages.iter().find(|a| a.kind == kind.id) {
+                let _ = writeln!(out, "Chỉ số trung bình: {}%", a.index);
+            }
+        }
+        let _ = writeln!(out, "\nfingerprint: {}", self.fingerprint.sha256);
+        out
+    }
+
+    /// One CSV row per unit; parts and components as columns.
+    pub fn to_csv(&self, rs: &RuleSet) -> String {
+        let m = &rs.model;
+        let mut head: Vec<String> = ["year", "id", "name", "kind", "group", "scale", "total", "index", "rank"].map(String::from).to_vec();
+        head.extend(m.parts.iter().map(|p| format!("part.{}", p.id)));
+        head.extend(m.components().map(|c| format!("component.{}.index", m.nodes[c].id)));
+        head.extend(["previous.index", "previous.rank", "change.index", "change.rank", "fingerprint"].map(String::from));
+        let mut out = head.join(",");
+        out.push('\n');
+        for u in &self.units {
+            let mut row = vec![
+                self.year.to_string(),
+                u.id.clone(),
+                u.name.clone(),
+                u.kind.clone(),
+                u.group.clone(),
+                u.scale.clone(),
+                u.total.clone(),
+                u.index.clone(),
+                u.rank.to_string(),
+            ];
+            for p in &m.parts {
+                row.push(u.parts.get(&p.id).and_then(|v| v.as_str()).unwrap_or("").to_string());
+            }
+            for c in m.components() {
+                let id = &m.nodes[c].id;
+                row.push(u.components.iter().find(|x| &x.id == id).and_then(|x| x.index.clone()).unwrap_or_default());
+            }
+            row.push(u.previous.as_ref().map(|p| p.index.clone()).unwrap_or_default());
+            row.push(u.previous.as_ref().map(|p| p.rank.to_string()).unwrap_or_default());
+            row.push(u.change.as_ref().map(|c| c.index.clone()).unwrap_or_default());
+            row.push(u.change.as_ref().map(|c| c.rank.to_string()).unwrap_or_default());
+            row.push(self.fingerprint.sha256.clone());
+            out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn roman(n: usize) -> String {
+    ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"].get(n - 1).map_or_else(|| n.to_string(), |s| (*s).to_string())
+}
+
+/// Aligns a table: text left, numbers right.
+pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
+    let width = |s: &str| s.chars().count();
+    let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < w.len() {
+                w[i] = w[i].max(width(c));
+            }
+        }
+    }
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    let mut out = String::new();
+    let line = |cells: &[String], out: &mut String| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = w[i].saturating_sub(width(c));
+            if i > 0 {
+                l.push_str("  ");
+            }
+            if numeric(c) && i > 0 {
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+            } else {
+                l.push_str(c);
+                l.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header, &mut out);
+    line(&w.iter().map(|n| "-".repeat(*n)).collect::<Vec<_>>(), &mut out);
+    for r in rows {
+        line(r, &mut out);
+    }
+    out
+}

@@ -1,0 +1,128 @@
+//! RuleSet: one year loaded, validated and compiled, ready to evaluate.
+//!
+//! Building a [`RuleSet`] runs the whole front of the pipeline (load →
+//! validate → compile every script → gather data → fingerprint) and either
+//! succeeds completely or returns every problem found. A rule set is
+//! immutable once built: reloads build a new one beside it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rust_decimal::Decimal;
+
+use crate::data::Data;
+use crate::diag::{Diagnostics, Severity};
+use crate::fingerprint::{fingerprint, Fingerprint};
+use crate::indicators::{load_indicators, IndicatorData, UnitRef};
+use crate::load::load_year;
+use crate::model::{Model, Value};
+use crate::rules::{CompiledScript, Rules};
+use crate::validate::validate;
+
+/// A year's complete, valid rule set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub root: PathBuf,
+    pub model: Model,
+    pub scripts: Vec<CompiledScript>,
+    pub rules: Rules,
+    pub data: Data,
+    pub indicators: IndicatorData,
+    pub fingerprint: Fingerprint,
+    /// Warnings found while loading (unmatched names, missing table rows).
+    pub warnings: Diagnostics,
+    pub loaded_at: SystemTime,
+}
+
+/// The model's units as the data modules see them.
+pub fn unit_refs(model: &Model) -> Vec<UnitRef<'_>> {
+    model
+        .units
+        .iter()
+        .map(|u| UnitRef { id: &u.id, name: &u.name, aliases: &u.aliases, kind: &model.kinds[u.kind].id })
+        .collect()
+}
+
+impl RuleSet {
+    /// Loads, validates and compiles `year` under `root` with the shared `rules` engine.
+    pub fn load(root: &Path, year: u16, rules: &Rules) -> Result<RuleSet, Diagnostics> {
+        let (raw, mut diags) = load_year(root, year);
+        let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
+        diags.extend(vdiags);
+        let Some(model) = model else {
+            return Err(diags);
+        };
+
+        let mut scripts = Vec::with_capacity(model.scripts.len());
+        for s in &model.scripts {
+            let Some(src) = raw.source(&s.path) else { continue };
+            match rules.compile(&s.name, src) {
+                Ok(c) => scripts.push(c),
+                Err(d) => diags.push(d),
+            }
+        }
+
+        let (indicators, idiags) = load_indicators(root, year, &unit_refs(&model));
+        diags.extend(idiags);
+        let mut data = Data::from_model(&model);
+        for key in indicators.keys().map(str::to_owned).collect::<Vec<_>>() {
+            for (unit_id, m) in indicators.values_of(&key) {
+                if let Some(u) = model.units.iter().position(|u| u.id == unit_id) {
+                    let source: Arc<str> = Arc::from(format!("{}:{} ({})", m.file.display(), m.line, m.measured_on));
+                    data.set(&key, u, Value::Number(m.value), source);
+                }
+            }
+        }
+        check_inputs(&model, &data, &indicators, &mut diags);
+
+        let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
+        let fp = match fingerprint(root, year, &script_paths) {
+            Ok(f) => Some(f),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let Some(fingerprint) = fp else { return Err(diags) };
+        Ok(RuleSet {
+            root: root.to_path_buf(),
+            model,
+            scripts,
+            rules: rules.clone(),
+            data,
+            indicators,
+            fingerprint,
+            warnings: Diagnostics(diags.0.into_iter().filter(|d| d.severity == Severity::Warning).collect()),
+            loaded_at: SystemTime::now(),
+        })
+    }
+
+    /// The input map of a rule leaf for one unit; `Err(key)` names missing data.
+    pub fn leaf_input(&self, leaf: usize, unit: usize, max: Decimal) -> Result<rhai::Map, String> {
+        crate::eval::rule_input(&self.model, &self.data, leaf, unit, max)
+    }
+}
+
+/// Every input key a rule names must exist in some data source.
+fn check_inputs(model: &Model, data: &Data, indicators: &IndicatorData, diags: &mut Diagnostics) {
+    use crate::diag::{did_you_mean, Code, Diagnostic};
+    for n in &model.nodes {
+        let Some(rule) = &n.rule else { continue };
+        for (_, key) in &rule.inputs {
+            if !data.has_key(key) && !indicators.contains_key(key) {
+                let keys: Vec<&str> = data.keys().collect();
+                let d = Diagnostic::error(Code::UnknownReference, format!("criterion `{}` reads `{key}`, which no data file provides", n.id))
+                    .at(n.location.clone())
+                    .criterion(&n.id);
+                diags.push(match did_you_mean(key, keys) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help("data keys come from facts.toml or the tables of indicators.toml"),
+                });
+            }
+        }
+    }
+}
