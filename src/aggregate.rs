@@ -11,10 +11,7 @@ use crate::model::Model;
 
 /// Competition ranks of `values`, highest first: ties share a rank.
 pub fn competition_ranks(values: &[Decimal]) -> Vec<u32> {
-    values
-        .iter()
-        .map(|v| 1 + values.iter().filter(|w| *w > v).count() as u32)
-        .collect()
+    values.iter().map(|v| 1 + values.iter().filter(|w| *w > v).count() as u32).collect()
 }
 
 /// Sets every unit's rank within its ranking group.

@@ -292,6 +292,17 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Makes every location relative to `root`, so messages read the same on any machine.
+    pub fn strip_root(&mut self, root: &Path) {
+        for d in &mut self.0 {
+            if let Some(loc) = &mut d.location {
+                if let Ok(rel) = loc.file.strip_prefix(root) {
+                    loc.file = rel.to_path_buf();
+                }
+            }
+        }
+    }
+
     /// The codes of all diagnostics, for tests.
     pub fn codes(&self) -> Vec<Code> {
         self.0.iter().map(|d| d.code).collect()
@@ -324,11 +335,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 /// The closest of `candidates` to `word`, however far.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word_l = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(&word_l, &c.to_lowercase()), c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (levenshtein(&word_l, &c.to_lowercase()), c)).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }
 
 /// Edit distance in characters.

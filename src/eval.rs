@@ -164,10 +164,12 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
         })
         .collect();
 
-    // Pass 2: rule leaves, a column at a time.
+    // Pass 2: rule leaves, a column at a time. One failure of a rule is
+    // reported once per leaf, with the other units it hit.
     for (leaf, node) in model.nodes.iter().enumerate() {
         let Some(rule) = &node.rule else { continue };
         let script = &rs.scripts[rule.script];
+        let mut failures: Vec<(Diagnostic, Vec<String>)> = Vec::new();
         for (u, nodes) in results.iter_mut().enumerate() {
             let r = &mut nodes[leaf];
             if r.status != Status::Scored {
@@ -189,8 +191,17 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
             };
             match rs.rules.call(script, x) {
                 Ok(p) => r.points = model.rounding.leaf.apply(p).normalize(),
-                Err(d) => diags.push(d.unit(unit_id).criterion(&node.id)),
+                Err(d) => match failures.iter_mut().find(|(f, _)| f.message == d.message && f.location == d.location) {
+                    Some((_, others)) => others.push(unit_id.clone()),
+                    None => failures.push((d.unit(unit_id).criterion(&node.id), Vec::new())),
+                },
             }
+        }
+        for (d, others) in failures {
+            diags.push(match others.len() {
+                0 => d,
+                n => d.help(format!("the same for {n} other units: {}", others.join(", "))),
+            });
         }
     }
 
@@ -207,7 +218,10 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
                         .at(node.location.clone())
                         .unit(unit_id)
                         .criterion(&node.id)
-                        .help(format!("award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit", node.id)),
+                        .help(format!(
+                            "award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit",
+                            node.id
+                        )),
                 ),
                 _ => {}
             }
@@ -234,7 +248,10 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
                 diags.push(
                     Diagnostic::error(
                         Code::BadValue,
-                        format!("points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart", model.nodes[ancestor].id, model.parts[p].id),
+                        format!(
+                            "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
+                            model.nodes[ancestor].id, model.parts[p].id
+                        ),
                     )
                     .at(model.awarded[&(u, ancestor)].location.clone())
                     .unit(unit_id)
@@ -254,8 +271,7 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
         }
         let index = if scale.is_zero() {
             diags.push(
-                Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing"))
-                    .unit(unit_id),
+                Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing")).unit(unit_id),
             );
             Decimal::ZERO
         } else {
@@ -284,11 +300,14 @@ fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> usize
 fn check_range(diags: &mut Diagnostics, r: NodeResult, loc: Location, unit: &str, criterion: &str) {
     if r.points > r.max {
         diags.push(
-            Diagnostic::error(Code::ScoreAboveMax, format!("unit `{unit}` has {} points at criterion `{criterion}`, above its maximum {}", r.points, r.max))
-                .at(loc)
-                .unit(unit)
-                .criterion(criterion)
-                .help(format!("points must lie between 0 and {}", r.max)),
+            Diagnostic::error(
+                Code::ScoreAboveMax,
+                format!("unit `{unit}` has {} points at criterion `{criterion}`, above its maximum {}", r.points, r.max),
+            )
+            .at(loc)
+            .unit(unit)
+            .criterion(criterion)
+            .help(format!("points must lie between 0 and {}", r.max)),
         );
     } else if r.points.is_sign_negative() && !r.points.is_zero() {
         diags.push(

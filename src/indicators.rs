@@ -301,9 +301,11 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
 
     /// "closest unit is `Sở Tài chính` (`so-tc`)".
     pub(crate) fn closest_help(&self, text: &str) -> Option<String> {
-        let cands = self.units.iter().enumerate().flat_map(|(i, u)| {
-            std::iter::once((u.name, i)).chain(u.aliases.iter().map(move |a| (a.as_str(), i)))
-        });
+        let cands = self
+            .units
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| std::iter::once((u.name, i)).chain(u.aliases.iter().map(move |a| (a.as_str(), i))));
         let cands: Vec<(&str, usize)> = cands.collect();
         let best = closest(text.trim(), cands.iter().map(|c| c.0))?;
         let i = cands.iter().find(|c| c.0 == best)?.1;
@@ -402,33 +404,36 @@ pub fn load_indicators(root: &Path, year: u16, units: &[UnitRef]) -> (IndicatorD
     if !decl_path.exists() {
         return (data, diags);
     }
-    let Some(src) = read_source(&decl_path, &mut diags) else { return (data, diags) };
-    let Some(raw) = parse_toml::<RawDecl>(&decl_path, &src, &mut diags) else { return (data, diags) };
-    let matcher = UnitMatcher::new(units, &decl_path, &mut diags);
-    let kinds: Vec<&str> = {
-        let mut k: Vec<&str> = units.iter().map(|u| u.kind).collect();
-        k.dedup();
-        k.sort_unstable();
-        k.dedup();
-        k
+    let Some(src) = read_source(&decl_path, &mut diags) else {
+        return (data, diags);
     };
-    let ctx = DeclCtx { path: &decl_path, src: &src, units, kinds: &kinds };
+    let Some(raw) = parse_toml::<RawDecl>(&decl_path, &src, &mut diags) else {
+        return (data, diags);
+    };
+    let matcher = UnitMatcher::new(units, &decl_path, &mut diags);
+    let mut kinds: Vec<&str> = units.iter().map(|u| u.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let ctx = DeclCtx { root, path: &decl_path, src: &src, units, kinds: &kinds };
     for table in raw.table {
         if data.tables.iter().any(|t| t.id == *table.id.get_ref()) {
-            diags.push(
-                Diagnostic::error(Code::Duplicate, format!("table `{}` is declared twice", table.id.get_ref()))
-                    .at_offset(&decl_path, &src, table.id.span().start),
-            );
+            diags.push(Diagnostic::error(Code::Duplicate, format!("table `{}` is declared twice", table.id.get_ref())).at_offset(
+                &decl_path,
+                &src,
+                table.id.span().start,
+            ));
             continue;
         }
         if let Some(checked) = check_table(&ctx, &dir, table, &mut diags) {
-            read_table(&mut data, checked, &matcher, units, &mut diags);
+            read_table(root, &mut data, checked, &matcher, units, &mut diags);
         }
     }
+    diags.strip_root(root);
     (data, diags)
 }
 
 struct DeclCtx<'c, 'a> {
+    root: &'c Path,
     path: &'c Path,
     src: &'c str,
     units: &'c [UnitRef<'a>],
@@ -490,8 +495,8 @@ fn check_table(ctx: &DeclCtx, dir: &Path, t: RawTable, diags: &mut Diagnostics) 
                     if ctx.units.iter().any(|x| x.id == uid) {
                         ids.push(uid.to_owned());
                     } else {
-                        let mut d = err_at(Code::UnknownUnit, format!("unknown unit `{uid}` in `expected_units`"), u.span().start)
-                            .criterion(&key);
+                        let mut d =
+                            err_at(Code::UnknownUnit, format!("unknown unit `{uid}` in `expected_units`"), u.span().start).criterion(&key);
                         if let Some(m) = did_you_mean(uid, ctx.units.iter().map(|x| x.id)) {
                             d = d.help(format!("did you mean `{m}`?"));
                         }
@@ -516,7 +521,7 @@ fn check_table(ctx: &DeclCtx, dir: &Path, t: RawTable, diags: &mut Diagnostics) 
     let meta = TableMeta {
         id: table_id,
         name: t.name,
-        file: dir.join(t.file.get_ref()),
+        file: dir.join(t.file.get_ref()).strip_prefix(ctx.root).map(Path::to_path_buf).unwrap_or_else(|_| dir.join(t.file.get_ref())),
         layout: t.layout,
         separator,
         number_format: t.number_format,
@@ -534,7 +539,7 @@ struct Cell<'l> {
     offset: usize,
 }
 
-fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, units: &[UnitRef], diags: &mut Diagnostics) {
+fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, units: &[UnitRef], diags: &mut Diagnostics) {
     let CheckedTable { meta, indicators } = t;
     let first = data.indicators.len();
     for ind in &indicators {
@@ -542,7 +547,7 @@ fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, 
         data.indicators.push(ind.clone());
         data.values.push(vec![None; units.len()]);
     }
-    let Some(src) = read_source(&meta.file, diags) else {
+    let Some(src) = read_source(&root.join(&meta.file), diags) else {
         data.tables.push(meta);
         return;
     };
@@ -573,7 +578,10 @@ fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, 
     match meta.layout {
         Layout::Long if fields.len() < 3 => {
             diags.push(at_csv(
-                Diagnostic::error(Code::CsvSyntax, format!("a `long` table needs 3 columns (indicator, unit, value), the header has {}", fields.len())),
+                Diagnostic::error(
+                    Code::CsvSyntax,
+                    format!("a `long` table needs 3 columns (indicator, unit, value), the header has {}", fields.len()),
+                ),
                 &file,
                 hline_no,
                 hline,
@@ -616,7 +624,8 @@ fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, 
             Layout::Wide => (fields[0].0, &fields[0].1),
         };
         let Some(u) = matcher.find(unit_text) else {
-            let mut d = Diagnostic::warning(Code::UnmatchedName, format!("`{}` matches no unit; its values are not used", unit_text.trim()));
+            let mut d =
+                Diagnostic::warning(Code::UnmatchedName, format!("`{}` matches no unit; its values are not used", unit_text.trim()));
             if let Some(h) = matcher.closest_help(unit_text) {
                 d = d.help(h);
             }
@@ -634,11 +643,9 @@ fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, 
                     }
                 }
             }
-            Layout::Wide => columns
-                .iter()
-                .zip(fields.iter().skip(1))
-                .filter_map(|(c, (off, text))| c.map(|k| (k, *off, text.as_ref())))
-                .collect(),
+            Layout::Wide => {
+                columns.iter().zip(fields.iter().skip(1)).filter_map(|(c, (off, text))| c.map(|k| (k, *off, text.as_ref()))).collect()
+            }
         };
         for (k, off, text) in cells {
             let cell = Cell { line_no, line, offset: off };
@@ -647,7 +654,9 @@ fn read_table(data: &mut IndicatorData, t: CheckedTable, matcher: &UnitMatcher, 
     }
     for (k, ind) in indicators.iter().enumerate() {
         for uid in &ind.expected_units {
-            let Some(&u) = data.unit_index.get(uid) else { continue };
+            let Some(&u) = data.unit_index.get(uid) else {
+                continue;
+            };
             if data.values[first + k][u].is_none() {
                 diags.push(
                     Diagnostic::warning(
@@ -692,7 +701,9 @@ fn store(
     if let Some(w) = &parsed.warning {
         diags.push(here(Diagnostic::warning(Code::AmbiguousNumber, format!("`{}`: {w}", text.trim()))));
     }
-    if ind.unit.as_deref() == Some("%") && (parsed.value.is_sign_negative() && !parsed.value.is_zero() || parsed.value > Decimal::ONE_HUNDRED) {
+    if ind.unit.as_deref() == Some("%")
+        && (parsed.value.is_sign_negative() && !parsed.value.is_zero() || parsed.value > Decimal::ONE_HUNDRED)
+    {
         diags.push(here(Diagnostic::error(Code::BadValue, format!("percentage `{}` is outside 0–100", text.trim()))));
         return;
     }

@@ -1,18 +1,40 @@
+//! parindex: a rules engine for the Public Administration Reform (PAR) index.
+//!
+//! The pipeline, one module per stage:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`load`] | reading a year's files into [`raw`] structs |
+//! | [`validate`] | turning raw structs into the checked [`model`] |
+//! | [`rules`] | the one rhai engine, its limits, helpers and compiled scripts |
+//! | [`data`] | facts by key, one column per key |
+//! | [`ruleset`] | one year loaded, validated and compiled |
+//! | [`eval`] | points of every node for every unit |
+//! | [`aggregate`] | ranks within groups, averages per kind |
+//! | [`report`] | the shown results: table, JSON, CSV |
+//! | [`fingerprint`] | SHA-256 of the canonical inputs |
+//! | [`round`] | declared rounding |
+//! | [`diag`] | located diagnostics with stable codes |
+//! | [`numfmt`], [`indicators`], [`stats`], [`targets`] | indicator tables, statistics and targets |
+
 #![forbid(unsafe_code)]
+// Diagnostics are large and travel the cold path only: they are collected and
+// reported, never propagated through hot loops, so boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+pub mod aggregate;
+pub mod data;
 pub mod diag;
-pub mod round;
-pub mod numfmt;
+pub mod eval;
+pub mod fingerprint;
 pub mod indicators;
-pub mod stats;
-pub mod targets;
-pub mod raw;
 pub mod load;
 pub mod model;
-pub mod validate;
-pub mod rules;
-pub mod data;
-pub mod eval;
-pub mod aggregate;
-pub mod fingerprint;
-pub mod ruleset;
+pub mod numfmt;
+pub mod raw;
 pub mod report;
+pub mod round;
+pub mod rules;
+pub mod ruleset;
+pub mod stats;
+pub mod targets;
+pub mod validate;

@@ -190,9 +190,7 @@ impl Model {
     /// A unit by id, name or alias (case-insensitive).
     pub fn find_unit(&self, key: &str) -> Option<usize> {
         let k = key.trim().to_lowercase();
-        self.units.iter().position(|u| {
-            u.id == key || u.name.to_lowercase() == k || u.aliases.iter().any(|a| a.to_lowercase() == k)
-        })
+        self.units.iter().position(|u| u.id == key || u.name.to_lowercase() == k || u.aliases.iter().any(|a| a.to_lowercase() == k))
     }
 
     /// The top-level nodes: the components.

@@ -203,11 +203,7 @@ fn seps_undeclared(body: &str) -> SepResult {
         (_, 0) | (0, _) => {
             let sep = if dots > 0 { b'.' } else { b',' };
             if dots + commas > 1 {
-                return if grouped(body, sep) {
-                    Ok((Seps { thousands: Some(sep), decimal: None }, None))
-                } else {
-                    Err(SepError::Invalid)
-                };
+                return if grouped(body, sep) { Ok((Seps { thousands: Some(sep), decimal: None }, None)) } else { Err(SepError::Invalid) };
             }
             if grouped(body, sep) {
                 Err(SepError::Ambiguous(sep))

@@ -42,9 +42,7 @@ impl<'de> Deserialize<'de> for Dec {
                 let text = v.to_string();
                 let digits = text.chars().filter(char::is_ascii_digit).count();
                 if digits > 15 {
-                    return Err(E::custom(format!(
-                        "`{text}` has more than 15 significant digits; write it as a string"
-                    )));
+                    return Err(E::custom(format!("`{text}` has more than 15 significant digits; write it as a string")));
                 }
                 text.parse::<Decimal>().map(Dec).map_err(|e| E::custom(format!("`{text}`: {e}")))
             }

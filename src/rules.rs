@@ -129,7 +129,9 @@ pub fn on_time(status: &str, full: Decimal, late: Decimal) -> RhaiResult<Decimal
 }
 
 fn register_helpers(engine: &mut Engine) {
-    engine.register_fn("tiers", |v: Dynamic, bands: Array| -> RhaiResult<Decimal> { tiers(num(&v, "the value of `tiers`")?, &bands, Decimal::ZERO) });
+    engine.register_fn("tiers", |v: Dynamic, bands: Array| -> RhaiResult<Decimal> {
+        tiers(num(&v, "the value of `tiers`")?, &bands, Decimal::ZERO)
+    });
     engine.register_fn("tiers", |v: Dynamic, bands: Array, otherwise: Dynamic| -> RhaiResult<Decimal> {
         tiers(num(&v, "the value of `tiers`")?, &bands, num(&otherwise, "the otherwise of `tiers`")?)
     });
@@ -137,17 +139,23 @@ fn register_helpers(engine: &mut Engine) {
         proportional(num(&v, "value")?, num(&t, "target")?, num(&m, "max")?)
     });
     engine.register_fn("ratio", |a: Dynamic, b: Dynamic| -> RhaiResult<Decimal> { div(num(&a, "part")?, num(&b, "whole")?) });
-    engine.register_fn("percent", |a: Dynamic, b: Dynamic| -> RhaiResult<Decimal> { Ok(div(num(&a, "part")?, num(&b, "whole")?)? * Decimal::ONE_HUNDRED) });
+    engine.register_fn("percent", |a: Dynamic, b: Dynamic| -> RhaiResult<Decimal> {
+        Ok(div(num(&a, "part")?, num(&b, "whole")?)? * Decimal::ONE_HUNDRED)
+    });
     engine.register_fn("checklist", |items: Array, each: Dynamic| -> RhaiResult<Decimal> {
         let done = items.iter().filter(|i| truthy(i)).count();
         Ok(Decimal::from(done) * num(&each, "the points of each item")?)
     });
     engine.register_fn("count", |items: Array| Decimal::from(items.iter().filter(|i| truthy(i)).count()));
-    engine.register_fn("on_time", |s: &str, full: Dynamic, late: Dynamic| -> RhaiResult<Decimal> { on_time(s, num(&full, "full")?, num(&late, "late")?) });
+    engine.register_fn("on_time", |s: &str, full: Dynamic, late: Dynamic| -> RhaiResult<Decimal> {
+        on_time(s, num(&full, "full")?, num(&late, "late")?)
+    });
     engine.register_fn("deduct", |m: Dynamic, per: Dynamic, count: Dynamic, floor: Dynamic| -> RhaiResult<Decimal> {
         Ok(deduct(num(&m, "max")?, num(&per, "per item")?, num(&count, "count")?, num(&floor, "floor")?))
     });
-    engine.register_fn("clamp", |v: Dynamic, lo: Dynamic, hi: Dynamic| -> RhaiResult<Decimal> { Ok(num(&v, "value")?.max(num(&lo, "low")?).min(num(&hi, "high")?)) });
+    engine.register_fn("clamp", |v: Dynamic, lo: Dynamic, hi: Dynamic| -> RhaiResult<Decimal> {
+        Ok(num(&v, "value")?.max(num(&lo, "low")?).min(num(&hi, "high")?))
+    });
 }
 
 /// Builds the shared engine: limits applied, helpers registered, nothing printed.

@@ -37,11 +37,7 @@ pub struct RuleSet {
 
 /// The model's units as the data modules see them.
 pub fn unit_refs(model: &Model) -> Vec<UnitRef<'_>> {
-    model
-        .units
-        .iter()
-        .map(|u| UnitRef { id: &u.id, name: &u.name, aliases: &u.aliases, kind: &model.kinds[u.kind].id })
-        .collect()
+    model.units.iter().map(|u| UnitRef { id: &u.id, name: &u.name, aliases: &u.aliases, kind: &model.kinds[u.kind].id }).collect()
 }
 
 impl RuleSet {
@@ -115,9 +111,10 @@ fn check_inputs(model: &Model, data: &Data, indicators: &IndicatorData, diags: &
         for (_, key) in &rule.inputs {
             if !data.has_key(key) && !indicators.contains_key(key) {
                 let keys: Vec<&str> = data.keys().collect();
-                let d = Diagnostic::error(Code::UnknownReference, format!("criterion `{}` reads `{key}`, which no data file provides", n.id))
-                    .at(n.location.clone())
-                    .criterion(&n.id);
+                let d =
+                    Diagnostic::error(Code::UnknownReference, format!("criterion `{}` reads `{key}`, which no data file provides", n.id))
+                        .at(n.location.clone())
+                        .criterion(&n.id);
                 diags.push(match did_you_mean(key, keys) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help("data keys come from facts.toml or the tables of indicators.toml"),

@@ -181,7 +181,7 @@ struct RawRow {
     #[serde(default)]
     note: Option<String>,
     #[serde(default)]
-    ratio: Option<Spanned<RatioDecl>>,
+    ratio: Option<RatioDecl>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,12 +222,11 @@ enum RawSeverity {
 pub fn load_statistics(root: &Path, year: u16) -> (Vec<Statistics>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let dir = root.join("fixtures").join(year.to_string()).join("statistics");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return (Vec::new(), diags) };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return (Vec::new(), diags);
+    };
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
     files.sort();
     let mut out = Vec::new();
     for path in files {
@@ -235,6 +234,7 @@ pub fn load_statistics(root: &Path, year: u16) -> (Vec<Statistics>, Diagnostics)
             out.push(s);
         }
     }
+    diags.strip_root(root);
     (out, diags)
 }
 
@@ -261,7 +261,9 @@ fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
     for r in raw.row {
         let stt = r.stt.get_ref().trim().to_owned();
         if rows.iter().any(|x| x.stt == stt) {
-            diags.push(ctx.at(Diagnostic::error(Code::Duplicate, format!("row `{stt}` is declared twice")), r.stt.span().start).criterion(&stt));
+            diags.push(
+                ctx.at(Diagnostic::error(Code::Duplicate, format!("row `{stt}` is declared twice")), r.stt.span().start).criterion(&stt),
+            );
             continue;
         }
         let offset = r.value.as_ref().map_or(r.stt.span().start, |v| v.span().start);
@@ -272,7 +274,10 @@ fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
             match parse_number(text, format) {
                 Ok(p) => {
                     if let Some(w) = &p.warning {
-                        diags.push(ctx.at(Diagnostic::warning(Code::AmbiguousNumber, format!("row `{stt}`: `{text}`: {w}")), offset).criterion(&stt));
+                        diags.push(
+                            ctx.at(Diagnostic::warning(Code::AmbiguousNumber, format!("row `{stt}`: `{text}`: {w}")), offset)
+                                .criterion(&stt),
+                        );
                     }
                     if p.value.is_sign_negative() && !p.value.is_zero() && !is_rate {
                         diags.push(
@@ -287,7 +292,7 @@ fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
                 Err(e) => diags.push(ctx.at(Diagnostic::error(e.code(), format!("row `{stt}`: {e}")), offset).criterion(&stt)),
             }
         }
-        let ratio = r.ratio.map(|s| s.into_inner());
+        let ratio = r.ratio;
         offsets.push(offset);
         rows.push(StatRow {
             stt,
@@ -344,11 +349,16 @@ fn compute_ratios(ctx: &Ctx, rows: &[StatRow], offsets: &[usize], diags: &mut Di
                 Some((_, r)) => r.value,
             }
         };
-        let (Some(num), Some(den)) = (count(&decl.numerator), count(&decl.denominator)) else { continue };
+        let (Some(num), Some(den)) = (count(&decl.numerator), count(&decl.denominator)) else {
+            continue;
+        };
         if den.is_zero() {
             diags.push(
-                ctx.at(Diagnostic::warning(Code::BadValue, format!("row `{}`: denominator `{}` is 0; no ratio", row.stt, decl.denominator)), offsets[i])
-                    .criterion(&row.stt),
+                ctx.at(
+                    Diagnostic::warning(Code::BadValue, format!("row `{}`: denominator `{}` is 0; no ratio", row.stt, decl.denominator)),
+                    offsets[i],
+                )
+                .criterion(&row.stt),
             );
             continue;
         }
@@ -391,7 +401,11 @@ fn run_check(
         if !passed {
             let msg = format!("check `{kind_text}` fails on row `{stt}`: {detail}");
             let d = if severe { Diagnostic::error(Code::CheckFailed, msg) } else { Diagnostic::warning(Code::CheckFailed, msg) };
-            diags.push(ctx.at(d, offsets[i]).criterion(stt).help(format!("check declared on line {}", crate::diag::line_col(ctx.src, c.kind.span().start).0)));
+            diags.push(
+                ctx.at(d, offsets[i])
+                    .criterion(stt)
+                    .help(format!("check declared on line {}", crate::diag::line_col(ctx.src, c.kind.span().start).0)),
+            );
         }
         outcomes.push(CheckOutcome { kind, stt: stt.to_owned(), passed, detail });
     };
@@ -409,18 +423,24 @@ fn run_check(
                 diags.push(ctx.at(Diagnostic::error(Code::BadValue, "a `sum` check needs `total` and `parts`"), c.kind.span().start));
                 return;
             };
-            let Some((ti, trow)) = resolve(total, diags) else { return };
+            let Some((ti, trow)) = resolve(total, diags) else {
+                return;
+            };
             let parts: Option<Vec<&StatRow>> = c.parts.iter().map(|p| resolve(p, diags).map(|x| x.1)).collect();
             let Some(parts) = parts else { return };
             if parts.is_empty() {
                 diags.push(ctx.at(Diagnostic::error(Code::BadValue, "a `sum` check needs `parts`"), c.kind.span().start));
                 return;
             }
-            let Some(t) = trow.value else { return report(&trow.stt, ti, false, no_value(trow), diags) };
+            let Some(t) = trow.value else {
+                return report(&trow.stt, ti, false, no_value(trow), diags);
+            };
             let mut sum = Decimal::ZERO;
             let mut shown = Vec::new();
             for p in &parts {
-                let Some(v) = p.value else { return report(&trow.stt, ti, false, no_value(p), diags) };
+                let Some(v) = p.value else {
+                    return report(&trow.stt, ti, false, no_value(p), diags);
+                };
                 sum += v;
                 shown.push(v.to_string());
             }
@@ -438,9 +458,13 @@ fn run_check(
                     }
                 },
             };
-            let (Some(min), Some(max)) = (bound(&c.min, Decimal::ZERO, diags), bound(&c.max, Decimal::ONE_HUNDRED, diags)) else { return };
+            let (Some(min), Some(max)) = (bound(&c.min, Decimal::ZERO, diags), bound(&c.max, Decimal::ONE_HUNDRED, diags)) else {
+                return;
+            };
             for s in &c.rows {
-                let Some((i, r)) = resolve(s, diags) else { continue };
+                let Some((i, r)) = resolve(s, diags) else {
+                    continue;
+                };
                 match r.value {
                     None => report(&r.stt, i, false, no_value(r), diags),
                     Some(v) => {
@@ -454,7 +478,9 @@ fn run_check(
         }
         CheckKind::NotGreater | CheckKind::RatioMatches => {
             for s in &c.rows {
-                let Some((i, r)) = resolve(s, diags) else { continue };
+                let Some((i, r)) = resolve(s, diags) else {
+                    continue;
+                };
                 if r.ratio.is_none() {
                     diags.push(ctx.at(
                         Diagnostic::error(Code::BadValue, format!("row `{}` declares no `ratio`; check `{kind_text}` needs one", r.stt)),
@@ -463,7 +489,9 @@ fn run_check(
                     continue;
                 }
                 // A ratio that could not be computed was reported already.
-                let Some(q) = ratios.iter().find(|q| q.stt == r.stt) else { continue };
+                let Some(q) = ratios.iter().find(|q| q.stt == r.stt) else {
+                    continue;
+                };
                 if kind == CheckKind::NotGreater {
                     let ok = q.numerator <= q.denominator;
                     let rel = if ok { "≤" } else { ">" };
@@ -475,7 +503,10 @@ fn run_check(
                             let ok = st == q.value;
                             let printed = r.printed.as_deref().unwrap_or_default().trim();
                             let rel = if ok { "matches" } else { "does not match" };
-                            let detail = format!("printed `{printed}` {rel} {} / {} × 100 = {} ({})", q.numerator, q.denominator, q.value, q.rounding);
+                            let detail = format!(
+                                "printed `{printed}` {rel} {} / {} × 100 = {} ({})",
+                                q.numerator, q.denominator, q.value, q.rounding
+                            );
                             report(&r.stt, i, ok, detail, diags);
                         }
                     }

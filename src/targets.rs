@@ -71,7 +71,10 @@ impl Comparison {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Threshold {
-    Numeric { comparison: Comparison, value: Decimal },
+    Numeric {
+        comparison: Comparison,
+        value: Decimal,
+    },
     /// Blank, or text such as "Thực hiện theo hướng dẫn của TW".
     NoNumericTarget,
 }
@@ -109,11 +112,7 @@ pub fn parse_threshold(text: &str, plain: Comparison) -> Result<Threshold, Strin
     } else {
         match WORDS.iter().find(|(w, _)| *w == word) {
             Some((_, c)) => *c,
-            None => {
-                return Err(format!(
-                    "unknown comparison word `{word}` in threshold `{t}`; use `tối thiểu`, `tối đa`, `≥`, `≤` or `=`"
-                ))
-            }
+            None => return Err(format!("unknown comparison word `{word}` in threshold `{t}`; use `tối thiểu`, `tối đa`, `≥`, `≤` or `=`")),
         }
     };
     let value = parse_number(&t[num_start..], None).map_err(|e| format!("threshold `{t}`: {e}"))?.value;
@@ -221,8 +220,13 @@ pub fn load_targets(root: &Path, year: u16) -> (TargetSet, Diagnostics) {
     if !path.exists() {
         return (set, diags);
     }
-    let Some(src) = read_source(&path, &mut diags) else { return (set, diags) };
-    let Some(raw) = parse_toml::<RawTargets>(&path, &src, &mut diags) else { return (set, diags) };
+    let Some(src) = read_source(&path, &mut diags) else {
+        return (set, diags);
+    };
+    let Some(raw) = parse_toml::<RawTargets>(&path, &src, &mut diags) else {
+        diags.strip_root(root);
+        return (set, diags);
+    };
     set.indicators_year = raw.indicators_year;
     set.source = raw.source;
     for t in raw.target {
@@ -283,6 +287,7 @@ pub fn load_targets(root: &Path, year: u16) -> (TargetSet, Diagnostics) {
         }
     }
     set.file = Some(path);
+    diags.strip_root(root);
     (set, diags)
 }
 
@@ -384,8 +389,11 @@ pub fn evaluate(targets: &TargetSet, data: &IndicatorData, units: &[UnitRef]) ->
     }
     if data.is_empty() && targets.targets.iter().any(|t| t.measure.is_some()) {
         diags.push(
-            Diagnostic::warning(Code::MissingData, format!("no indicator data of {}: every measured target has no data", targets.indicators_year))
-                .in_file(&file),
+            Diagnostic::warning(
+                Code::MissingData,
+                format!("no indicator data of {}: every measured target has no data", targets.indicators_year),
+            )
+            .in_file(&file),
         );
     }
     let mut unknown_kinds = BTreeSet::new();
@@ -394,13 +402,18 @@ pub fn evaluate(targets: &TargetSet, data: &IndicatorData, units: &[UnitRef]) ->
     for t in &targets.targets {
         for k in &t.applies_to {
             if !units.iter().any(|u| u.kind == k) && unknown_kinds.insert(k.clone()) {
-                diags.push(Diagnostic::warning(Code::UnknownReference, format!("no unit is of kind `{k}`; targets list none for it")).in_file(&file));
+                diags.push(
+                    Diagnostic::warning(Code::UnknownReference, format!("no unit is of kind `{k}`; targets list none for it"))
+                        .in_file(&file),
+                );
             }
         }
         let measure = t.measure.as_deref().filter(|m| data.contains_key(m));
         if let (Some(m), false) = (&t.measure, data.is_empty()) {
             if measure.is_none() && reported_measures.insert(m.clone()) {
-                let mut d = Diagnostic::warning(Code::UnknownReference, format!("target `{}` is measured by unknown indicator `{m}`", t.id)).criterion(&t.id);
+                let mut d =
+                    Diagnostic::warning(Code::UnknownReference, format!("target `{}` is measured by unknown indicator `{m}`", t.id))
+                        .criterion(&t.id);
                 d = match t.measure_at {
                     Some((l, c)) => d.at(Location::at(&file, l, c)),
                     None => d.in_file(&file),
@@ -555,7 +568,9 @@ impl TargetReport {
                         u.value.map(|v| v.to_string()).unwrap_or_else(|| "–".into()),
                         u.measured_on.clone().unwrap_or_else(|| "–".into()),
                         u.status.label_vi().to_owned(),
-                        u.gap.map(|g| if g.is_sign_positive() && !g.is_zero() { format!("+{g}") } else { g.to_string() }).unwrap_or_else(|| "–".into()),
+                        u.gap
+                            .map(|g| if g.is_sign_positive() && !g.is_zero() { format!("+{g}") } else { g.to_string() })
+                            .unwrap_or_else(|| "–".into()),
                     ]
                 })
                 .collect();
@@ -597,7 +612,8 @@ impl TargetReport {
     /// One CSV row per (target, year, unit); comma-separated, numbers with a
     /// dot decimal, fields quoted when they hold a comma, quote or line break.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("target_id,target_year,comparison,threshold,threshold_text,unit_id,unit_name,kind,value,measured_on,status,gap\n");
+        let mut out =
+            String::from("target_id,target_year,comparison,threshold,threshold_text,unit_id,unit_name,kind,value,measured_on,status,gap\n");
         for t in &self.targets {
             for u in &t.units {
                 let year = t.year.to_string();

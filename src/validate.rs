@@ -74,11 +74,7 @@ fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String> {
         Some((id, a)) => (id.trim(), Some(a.trim().to_string())),
         None => (text.trim(), None),
     };
-    legal
-        .iter()
-        .position(|l| l.id == id)
-        .map(|legal| LegalRef { legal, article })
-        .ok_or_else(|| format!("unknown legal reference `{id}`"))
+    legal.iter().position(|l| l.id == id).map(|legal| LegalRef { legal, article }).ok_or_else(|| format!("unknown legal reference `{id}`"))
 }
 
 /// Converts a TOML value of `params` to a rhai value; numbers become Decimal.
@@ -208,11 +204,20 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
             match unit_ids.get(u.get_ref()) {
                 Some(&ui) => {
                     if units[ui].kind != kind {
-                        diags.push(ia.err(
-                            Code::GroupMembership,
-                            u,
-                            format!("unit `{}` is a `{}` but group `{}` ranks `{}`", u.get_ref(), kinds[units[ui].kind].id, g.id.get_ref(), kinds[kind].id),
-                        ).unit(u.get_ref()));
+                        diags.push(
+                            ia.err(
+                                Code::GroupMembership,
+                                u,
+                                format!(
+                                    "unit `{}` is a `{}` but group `{}` ranks `{}`",
+                                    u.get_ref(),
+                                    kinds[units[ui].kind].id,
+                                    g.id.get_ref(),
+                                    kinds[kind].id
+                                ),
+                            )
+                            .unit(u.get_ref()),
+                        );
                     }
                     member_of[ui].push(gi);
                     members.push(ui);
@@ -275,8 +280,12 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
                 match node_ids.get(c.get_ref().as_str()) {
                     Some(&ni) => targets.push(ni),
                     None => diags.push(with_help(
-                        ea.err(Code::UnknownCriterion, c, format!("exemption `{}` names unknown criterion `{}`", e.id.get_ref(), c.get_ref()))
-                            .criterion(c.get_ref()),
+                        ea.err(
+                            Code::UnknownCriterion,
+                            c,
+                            format!("exemption `{}` names unknown criterion `{}`", e.id.get_ref(), c.get_ref()),
+                        )
+                        .criterion(c.get_ref()),
                         node_help(c.get_ref()),
                     )),
                 }
@@ -448,13 +457,11 @@ fn build_tree(raw: &RawYear, kinds: &[Kind], parts: &[Part], legal: &[Legal], sc
             }
             if let Some(prev) = by_id.get(id) {
                 let l = At(prev.src).loc(&prev.raw.id);
-                diags.push(
-                    at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice")).criterion(id).help(format!(
-                        "first declared at {}:{}",
-                        l.file.display(),
-                        l.line.unwrap_or(0)
-                    )),
-                );
+                diags.push(at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice")).criterion(id).help(format!(
+                    "first declared at {}:{}",
+                    l.file.display(),
+                    l.line.unwrap_or(0)
+                )));
                 continue;
             }
             by_id.insert(id.clone(), Item { raw: n, src });

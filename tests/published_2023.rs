@@ -1,0 +1,221 @@
+//! The 2023 report's Table 1 and Table 2 (seed 002), reproduced exactly from
+//! the shipped criteria, rules and data: parts, total, scale, index %, rank,
+//! change in index points and in rank, and the averages.
+
+mod common;
+
+use parindex::eval::evaluate;
+use parindex::report::Report;
+use parindex::rules::Rules;
+use parindex::ruleset::RuleSet;
+
+/// (unit, appraisal, survey, impact, SIPAS, total, scale, index, rank, change, rank change),
+/// transcribed from Biểu 1 and Biểu 2 of the 2023 report; "" where the report has no value.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    &'static str,
+    i64,
+);
+
+const PUBLISHED: &[Row] = &[
+    ("so-tttt", "62.77", "15.97", "", "9.91", "88.65", "100", "88.65", 1, "7.36", 5),
+    ("so-tc", "64.00", "14.66", "", "9.76", "88.42", "100", "88.42", 2, "3.76", 0),
+    ("so-khcn", "60.75", "16.24", "", "9.52", "86.51", "100", "86.51", 3, "3.71", 0),
+    ("so-ldtbxh", "62.20", "13.58", "", "10.00", "85.78", "100", "85.78", 4, "7.96", 5),
+    ("so-nv", "58.39", "16.38", "", "9.83", "84.59", "100", "84.59", 5, "-1.62", -4),
+    ("so-gddt", "57.35", "14.60", "", "9.91", "81.87", "100", "81.87", 6, "4.82", 4),
+    ("so-xd", "55.77", "15.43", "", "10.00", "81.19", "100", "81.19", 7, "7.19", 5),
+    ("so-khdt", "56.03", "15.24", "", "9.49", "80.75", "100", "80.75", 8, "-0.74", -3),
+    ("so-nnptnt", "57.25", "14.12", "", "8.96", "80.33", "100", "80.33", 9, "2.33", -1),
+    ("so-gtvt", "53.94", "15.31", "", "8.10", "77.36", "100", "77.36", 10, "1.60", 1),
+    ("so-tp", "52.33", "16.32", "", "8.07", "76.71", "100", "76.71", 11, "-2.48", -4),
+    ("so-ct", "49.61", "14.83", "", "9.70", "74.14", "100", "74.14", 12, "-8.59", -8),
+    ("so-tnmt", "51.34", "13.86", "", "8.49", "73.69", "100", "73.69", 13, "1.02", 0),
+    ("so-yt", "50.01", "12.26", "", "9.11", "71.38", "100", "71.38", 14, "6.90", 0),
+    ("so-vhttdl", "44.95", "13.95", "", "9.95", "68.85", "100", "68.85", 15, "5.24", 0),
+    ("vp-ubnd", "39.60", "16.37", "", "", "55.97", "65", "86.10", 1, "4.76", 1),
+    ("bql-kkt", "44.86", "10.80", "", "", "55.66", "66.5", "83.69", 2, "5.65", 1),
+    ("ban-dt", "45.96", "12.27", "", "", "58.23", "73", "79.76", 3, "8.11", 2),
+    ("so-ngv", "34.98", "14.74", "", "", "49.72", "69", "72.06", 4, "-9.58", -3),
+    ("thanh-tra", "37.00", "11.59", "", "", "48.59", "73", "66.56", 5, "-8.94", -1),
+    ("than-uyen", "54.06", "14.13", "2.00", "9.33", "79.52", "100", "79.52", 1, "2.36", 0),
+    ("phong-tho", "54.86", "13.64", "1.50", "9.27", "79.27", "100", "79.27", 2, "7.17", 0),
+    ("tp-lai-chau", "54.52", "15.62", "0.00", "8.85", "78.99", "100", "78.99", 3, "6.95", 1),
+    ("tam-duong", "54.31", "13.35", "1.50", "8.96", "78.13", "100", "78.13", 4, "6.06", -1),
+    ("muong-te", "53.22", "12.91", "0.50", "9.24", "75.87", "100", "75.87", 5, "10.02", 2),
+    ("tan-uyen", "50.88", "16.18", "0.50", "6.01", "73.57", "100", "73.57", 6, "3.86", 0),
+    ("nam-nhun", "50.14", "12.65", "0.50", "9.72", "73.01", "100", "73.01", 7, "2.95", -2),
+    ("sin-ho", "49.42", "12.84", "0.50", "8.61", "71.37", "100", "71.37", 8, "11.75", 0),
+];
+
+fn report() -> serde_json::Value {
+    let rs = RuleSet::load(&common::repo(), 2023, &Rules::default()).expect("the 2023 set loads");
+    let outcome = evaluate(&rs).expect("the 2023 set evaluates");
+    Report::new(&rs, &outcome).to_json()
+}
+
+#[test]
+fn every_number_of_table_1_and_table_2() {
+    let json = report();
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units.len(), 28);
+    for &(id, appraisal, survey, impact, sipas, total, scale, index, rank, change, rank_change) in PUBLISHED {
+        let u = units.iter().find(|u| u["id"] == id).unwrap_or_else(|| panic!("unit {id} missing"));
+        let ctx = format!("unit {id}");
+        assert_eq!(u["parts"]["appraisal"], appraisal, "{ctx} appraisal");
+        assert_eq!(u["parts"]["survey"], survey, "{ctx} survey");
+        if impact.is_empty() {
+            assert!(u["parts"].get("impact").is_none(), "{ctx} has no impact part");
+        } else {
+            assert_eq!(u["parts"]["impact"], impact, "{ctx} impact");
+        }
+        if sipas.is_empty() {
+            assert!(u["parts"]["sipas"].is_null(), "{ctx} is not evaluated on SIPAS");
+        } else {
+            assert_eq!(u["parts"]["sipas"], sipas, "{ctx} sipas");
+        }
+        assert_eq!(u["total"], total, "{ctx} total");
+        assert_eq!(u["scale"], scale, "{ctx} scale");
+        assert_eq!(u["index"], index, "{ctx} index");
+        assert_eq!(u["rank"], rank, "{ctx} rank");
+        assert_eq!(u["change"]["index"], change, "{ctx} change");
+        assert_eq!(u["change"]["rank"], rank_change, "{ctx} rank change");
+        assert_eq!(u["previous"]["year"], 2022, "{ctx} previous year");
+    }
+}
+
+#[test]
+fn averages_per_unit_kind() {
+    let json = report();
+    let avg = |kind: &str| json["averages"].as_array().unwrap().iter().find(|a| a["kind"] == kind).unwrap().clone();
+    assert_eq!(avg("department")["index"], "79.42");
+    assert_eq!(avg("department")["units"], 20);
+    assert_eq!(avg("district")["index"], "76.21");
+    assert_eq!(avg("district")["units"], 8);
+}
+
+/// The reduced component scales of footnotes 2-9, and full scales implied by
+/// published percentages (70.59% = 6/8.5, 53.33% = 4/7.5, 16.67% = 1/6).
+#[test]
+fn component_scales_of_the_footnotes() {
+    let json = report();
+    let scale = |unit: &str, comp: &str| -> String {
+        let u = json["units"].as_array().unwrap().iter().find(|u| u["id"] == unit).unwrap();
+        u["components"].as_array().unwrap().iter().find(|c| c["id"] == comp).unwrap()["scale"].as_str().unwrap().to_string()
+    };
+    let expected = [
+        ("vp-ubnd", "1", "13"),
+        ("so-tttt", "1", "13.5"),
+        ("bql-kkt", "2", "0"),
+        ("bql-kkt", "3", "8.5"),
+        ("so-ngv", "3", "11.5"),
+        ("ban-dt", "3", "11.5"),
+        ("thanh-tra", "3", "11.5"),
+        ("vp-ubnd", "3", "0"),
+        ("thanh-tra", "4", "6.5"),
+        ("ban-dt", "4", "6.5"),
+        ("so-ngv", "4", "4.5"),
+        ("bql-kkt", "4", "7.5"),
+        ("vp-ubnd", "4", "7.5"),
+        ("so-gddt", "4", "8.5"),
+        ("thanh-tra", "5", "6"),
+        ("ban-dt", "5", "6"),
+        ("so-ngv", "5", "6"),
+        ("so-ct", "5", "7.5"),
+        ("sin-ho", "5", "8"),
+        ("thanh-tra", "6", "4"),
+        ("ban-dt", "6", "4"),
+        ("so-ngv", "6", "4"),
+        ("bql-kkt", "6", "5"),
+        ("so-xd", "6", "6"),
+        ("bql-kkt", "7", "9"),
+        ("vp-ubnd", "7", "6.5"),
+        ("so-ngv", "7", "6.5"),
+        ("ban-dt", "7", "7.5"),
+        ("thanh-tra", "7", "7.5"),
+        ("so-nv", "8", "30"),
+    ];
+    for (unit, comp, s) in expected {
+        assert_eq!(scale(unit, comp), s, "component {comp} of {unit}");
+    }
+}
+
+/// Component percentages quoted in section 3 of the report.
+#[test]
+fn component_indices_quoted_in_the_report() {
+    let json = report();
+    let index = |unit: &str, comp: &str| -> String {
+        let u = json["units"].as_array().unwrap().iter().find(|u| u["id"] == unit).unwrap();
+        u["components"].as_array().unwrap().iter().find(|c| c["id"] == comp).unwrap()["index"].as_str().unwrap().to_string()
+    };
+    for (unit, comp, pct) in [
+        ("so-khcn", "1", "96.30"),
+        ("so-vhttdl", "1", "40.52"),
+        ("than-uyen", "1", "76.00"),
+        ("so-ngv", "2", "60.00"),
+        ("thanh-tra", "3", "73.91"),
+        ("so-ngv", "3", "65.22"),
+        ("so-gddt", "4", "70.59"),
+        ("so-yt", "4", "76.47"),
+        ("thanh-tra", "5", "33.33"),
+        ("sin-ho", "5", "53.13"),
+        ("so-xd", "6", "16.67"),
+        ("ban-dt", "6", "87.50"),
+        ("bql-kkt", "7", "98.99"),
+        ("thanh-tra", "7", "53.33"),
+        ("so-nv", "8", "87.35"),
+        ("so-tttt", "8", "86.27"),
+        ("so-khcn", "8", "85.87"),
+    ] {
+        assert_eq!(index(unit, comp), pct, "component {comp} of {unit}");
+    }
+}
+
+/// The 2022 ranks implied by the change columns are a permutation within each group.
+#[test]
+fn previous_ranks_form_a_permutation_per_group() {
+    let json = report();
+    for group in ["so-100", "so-duoi-100", "huyen"] {
+        let mut ranks: Vec<u64> = json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["group"] == group)
+            .map(|u| u["previous"]["rank"].as_u64().unwrap())
+            .collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks, (1..=ranks.len() as u64).collect::<Vec<_>>(), "group {group}");
+    }
+}
+
+/// Leaves fed by the portal figures of seed 000 are scored by their rules from those figures.
+#[test]
+fn portal_leaves_are_scored_from_the_portal_figures() {
+    let rs = RuleSet::load(&common::repo(), 2023, &Rules::default()).unwrap();
+    let outcome = evaluate(&rs).unwrap();
+    let m = &rs.model;
+    let points = |unit: &str, node: &str| {
+        let u = m.units.iter().position(|x| x.id == unit).unwrap();
+        let n = m.node_index(node).unwrap();
+        (outcome.units[u].nodes[n].status, outcome.units[u].nodes[n].points.normalize().to_string())
+    };
+    use parindex::eval::Status::*;
+    // 98.97% on time ≥ 98: the full 2 points; 95.79% ≥ 95: 1.5; 74.10%: 0.
+    assert_eq!(points("so-tttt", "3.4.1"), (Scored, "2".into()));
+    assert_eq!(points("so-ldtbxh", "3.4.1"), (Scored, "1.5".into()));
+    assert_eq!(points("so-yt", "3.4.1"), (Scored, "0".into()));
+    // Online payment 27.12% against the 30% target on a maximum of 2: 1.808 → 1.81.
+    assert_eq!(points("so-xd", "7.3.3"), (Scored, "1.81".into()));
+    // Sở Tài chính is missing from the payment table: points as appraised.
+    assert_eq!(points("so-tc", "7.3.3").0, Awarded);
+    // Districts: e-results 73.31% against 100 on 1.5: 1.09965 → 1.10.
+    assert_eq!(points("sin-ho", "7.3.5"), (Scored, "1.1".into()));
+}
