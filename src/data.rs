@@ -20,6 +20,17 @@ pub struct Cell {
     pub source: Arc<str>,
 }
 
+impl Cell {
+    /// The value as shown in explanations.
+    pub fn value_text(&self) -> String {
+        match &self.value {
+            Value::Number(d) => d.normalize().to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Text(t) => format!("{t:?}"),
+        }
+    }
+}
+
 /// Facts by data key; each column has one entry per unit of the model.
 #[derive(Debug, Clone, Default)]
 pub struct Data {

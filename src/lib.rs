@@ -22,9 +22,14 @@
 // reported, never propagated through hot loops, so boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 pub mod aggregate;
+pub mod archive;
 pub mod data;
 pub mod diag;
+pub mod diff;
+pub mod engine;
 pub mod eval;
+pub mod expect;
+pub mod explain;
 pub mod fingerprint;
 pub mod indicators;
 pub mod load;
@@ -38,3 +43,4 @@ pub mod ruleset;
 pub mod stats;
 pub mod targets;
 pub mod validate;
+pub mod watch;

@@ -37,6 +37,9 @@ pub struct Source {
 pub struct RawYear {
     pub root: PathBuf,
     pub year: u16,
+    /// The year of the data (`fixtures/<data_year>`): `year` but when scoring
+    /// one year's units under another year's criteria.
+    pub data_year: u16,
     pub index: Option<(Source, RawIndexFile)>,
     pub tree: Vec<(Source, RawTreeFile)>,
     pub exemptions: Option<(Source, RawExemptionsFile)>,
@@ -150,10 +153,16 @@ fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
 
 /// Reads every file of `year` under `root`. Problems are collected, never fatal here.
 pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
+    load_year_with(root, year, year)
+}
+
+/// Reads the criteria of `year` and the data of `data_year` (to score one
+/// year's units under another year's rules).
+pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagnostics) {
     let mut diags = Diagnostics::default();
     let crit = PathBuf::from("criteria").join(year.to_string());
-    let fix = PathBuf::from("fixtures").join(year.to_string());
-    let mut raw = RawYear { root: root.to_path_buf(), year, ..RawYear::default() };
+    let fix = PathBuf::from("fixtures").join(data_year.to_string());
+    let mut raw = RawYear { root: root.to_path_buf(), year, data_year, ..RawYear::default() };
 
     if !root.join(&crit).is_dir() {
         diags.push(

@@ -15,7 +15,7 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::fingerprint::{fingerprint, Fingerprint};
 use crate::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::load::load_year;
+use crate::load::load_year_with;
 use crate::model::{Model, Value};
 use crate::rules::{CompiledScript, Rules};
 use crate::validate::validate;
@@ -43,7 +43,12 @@ pub fn unit_refs(model: &Model) -> Vec<UnitRef<'_>> {
 impl RuleSet {
     /// Loads, validates and compiles `year` under `root` with the shared `rules` engine.
     pub fn load(root: &Path, year: u16, rules: &Rules) -> Result<RuleSet, Diagnostics> {
-        let (raw, mut diags) = load_year(root, year);
+        RuleSet::load_with(root, year, year, rules)
+    }
+
+    /// Loads the criteria of `year` with the data of `data_year`.
+    pub fn load_with(root: &Path, year: u16, data_year: u16, rules: &Rules) -> Result<RuleSet, Diagnostics> {
+        let (raw, mut diags) = load_year_with(root, year, data_year);
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
@@ -59,7 +64,7 @@ impl RuleSet {
             }
         }
 
-        let (indicators, idiags) = load_indicators(root, year, &unit_refs(&model));
+        let (indicators, idiags) = load_indicators(root, data_year, &unit_refs(&model));
         diags.extend(idiags);
         let mut data = Data::from_model(&model);
         for key in indicators.keys().map(str::to_owned).collect::<Vec<_>>() {
@@ -73,7 +78,7 @@ impl RuleSet {
         check_inputs(&model, &data, &indicators, &mut diags);
 
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
-        let fp = match fingerprint(root, year, &script_paths) {
+        let fp = match fingerprint(root, year, data_year, &script_paths) {
             Ok(f) => Some(f),
             Err(d) => {
                 diags.push(d);

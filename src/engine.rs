@@ -1,0 +1,369 @@
+//! Engine: the live year behind an atomic swap, and reloads that never break it.
+//!
+//! An [`Engine`] serves one year's [`Snapshot`]: the compiled rule set, its
+//! evaluated outcome and the shown report, built together and never changed.
+//! Readers take the snapshot with [`Engine::current`] and keep it as long as
+//! they like: an evaluation in flight finishes on the set it started with.
+//!
+//! [`Engine::reload`] builds the complete new snapshot beside the live one
+//! (load, validate, compile every script, evaluate once, report) and swaps it
+//! in atomically only when all of that succeeds. A half-finished or wrong edit
+//! is returned as [`ReloadOutcome::Rejected`] with its diagnostics while the
+//! last good snapshot keeps serving. What a reload changed is computed by
+//! [`changes`], which other commands can use on any two snapshots.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::diag::Diagnostics;
+use crate::eval::{evaluate, Outcome};
+use crate::fingerprint::fingerprint;
+use crate::report::{plain, Report};
+use crate::rules::Rules;
+use crate::ruleset::RuleSet;
+
+/// One year's complete results: a valid rule set and what it evaluates to.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub rule_set: RuleSet,
+    pub outcome: Outcome,
+    pub report: Report,
+    /// 1 for the set the engine opened with, one more for each applied reload.
+    pub generation: u64,
+}
+
+impl Snapshot {
+    /// Loads, evaluates and reports `year` under `root`; any error rejects the whole set.
+    pub fn build(root: &Path, year: u16, rules: &Rules, generation: u64) -> Result<Snapshot, Diagnostics> {
+        let rule_set = RuleSet::load(root, year, rules)?;
+        Snapshot::from_rule_set(rule_set, generation)
+    }
+
+    /// Evaluates a loaded rule set once: a set is valid only if it also evaluates.
+    pub fn from_rule_set(rule_set: RuleSet, generation: u64) -> Result<Snapshot, Diagnostics> {
+        let outcome = evaluate(&rule_set)?;
+        let report = Report::new(&rule_set, &outcome);
+        Ok(Snapshot { rule_set, outcome, report, generation })
+    }
+
+    /// When the rule set was loaded.
+    pub fn loaded_at(&self) -> SystemTime {
+        self.rule_set.loaded_at
+    }
+}
+
+/// What a reload did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReloadOutcome {
+    /// The new set is live.
+    Applied {
+        /// What moved between the previous set and the new one.
+        changes: Changes,
+        /// The snapshot now serving.
+        snapshot: Arc<Snapshot>,
+    },
+    /// The edited files do not make a valid set; the previous one keeps serving.
+    Rejected {
+        /// Every problem found in the edited files.
+        diagnostics: Diagnostics,
+        /// When the set still serving was loaded.
+        serving_since: SystemTime,
+        /// The generation still serving.
+        generation: u64,
+    },
+    /// The files mean the same as the live set's (equal fingerprint): nothing to swap.
+    Unchanged {
+        /// The generation still serving.
+        generation: u64,
+    },
+}
+
+/// A year's live results, swapped atomically on reload.
+#[derive(Debug)]
+pub struct Engine {
+    root: PathBuf,
+    year: u16,
+    rules: Rules,
+    live: ArcSwap<Snapshot>,
+    /// Reloads run one at a time, so generations only grow and no swap is lost.
+    reloading: Mutex<()>,
+}
+
+/// How many times a reload re-reads files that changed while it was reading them.
+const STABLE_ATTEMPTS: usize = 3;
+
+impl Engine {
+    /// Opens `year` under `root` with a new shared rules engine.
+    pub fn open(root: impl Into<PathBuf>, year: u16) -> Result<Engine, Diagnostics> {
+        Engine::open_with(root, year, Rules::default())
+    }
+
+    /// Opens `year` under `root` with the given rules engine (and its limits).
+    pub fn open_with(root: impl Into<PathBuf>, year: u16, rules: Rules) -> Result<Engine, Diagnostics> {
+        let root = root.into();
+        let snapshot = Snapshot::build(&root, year, &rules, 1)?;
+        Ok(Engine { root, year, rules, live: ArcSwap::from_pointee(snapshot), reloading: Mutex::new(()) })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The folders whose files make up the year: `criteria/<year>/`, `fixtures/<year>/`, `rules/`.
+    pub fn sources(&self) -> Vec<PathBuf> {
+        let year = self.year.to_string();
+        vec![self.root.join("criteria").join(&year), self.root.join("fixtures").join(&year), self.root.join("rules")]
+    }
+
+    /// The live snapshot. Holding it keeps it alive across reloads.
+    pub fn current(&self) -> Arc<Snapshot> {
+        self.live.load_full()
+    }
+
+    /// Builds the set now on disk beside the live one and swaps it in if it is valid.
+    pub fn reload(&self) -> ReloadOutcome {
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let old = self.current();
+        let rule_set = match self.load_stable(&old) {
+            Ok(rs) => rs,
+            Err(diagnostics) => return rejected(diagnostics, &old),
+        };
+        if rule_set.fingerprint == old.rule_set.fingerprint {
+            return ReloadOutcome::Unchanged { generation: old.generation };
+        }
+        let new = match Snapshot::from_rule_set(rule_set, old.generation + 1) {
+            Ok(s) => Arc::new(s),
+            Err(diagnostics) => return rejected(diagnostics, &old),
+        };
+        let changes = changes(&old, &new);
+        self.live.store(Arc::clone(&new));
+        ReloadOutcome::Applied { changes, snapshot: new }
+    }
+
+    /// Loads the rule set, re-reading it when a file changed while it was read:
+    /// a set is kept only when the files hashed before reading equal those hashed
+    /// after, so its fingerprint really is the fingerprint of what it holds.
+    fn load_stable(&self, old: &Snapshot) -> Result<RuleSet, Diagnostics> {
+        let mut scripts: Vec<PathBuf> = old.rule_set.model.scripts.iter().map(|s| s.path.clone()).collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let before = fingerprint(&self.root, self.year, self.year, &scripts).ok();
+            let rs = RuleSet::load(&self.root, self.year, &self.rules)?;
+            if before.as_ref() == Some(&rs.fingerprint) || attempt >= STABLE_ATTEMPTS {
+                return Ok(rs);
+            }
+            scripts = rs.model.scripts.iter().map(|s| s.path.clone()).collect();
+        }
+    }
+}
+
+fn rejected(diagnostics: Diagnostics, serving: &Snapshot) -> ReloadOutcome {
+    ReloadOutcome::Rejected { diagnostics, serving_since: serving.loaded_at(), generation: serving.generation }
+}
+
+/// A value before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved<T> {
+    pub old: T,
+    pub new: T,
+}
+
+impl<T: PartialEq> Moved<T> {
+    /// `Some` only when the value moved.
+    pub fn between(old: T, new: T) -> Option<Moved<T>> {
+        (old != new).then_some(Moved { old, new })
+    }
+}
+
+/// One criterion of one unit whose points or maximum changed. `None` stands
+/// for "does not count for the unit" (absent, not applicable, exempt, or
+/// covered by points awarded higher up).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CriterionChange {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<Moved<Option<Decimal>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Moved<Option<Decimal>>>,
+}
+
+/// One unit whose shown results or criteria changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitChange {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<Moved<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Moved<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<Moved<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<Moved<u32>>,
+    /// In tree order.
+    pub criteria: Vec<CriterionChange>,
+}
+
+/// An average per unit kind that moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AverageChange {
+    pub kind: String,
+    pub index: Moved<String>,
+}
+
+/// What moved between two snapshots of a year.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    /// Units present in both whose total, scale, index, rank or criteria moved, in the new report's order.
+    pub units: Vec<UnitChange>,
+    /// Unit ids only in the new snapshot.
+    pub added: Vec<String>,
+    /// Unit ids only in the old snapshot.
+    pub removed: Vec<String>,
+    pub averages: Vec<AverageChange>,
+}
+
+impl Changes {
+    /// Whether no shown number and no criterion moved.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.added.is_empty() && self.removed.is_empty() && self.averages.is_empty()
+    }
+
+    /// The change of one unit, by id.
+    pub fn unit(&self, id: &str) -> Option<&UnitChange> {
+        self.units.iter().find(|u| u.id == id)
+    }
+}
+
+/// Each node's `(points, max)` of a unit by criterion id; `None` where it does not count.
+type NodeValues<'a> = HashMap<&'a str, (Option<Decimal>, Option<Decimal>)>;
+
+fn node_values<'a>(s: &'a Snapshot, unit_id: &str) -> Option<(Vec<&'a str>, NodeValues<'a>)> {
+    let m = &s.rule_set.model;
+    let u = m.units.iter().position(|u| u.id == unit_id)?;
+    let res = s.outcome.units.iter().find(|r| r.unit == u)?;
+    let mut order = Vec::with_capacity(m.nodes.len());
+    let mut values = HashMap::with_capacity(m.nodes.len());
+    for (node, r) in m.nodes.iter().zip(&res.nodes) {
+        let counts = r.status.in_scale();
+        let points = (counts && r.status.has_points()).then_some(r.points.normalize());
+        let max = counts.then_some(r.max.normalize());
+        order.push(node.id.as_str());
+        values.insert(node.id.as_str(), (points, max));
+    }
+    Some((order, values))
+}
+
+/// What moved from `old` to `new`: each unit whose shown total, scale, index
+/// or rank moved, with every criterion whose points or maximum changed, and
+/// the averages that moved.
+pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
+    let mut out = Changes::default();
+    for nu in &new.report.units {
+        let Some(ou) = old.report.unit(&nu.id) else {
+            out.added.push(nu.id.clone());
+            continue;
+        };
+        let mut criteria = Vec::new();
+        if let (Some((_, ov)), Some((order, nv))) = (node_values(old, &nu.id), node_values(new, &nu.id)) {
+            let mut ids: Vec<&str> = order;
+            ids.extend(ov.keys().filter(|k| !nv.contains_key(*k)).copied());
+            for id in ids {
+                let (op, om) = ov.get(id).copied().unwrap_or((None, None));
+                let (np, nm) = nv.get(id).copied().unwrap_or((None, None));
+                let points = Moved::between(op, np);
+                let max = Moved::between(om, nm);
+                if points.is_some() || max.is_some() {
+                    criteria.push(CriterionChange { id: id.to_string(), points, max });
+                }
+            }
+        }
+        let change = UnitChange {
+            id: nu.id.clone(),
+            name: nu.name.clone(),
+            total: Moved::between(ou.total.clone(), nu.total.clone()),
+            scale: Moved::between(ou.scale.clone(), nu.scale.clone()),
+            index: Moved::between(ou.index.clone(), nu.index.clone()),
+            rank: Moved::between(ou.rank, nu.rank),
+            criteria,
+        };
+        let moved = change.total.is_some() || change.scale.is_some() || change.index.is_some() || change.rank.is_some();
+        if moved || !change.criteria.is_empty() {
+            out.units.push(change);
+        }
+    }
+    out.removed = old.report.units.iter().filter(|u| new.report.unit(&u.id).is_none()).map(|u| u.id.clone()).collect();
+    for na in &new.report.averages {
+        if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
+            if let Some(index) = Moved::between(oa.index.clone(), na.index.clone()) {
+                out.averages.push(AverageChange { kind: na.kind.clone(), index });
+            }
+        }
+    }
+    out
+}
+
+fn shown(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "—".to_string(), plain)
+}
+
+/// One line per unit that moved, its changed criteria indented below.
+impl fmt::Display for Changes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return writeln!(f, "no result moved");
+        }
+        for u in &self.units {
+            let mut moved = Vec::new();
+            if let Some(m) = &u.total {
+                moved.push(format!("total {} → {}", m.old, m.new));
+            }
+            if let Some(m) = &u.scale {
+                moved.push(format!("scale {} → {}", m.old, m.new));
+            }
+            if let Some(m) = &u.index {
+                moved.push(format!("index {}% → {}%", m.old, m.new));
+            }
+            if let Some(m) = &u.rank {
+                moved.push(format!("rank {} → {}", m.old, m.new));
+            }
+            if moved.is_empty() {
+                moved.push("shown results unchanged".to_string());
+            }
+            writeln!(f, "{} ({}): {}", u.name, u.id, moved.join(", "))?;
+            for c in &u.criteria {
+                let mut parts = Vec::new();
+                if let Some(m) = &c.points {
+                    parts.push(format!("points {} → {}", shown(m.old), shown(m.new)));
+                }
+                if let Some(m) = &c.max {
+                    parts.push(format!("max {} → {}", shown(m.old), shown(m.new)));
+                }
+                writeln!(f, "    {}: {}", c.id, parts.join(", "))?;
+            }
+        }
+        for id in &self.added {
+            writeln!(f, "added unit {id}")?;
+        }
+        for id in &self.removed {
+            writeln!(f, "removed unit {id}")?;
+        }
+        for a in &self.averages {
+            writeln!(f, "average of {}: {}% → {}%", a.kind, a.index.old, a.index.new)?;
+        }
+        Ok(())
+    }
+}

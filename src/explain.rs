@@ -1,0 +1,322 @@
+//! Explain: why a unit has each of its points.
+//!
+//! For one unit, every node of the tree with its maximum, where its points
+//! came from (awarded by the council, computed by a rule from named data,
+//! summed from sub-criteria, included in points awarded higher up), or that
+//! it is not evaluated and by which exemption; then how the scale, the total
+//! and the index were computed and rounded. Legal references declared in the
+//! criteria appear on the lines they govern.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::eval::{Outcome, Status, UnitResult};
+use crate::fingerprint::Fingerprint;
+use crate::report::plain;
+use crate::ruleset::RuleSet;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputUsed {
+    pub name: String,
+    pub key: String,
+    pub value: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleUsed {
+    pub rule: String,
+    pub script: String,
+    pub params: String,
+    pub inputs: Vec<InputUsed>,
+    pub rounding: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExemptionUsed {
+    pub id: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<String>,
+    pub declared_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeLine {
+    pub id: String,
+    pub name: String,
+    pub depth: usize,
+    /// The node's maximum for this unit's kind as declared (or summed).
+    pub declared_max: Option<String>,
+    /// The maximum counted in this unit's scale.
+    pub max: String,
+    /// not_applicable | exempt | covered | awarded | scored | sum
+    pub status: &'static str,
+    pub points: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awarded_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleUsed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<ExemptionUsed>,
+    /// The exemption is the parent's, not named for this node.
+    #[serde(skip)]
+    pub inherited_exemption: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Computation {
+    pub exact: String,
+    pub shown: String,
+    pub rounding: String,
+    pub formula: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub year: u16,
+    pub fingerprint: Fingerprint,
+    pub unit: UnitInfo,
+    pub legal: Vec<String>,
+    pub nodes: Vec<NodeLine>,
+    pub parts: serde_json::Map<String, serde_json::Value>,
+    pub scale: Computation,
+    pub total: Computation,
+    pub index: Computation,
+    pub rank: RankInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankInfo {
+    pub rank: u32,
+    pub group: String,
+    pub units: usize,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::NotApplicable => "not_applicable",
+        Status::Exempt(_) => "exempt",
+        Status::Covered => "covered",
+        Status::Awarded => "awarded",
+        Status::Scored => "scored",
+        Status::Sum => "sum",
+    }
+}
+
+fn covering(rs: &RuleSet, res: &UnitResult, mut i: usize) -> Option<usize> {
+    while let Some(p) = rs.model.nodes[i].parent {
+        if res.nodes[p].status == Status::Awarded {
+            return Some(p);
+        }
+        i = p;
+    }
+    None
+}
+
+fn location_text(l: &crate::diag::Location) -> String {
+    match l.line {
+        Some(line) => format!("{}:{line}", l.file.display()),
+        None => l.file.display().to_string(),
+    }
+}
+
+/// Explains the result of unit `unit` (an index into the model's units).
+pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
+    let m = &rs.model;
+    let r = m.rounding;
+    let res = &outcome.units[unit];
+    let u = &m.units[unit];
+    let nodes = m
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let nr = res.nodes[i];
+            let rule = (nr.status == Status::Scored).then(|| {
+                let rule = n.rule.as_ref().expect("scored nodes have a rule");
+                RuleUsed {
+                    rule: m.scripts[rule.script].name.clone(),
+                    script: m.scripts[rule.script].path.display().to_string(),
+                    params: rule.params_text.clone(),
+                    inputs: rule
+                        .inputs
+                        .iter()
+                        .map(|(name, key)| {
+                            let cell = rs.data.get(key, unit);
+                            InputUsed {
+                                name: name.clone(),
+                                key: key.clone(),
+                                value: cell.map(|c| c.value_text()),
+                                source: cell.map(|c| c.source.to_string()),
+                            }
+                        })
+                        .collect(),
+                    rounding: r.leaf.to_string(),
+                }
+            });
+            let exemption = match nr.status {
+                Status::Exempt(e) => {
+                    let ex = &m.exemptions[e];
+                    Some(ExemptionUsed {
+                        id: ex.id.clone(),
+                        reason: ex.reason.clone(),
+                        legal: ex.legal.as_ref().map(|l| m.legal_text(l)),
+                        declared_at: location_text(&ex.location),
+                    })
+                }
+                _ => None,
+            };
+            NodeLine {
+                id: n.id.clone(),
+                name: n.name.clone(),
+                depth: n.depth,
+                declared_max: n.max[u.kind].map(plain),
+                max: plain(nr.max),
+                status: status_name(nr.status),
+                points: nr.status.has_points().then(|| plain(nr.points)),
+                part: n.part.filter(|_| n.part_root).map(|p| m.parts[p].id.clone()),
+                awarded_at: (nr.status == Status::Awarded).then(|| location_text(&m.awarded[&(unit, i)].location)),
+                covered_by: (nr.status == Status::Covered).then(|| covering(rs, res, i).map(|p| m.nodes[p].id.clone())).flatten(),
+                rule,
+                inherited_exemption: matches!((nr.status, n.parent.map(|p| res.nodes[p].status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
+                exemption,
+                legal: n.legal.as_ref().map(|l| m.legal_text(l)),
+            }
+        })
+        .collect();
+    let mut parts = serde_json::Map::new();
+    for (pi, p) in m.parts.iter().enumerate() {
+        if let Some(v) = res.parts[pi] {
+            parts.insert(p.id.clone(), serde_json::Value::String(plain(v)));
+        }
+    }
+    let comps: Vec<usize> = m.components().filter(|&c| res.nodes[c].status.in_scale()).collect();
+    let sum_text = |f: &dyn Fn(usize) -> Decimal| comps.iter().map(|&c| plain(f(c))).collect::<Vec<_>>().join(" + ");
+    let group = &m.groups[u.group];
+    Explanation {
+        year: m.year,
+        fingerprint: rs.fingerprint.clone(),
+        unit: UnitInfo { id: u.id.clone(), name: u.name.clone(), kind: m.kinds[u.kind].id.clone(), group: group.id.clone() },
+        legal: m.index_legal.iter().map(|&l| m.legal[l].title.clone()).collect(),
+        nodes,
+        parts,
+        scale: Computation {
+            exact: plain(res.scale),
+            shown: plain(res.scale),
+            rounding: "none".into(),
+            formula: format!("sum of the maxima of the evaluated components: {}", sum_text(&|c| res.nodes[c].max)),
+        },
+        total: Computation {
+            exact: plain(res.total),
+            shown: r.points.apply(res.total).to_string(),
+            rounding: r.points.to_string(),
+            formula: format!("sum of the components' points: {}", sum_text(&|c| res.nodes[c].points)),
+        },
+        index: Computation {
+            exact: plain(res.index),
+            shown: r.index.apply(res.index).to_string(),
+            rounding: r.index.to_string(),
+            formula: format!("{} / {} × 100", plain(res.total), plain(res.scale)),
+        },
+        rank: RankInfo { rank: res.rank, group: group.id.clone(), units: group.units.len() },
+    }
+}
+
+impl Explanation {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The tree as indented text, one node a line, then the computation.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{} {} ({}, ranking group {})", self.unit.id, self.unit.name, self.unit.kind, self.unit.group);
+        for l in &self.legal {
+            let _ = writeln!(out, "  căn cứ: {l}");
+        }
+        let _ = writeln!(out, "  fingerprint {}\n", self.fingerprint.sha256);
+        for n in &self.nodes {
+            let indent = "  ".repeat(n.depth);
+            let head = format!("{indent}{} {}", n.id, n.name);
+            let detail = match n.status {
+                "not_applicable" => continue,
+                "exempt" if n.inherited_exemption => {
+                    format!("không đánh giá (max {}), with its parent", n.declared_max.as_deref().unwrap_or("-"))
+                }
+                "exempt" => {
+                    let e = n.exemption.as_ref().expect("exempt nodes carry their exemption");
+                    format!(
+                        "không đánh giá (max {}): exemption `{}`, {} [{}]",
+                        n.declared_max.as_deref().unwrap_or("-"),
+                        e.id,
+                        e.reason,
+                        e.declared_at
+                    )
+                }
+                "covered" => format!("max {}: included in the points awarded at {}", n.max, n.covered_by.as_deref().unwrap_or("?")),
+                "awarded" => {
+                    format!("{} / {}: awarded [{}]", n.points.as_deref().unwrap_or("?"), n.max, n.awarded_at.as_deref().unwrap_or(""))
+                }
+                "scored" => {
+                    let rule = n.rule.as_ref().expect("scored nodes carry their rule");
+                    let inputs: Vec<String> = rule
+                        .inputs
+                        .iter()
+                        .map(|i| {
+                            format!(
+                                "{} = {} ({}{})",
+                                i.name,
+                                i.value.as_deref().unwrap_or("?"),
+                                i.key,
+                                i.source.as_ref().map(|s| format!(", {s}")).unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "{} / {}: rule `{}` with {}; params {}; rounded to {}",
+                        n.points.as_deref().unwrap_or("?"),
+                        n.max,
+                        rule.rule,
+                        inputs.join(", "),
+                        rule.params,
+                        rule.rounding
+                    )
+                }
+                _ => format!("{} / {}: sum of its sub-criteria", n.points.as_deref().unwrap_or("?"), n.max),
+            };
+            let _ = writeln!(out, "{head}  —  {detail}");
+            if let Some(part) = &n.part {
+                let _ = writeln!(out, "{indent}    counts towards part `{part}`");
+            }
+            if let Some(l) = &n.legal {
+                let _ = writeln!(out, "{indent}    căn cứ: {l}");
+            }
+        }
+        let _ = writeln!(out);
+        let parts: Vec<String> = self.parts.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or(""))).collect();
+        let _ = writeln!(out, "parts: {}", parts.join(", "));
+        let _ = writeln!(out, "scale: {} = {}", self.scale.exact, self.scale.formula);
+        let _ = writeln!(out, "total: {} = {}; shown {} ({})", self.total.exact, self.total.formula, self.total.shown, self.total.rounding);
+        let _ =
+            writeln!(out, "index: {} = {}; shown {}% ({})", self.index.exact, self.index.formula, self.index.shown, self.index.rounding);
+        let _ = writeln!(out, "rank: {} of {} in group {}", self.rank.rank, self.rank.units, self.rank.group);
+        out
+    }
+}
