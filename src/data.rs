@@ -1,22 +1,25 @@
-//! Data: the facts rules read, by data key, as one column per key.
+//! Data: the facts rules read, by data key, one column per key.
 //!
 //! Facts come from `facts.toml` (typed by hand) and from indicator tables
-//! (CSV files such as the national portal's). Each key (`portal.hai_long`)
-//! is one column over the year's units, so a rule leaf reads its inputs for
-//! all units without string lookups per unit.
+//! (CSV files such as the national portal's, see [`crate::indicators`]).
+//! Indicator values are read in place from their columns, never copied, so a
+//! national data set costs its compact columns and nothing more. A rule leaf
+//! resolves each of its input keys to an [`InputColumn`] once, then reads
+//! every unit's value by position.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::indicators::IndicatorData;
 use crate::model::{Model, Value};
 
 /// One fact for one unit, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub value: Value,
-    /// `file:line`, or `file` with a date: shown by `explain`.
+    /// `file:line`, or `file:line (date)`: shown by `explain`.
     pub source: Arc<str>,
 }
 
@@ -31,52 +34,92 @@ impl Cell {
     }
 }
 
-/// Facts by data key; each column has one entry per unit of the model.
+/// Facts by data key, for the units of one model.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
-    columns: HashMap<String, Vec<Option<Cell>>>,
+    facts: HashMap<String, Vec<Option<Cell>>>,
+    indicators: Arc<IndicatorData>,
     units: usize,
 }
 
-impl Data {
-    pub fn new(units: usize) -> Self {
-        Data { columns: HashMap::new(), units }
+/// The values of one data key over all units.
+#[derive(Clone, Copy)]
+pub enum InputColumn<'a> {
+    Facts(&'a [Option<Cell>]),
+    Indicator(crate::indicators::ColumnRef<'a>),
+}
+
+impl InputColumn<'_> {
+    /// A unit's value, if it has one.
+    pub fn value(&self, unit: usize) -> Option<Value> {
+        match self {
+            InputColumn::Facts(c) => c[unit].as_ref().map(|c| c.value.clone()),
+            InputColumn::Indicator(c) => c.value(unit).map(Value::Number),
+        }
     }
 
-    /// The facts typed in `facts.toml`.
-    pub fn from_model(model: &Model) -> Self {
-        let mut d = Data::new(model.units.len());
-        for (u, facts) in model.facts.iter().enumerate() {
-            for (k, f) in facts {
-                d.set(k, u, f.value.clone(), Arc::from(f.source.as_str()));
+    /// A unit's number, if it has one that is a number.
+    pub fn number(&self, unit: usize) -> Option<Decimal> {
+        match self {
+            InputColumn::Facts(c) => match c[unit].as_ref().map(|c| &c.value) {
+                Some(Value::Number(d)) => Some(*d),
+                _ => None,
+            },
+            InputColumn::Indicator(c) => c.value(unit),
+        }
+    }
+
+    /// A unit's full cell, with its source, for explanations.
+    pub fn cell(&self, unit: usize) -> Option<Cell> {
+        match self {
+            InputColumn::Facts(c) => c[unit].clone(),
+            InputColumn::Indicator(c) => c.measurement(unit).map(|m| Cell {
+                value: Value::Number(m.value),
+                source: Arc::from(format!("{}:{} ({})", m.file.display(), m.line, m.measured_on)),
+            }),
+        }
+    }
+}
+
+impl Data {
+    /// The facts typed in `facts.toml` and the model's indicator tables.
+    pub fn new(model: &Model, indicators: Arc<IndicatorData>) -> Self {
+        let mut facts: HashMap<String, Vec<Option<Cell>>> = HashMap::new();
+        let n = model.units.len();
+        for (u, fs) in model.facts.iter().enumerate() {
+            for (k, f) in fs {
+                let col = facts.entry(k.clone()).or_insert_with(|| vec![None; n]);
+                col[u] = Some(Cell { value: f.value.clone(), source: Arc::from(f.source.as_str()) });
             }
         }
-        d
+        Data { facts, indicators, units: n }
     }
 
-    pub fn set(&mut self, key: &str, unit: usize, value: Value, source: Arc<str>) {
-        let n = self.units;
-        let col = self.columns.entry(key.to_string()).or_insert_with(|| vec![None; n]);
-        col[unit] = Some(Cell { value, source });
+    /// The column of a data key: facts first, then indicator tables.
+    pub fn input(&self, key: &str) -> Option<InputColumn<'_>> {
+        match self.facts.get(key) {
+            Some(c) => Some(InputColumn::Facts(c)),
+            None => self.indicators.column(key).map(InputColumn::Indicator),
+        }
     }
 
-    pub fn set_number(&mut self, key: &str, unit: usize, value: Decimal, source: Arc<str>) {
-        self.set(key, unit, Value::Number(value), source);
-    }
-
-    pub fn column(&self, key: &str) -> Option<&[Option<Cell>]> {
-        self.columns.get(key).map(Vec::as_slice)
-    }
-
-    pub fn get(&self, key: &str, unit: usize) -> Option<&Cell> {
-        self.columns.get(key).and_then(|c| c[unit].as_ref())
+    pub fn get(&self, key: &str, unit: usize) -> Option<Cell> {
+        self.input(key).and_then(|c| c.cell(unit))
     }
 
     pub fn has_key(&self, key: &str) -> bool {
-        self.columns.contains_key(key)
+        self.facts.contains_key(key) || self.indicators.contains_key(key)
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.columns.keys().map(String::as_str)
+        self.facts.keys().map(String::as_str).chain(self.indicators.keys())
+    }
+
+    pub fn indicators(&self) -> &IndicatorData {
+        &self.indicators
+    }
+
+    pub fn units(&self) -> usize {
+        self.units
     }
 }

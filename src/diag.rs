@@ -221,6 +221,11 @@ impl Diagnostic {
         self
     }
 
+    /// What makes two diagnostics the same problem, but for the unit.
+    pub fn message_key(&self) -> (&str, Option<&Location>) {
+        (&self.message, self.location.as_ref())
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

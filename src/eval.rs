@@ -13,9 +13,11 @@
 //! Any error (missing data, a failing rule, points above a maximum) is
 //! collected with the unit and criterion, and no result is returned.
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::data::Data;
+use crate::compile::{Plan, Val};
+use crate::data::{Data, InputColumn};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::{Model, Value};
 use crate::ruleset::RuleSet;
@@ -26,7 +28,7 @@ pub enum Status {
     /// The node has no maximum for the unit's kind.
     NotApplicable,
     /// The unit is not evaluated on this node, by this exemption (index into `Model::exemptions`).
-    Exempt(usize),
+    Exempt(u32),
     /// Points were awarded at an ancestor, which stands for this node.
     Covered,
     /// Points awarded by the appraisal council at this node.
@@ -98,193 +100,321 @@ pub fn rule_input(model: &Model, data: &Data, leaf: usize, unit: usize, max: Dec
     let rule = node.rule.as_ref().ok_or_else(|| String::from("no rule"))?;
     let mut x = rule.params.clone();
     for (name, key) in &rule.inputs {
-        let cell = data.get(key, unit).ok_or_else(|| key.clone())?;
-        let v = match &cell.value {
-            Value::Number(d) => rhai::Dynamic::from_decimal(*d),
-            Value::Bool(b) => rhai::Dynamic::from_bool(*b),
-            Value::Text(t) => rhai::Dynamic::from(t.clone()),
-        };
-        x.insert(name.as_str().into(), v);
+        let v = data.input(key).and_then(|c| c.value(unit)).ok_or_else(|| key.clone())?;
+        x.insert(name.as_str().into(), to_dynamic(v));
     }
     x.insert("max".into(), rhai::Dynamic::from_decimal(max));
     Ok(x)
 }
 
-/// Pass 1: every node's status for one unit.
-fn statuses(model: &Model, unit: usize) -> Vec<Status> {
+fn to_dynamic(v: Value) -> rhai::Dynamic {
+    match v {
+        Value::Number(d) => rhai::Dynamic::from_decimal(d),
+        Value::Bool(b) => rhai::Dynamic::from_bool(b),
+        Value::Text(t) => rhai::Dynamic::from(t),
+    }
+}
+
+/// Every node's status and maximum for a unit of one kind with no exemption
+/// and no awarded points.
+#[derive(Debug, Clone)]
+pub struct KindTemplate {
+    pub nodes: Vec<NodeResult>,
+}
+
+/// The template of every kind.
+pub fn templates(model: &Model) -> Vec<KindTemplate> {
+    (0..model.kinds.len())
+        .map(|k| {
+            let mut nodes: Vec<NodeResult> = model
+                .nodes
+                .iter()
+                .map(|n| {
+                    let status = match n.max[k] {
+                        None => Status::NotApplicable,
+                        Some(_) if n.rule.is_some() => Status::Scored,
+                        Some(_) => Status::Sum,
+                    };
+                    let max = if n.is_leaf() { n.max[k].unwrap_or_default() } else { Decimal::ZERO };
+                    NodeResult { status, max, points: Decimal::ZERO }
+                })
+                .collect();
+            sum_max(model, &mut nodes);
+            KindTemplate { nodes }
+        })
+        .collect()
+}
+
+/// Inner maxima: the sums of the children's maxima (children come after parents).
+fn sum_max(model: &Model, nodes: &mut [NodeResult]) {
+    for i in (0..nodes.len()).rev() {
+        if let Some(p) = model.nodes[i].parent {
+            let m = nodes[i].max;
+            nodes[p].max += m;
+        }
+    }
+}
+
+/// Pass 1 for one unit: statuses and maxima.
+fn unit_nodes(rs: &RuleSet, unit: usize) -> Vec<NodeResult> {
+    let model = &rs.model;
     let kind = model.units[unit].kind;
-    let mut st = Vec::with_capacity(model.nodes.len());
+    let template = &rs.templates[kind].nodes;
+    let (exempt, awarded) = (&rs.unit_exempt[unit], &rs.unit_awarded[unit]);
+    if exempt.is_empty() && awarded.is_empty() {
+        return template.clone();
+    }
+    let mut nodes: Vec<NodeResult> = Vec::with_capacity(template.len());
     for (i, n) in model.nodes.iter().enumerate() {
-        let inherited = n.parent.map(|p| st[p]);
-        let s = if n.max[kind].is_none() {
+        let inherited = n.parent.map(|p| nodes[p].status);
+        let status = if n.max[kind].is_none() {
             Status::NotApplicable
-        } else if let Some(e) = model.exempt.get(&(unit, i)) {
-            Status::Exempt(*e)
+        } else if let Ok(k) = exempt.binary_search_by_key(&i, |(node, _)| *node) {
+            Status::Exempt(exempt[k].1 as u32)
         } else {
             match inherited {
                 Some(Status::Exempt(e)) => Status::Exempt(e),
                 Some(Status::Covered | Status::Awarded) => Status::Covered,
-                _ if model.awarded.contains_key(&(unit, i)) => Status::Awarded,
+                _ if awarded.binary_search(&i).is_ok() => Status::Awarded,
                 _ if n.rule.is_some() => Status::Scored,
                 _ => Status::Sum,
             }
         };
-        st.push(s);
+        let max = if status.in_scale() && n.is_leaf() { n.max[kind].unwrap_or_default() } else { Decimal::ZERO };
+        nodes.push(NodeResult { status, max, points: Decimal::ZERO });
     }
-    st
+    sum_max(model, &mut nodes);
+    nodes
 }
 
-/// Evaluates every unit. Returns every problem found when any.
-pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
+/// Why a rule leaf has no points for a unit.
+enum LeafError {
+    /// The unit has no value for this data key.
+    Missing(String),
+    Failed(Diagnostic),
+}
+
+/// A problem found while evaluating one unit, before grouping.
+struct Failure {
+    /// The leaf whose rule failed, to group identical failures; `None` for other problems.
+    leaf: Option<usize>,
+    diag: Diagnostic,
+}
+
+/// The input columns of each rule leaf, resolved once.
+fn leaf_inputs<'a>(rs: &'a RuleSet) -> Vec<Vec<Option<InputColumn<'a>>>> {
+    rs.model
+        .nodes
+        .iter()
+        .map(|n| n.rule.as_ref().map_or_else(Vec::new, |r| r.inputs.iter().map(|(_, k)| rs.data.input(k)).collect()))
+        .collect()
+}
+
+/// Pass 2 and 3 for one unit.
+fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize, failures: &mut Vec<Failure>) -> UnitResult {
     let model = &rs.model;
-    let mut diags = Diagnostics::default();
-    let n_nodes = model.nodes.len();
+    let mut nodes = unit_nodes(rs, u);
+    let unit_id = &model.units[u].id;
+    let n_nodes = nodes.len();
+    let mut slots: Vec<Val> = Vec::new();
 
-    // Pass 1, with each unit's maxima (bottom-up) so rules get the unit's max.
-    let mut results: Vec<Vec<NodeResult>> = (0..model.units.len())
-        .map(|u| {
-            let kind = model.units[u].kind;
-            let st = statuses(model, u);
-            let mut nodes: Vec<NodeResult> = st
-                .iter()
-                .zip(&model.nodes)
-                .map(|(s, n)| NodeResult {
-                    status: *s,
-                    max: if s.in_scale() && n.is_leaf() { n.max[kind].unwrap_or_default() } else { Decimal::ZERO },
-                    points: Decimal::ZERO,
-                })
-                .collect();
-            for i in (0..n_nodes).rev() {
-                if let Some(p) = model.nodes[i].parent {
-                    let m = nodes[i].max;
-                    nodes[p].max += m;
-                }
-            }
-            nodes
-        })
-        .collect();
-
-    // Pass 2: rule leaves, a column at a time. One failure of a rule is
-    // reported once per leaf, with the other units it hit.
-    for (leaf, node) in model.nodes.iter().enumerate() {
-        let Some(rule) = &node.rule else { continue };
-        let script = &rs.scripts[rule.script];
-        let mut failures: Vec<(Diagnostic, Vec<String>)> = Vec::new();
-        for (u, nodes) in results.iter_mut().enumerate() {
-            let r = &mut nodes[leaf];
-            if r.status != Status::Scored {
-                continue;
-            }
-            let unit_id = &model.units[u].id;
-            let x = match rs.leaf_input(leaf, u, r.max) {
-                Ok(x) => x,
-                Err(key) => {
-                    diags.push(
-                        Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
-                            .at(node.location.clone())
-                            .unit(unit_id)
-                            .criterion(&node.id)
-                            .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
-                    );
-                    continue;
-                }
-            };
-            match rs.rules.call(script, x) {
-                Ok(p) => r.points = model.rounding.leaf.apply(p).normalize(),
-                Err(d) => match failures.iter_mut().find(|(f, _)| f.message == d.message && f.location == d.location) {
-                    Some((_, others)) => others.push(unit_id.clone()),
-                    None => failures.push((d.unit(unit_id).criterion(&node.id), Vec::new())),
-                },
-            }
+    // Pass 2: rule leaves.
+    for (leaf, plan) in rs.plans.iter().enumerate() {
+        let Some(plan) = plan else { continue };
+        if nodes[leaf].status != Status::Scored {
+            continue;
         }
-        for (d, others) in failures {
-            diags.push(match others.len() {
-                0 => d,
-                n => d.help(format!("the same for {n} other units: {}", others.join(", "))),
-            });
+        let node = &model.nodes[leaf];
+        let rule = node.rule.as_ref().expect("a plan belongs to a rule leaf");
+        let script = &rs.scripts[rule.script];
+        let missing = |key: &str| Failure {
+            leaf: Some(leaf),
+            diag: Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
+                .at(node.location.clone())
+                .unit(unit_id)
+                .criterion(&node.id)
+                .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
+        };
+        let max = nodes[leaf].max;
+        let result = match plan {
+            Plan::Native(program) => {
+                slots.clear();
+                let mut native = true;
+                let mut absent = None;
+                for (i, col) in inputs[leaf].iter().enumerate() {
+                    match col.and_then(|c| c.value(u)) {
+                        Some(Value::Number(d)) => slots.push(Val::Num(d)),
+                        Some(Value::Bool(b)) => slots.push(Val::Bool(b)),
+                        Some(Value::Text(_)) => native = false,
+                        None => {
+                            absent = Some(rule.inputs[i].1.clone());
+                            break;
+                        }
+                    }
+                }
+                match (absent, native) {
+                    (Some(key), _) => Err(LeafError::Missing(key)),
+                    (None, true) => {
+                        slots.push(Val::Num(max));
+                        program.eval(&slots).map_err(|e| {
+                            LeafError::Failed(
+                                Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name))
+                                    .at(Location::file(&script.path)),
+                            )
+                        })
+                    }
+                    (None, false) => interpreted(rs, leaf, u, max),
+                }
+            }
+            Plan::Interpreted(_) => interpreted(rs, leaf, u, max),
+        };
+        match result {
+            Ok(p) => nodes[leaf].points = model.rounding.leaf.apply(p).normalize(),
+            Err(LeafError::Missing(key)) => failures.push(missing(&key)),
+            Err(LeafError::Failed(d)) => failures.push(Failure { leaf: Some(leaf), diag: d.unit(unit_id).criterion(&node.id) }),
         }
     }
 
     // Pass 3: aggregate.
-    let mut units = Vec::with_capacity(model.units.len());
-    for (u, mut nodes) in results.into_iter().enumerate() {
-        let unit_id = &model.units[u].id;
-        for i in (0..n_nodes).rev() {
-            let node = &model.nodes[i];
-            match nodes[i].status {
-                Status::Awarded => nodes[i].points = model.awarded[&(u, i)].points,
-                Status::Sum if node.is_leaf() => diags.push(
-                    Diagnostic::error(Code::MissingData, format!("no points for unit `{unit_id}` at criterion `{}`", node.id))
-                        .at(node.location.clone())
-                        .unit(unit_id)
-                        .criterion(&node.id)
-                        .help(format!(
-                            "award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit",
-                            node.id
-                        )),
-                ),
-                _ => {}
-            }
-            let r = nodes[i];
-            if r.status.has_points() {
+    for i in (0..n_nodes).rev() {
+        let node = &model.nodes[i];
+        match nodes[i].status {
+            Status::Awarded => nodes[i].points = model.awarded[&(u, i)].points,
+            Status::Sum if node.is_leaf() => failures.push(Failure {
+                leaf: None,
+                diag: Diagnostic::error(Code::MissingData, format!("no points for unit `{unit_id}` at criterion `{}`", node.id))
+                    .at(node.location.clone())
+                    .unit(unit_id)
+                    .criterion(&node.id)
+                    .help(format!(
+                        "award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit",
+                        node.id
+                    )),
+            }),
+            _ => {}
+        }
+        let r = nodes[i];
+        if r.status.has_points() {
+            if r.points > r.max || (r.points.is_sign_negative() && !r.points.is_zero()) {
                 let loc = if r.status == Status::Awarded { model.awarded[&(u, i)].location.clone() } else { node.location.clone() };
-                check_range(&mut diags, r, loc, unit_id, &node.id);
+                failures.push(Failure { leaf: None, diag: range_error(r, loc, unit_id, &node.id) });
             }
             if let Some(p) = node.parent {
-                if r.status.has_points() && nodes[p].status == Status::Sum {
+                if nodes[p].status == Status::Sum {
                     nodes[p].points += r.points;
                 }
             }
         }
-        // Parts, total, scale.
-        let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
-        for (i, node) in model.nodes.iter().enumerate() {
-            if !node.part_root || !nodes[i].status.in_scale() {
-                continue;
-            }
-            let Some(p) = node.part else { continue };
-            if nodes[i].status == Status::Covered {
-                let ancestor = covering_ancestor(model, &nodes, i);
-                diags.push(
-                    Diagnostic::error(
-                        Code::BadValue,
-                        format!(
-                            "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
-                            model.nodes[ancestor].id, model.parts[p].id
-                        ),
-                    )
-                    .at(model.awarded[&(u, ancestor)].location.clone())
-                    .unit(unit_id)
-                    .criterion(&model.nodes[ancestor].id)
-                    .help(format!("award points at `{}` and its sibling criteria instead", node.id)),
-                );
-                continue;
-            }
-            *parts[p].get_or_insert(Decimal::ZERO) += nodes[i].points;
-        }
-        let (mut total, mut scale) = (Decimal::ZERO, Decimal::ZERO);
-        for root in model.components() {
-            if nodes[root].status.in_scale() {
-                total += nodes[root].points;
-                scale += nodes[root].max;
-            }
-        }
-        let index = if scale.is_zero() {
-            diags.push(
-                Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing")).unit(unit_id),
-            );
-            Decimal::ZERO
-        } else {
-            total / scale * Decimal::ONE_HUNDRED
-        };
-        units.push(UnitResult { unit: u, nodes, parts, total, scale, index, rank: 0 });
     }
-    if diags.has_errors() {
-        return Err(diags);
+    // Parts, total, scale.
+    let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
+    for (i, node) in model.nodes.iter().enumerate() {
+        if !node.part_root || !nodes[i].status.in_scale() {
+            continue;
+        }
+        let Some(p) = node.part else { continue };
+        if nodes[i].status == Status::Covered {
+            let ancestor = covering_ancestor(model, &nodes, i);
+            failures.push(Failure {
+                leaf: None,
+                diag: Diagnostic::error(
+                    Code::BadValue,
+                    format!(
+                        "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
+                        model.nodes[ancestor].id, model.parts[p].id
+                    ),
+                )
+                .at(model.awarded[&(u, ancestor)].location.clone())
+                .unit(unit_id)
+                .criterion(&model.nodes[ancestor].id)
+                .help(format!("award points at `{}` and its sibling criteria instead", node.id)),
+            });
+            continue;
+        }
+        *parts[p].get_or_insert(Decimal::ZERO) += nodes[i].points;
+    }
+    let (mut total, mut scale) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, node) in model.nodes.iter().enumerate() {
+        if node.parent.is_none() && nodes[i].status.in_scale() {
+            total += nodes[i].points;
+            scale += nodes[i].max;
+        }
+    }
+    let index = if scale.is_zero() {
+        failures.push(Failure {
+            leaf: None,
+            diag: Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing"))
+                .unit(unit_id),
+        });
+        Decimal::ZERO
+    } else {
+        total / scale * Decimal::ONE_HUNDRED
+    };
+    UnitResult { unit: u, nodes, parts, total, scale, index, rank: 0 }
+}
+
+/// Runs a rule leaf's script for one unit with rhai.
+fn interpreted(rs: &RuleSet, leaf: usize, u: usize, max: Decimal) -> Result<Decimal, LeafError> {
+    let rule = rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf");
+    let x = rule_input(&rs.model, &rs.data, leaf, u, max).map_err(LeafError::Missing)?;
+    rs.rules.call(&rs.scripts[rule.script], x).map_err(LeafError::Failed)
+}
+
+/// Units per parallel task: large enough to amortise scheduling.
+const CHUNK: usize = 256;
+
+/// Evaluates every unit, in parallel over chunks of units; results do not
+/// depend on the number of threads. Returns every problem found when any.
+pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
+    let model = &rs.model;
+    let inputs = leaf_inputs(rs);
+    let n = model.units.len();
+    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut failures = Vec::new();
+            let units = (c * CHUNK..((c + 1) * CHUNK).min(n)).map(|u| evaluate_unit(rs, &inputs, u, &mut failures)).collect();
+            (units, failures)
+        })
+        .collect();
+    let mut units = Vec::with_capacity(n);
+    let mut failures = Vec::new();
+    for (u, f) in chunks {
+        units.extend(u);
+        failures.extend(f);
+    }
+    if !failures.is_empty() {
+        return Err(group_failures(failures));
     }
     crate::aggregate::rank(model, &mut units);
     let averages = crate::aggregate::averages(model, &units);
     Ok(Outcome { year: model.year, units, averages })
+}
+
+/// Rule failures grouped per leaf and message (one line with the other
+/// units it hit), in criterion order; then the other problems in unit order.
+fn group_failures(failures: Vec<Failure>) -> Diagnostics {
+    let mut groups: Vec<(usize, Diagnostic, Vec<String>)> = Vec::new();
+    let mut others = Diagnostics::default();
+    for f in failures {
+        match f.leaf {
+            Some(leaf) => match groups.iter_mut().find(|(l, d, _)| *l == leaf && d.message_key() == f.diag.message_key()) {
+                Some((_, _, more)) => more.push(f.diag.unit.clone().unwrap_or_default()),
+                None => groups.push((leaf, f.diag, Vec::new())),
+            },
+            None => others.push(f.diag),
+        }
+    }
+    groups.sort_by_key(|(leaf, _, _)| *leaf);
+    let mut diags = Diagnostics::default();
+    for (_, d, more) in groups {
+        diags.push(match more.len() {
+            0 => d,
+            n => d.help(format!("the same for {n} other units: {}", more.join(", "))),
+        });
+    }
+    diags.extend(others);
+    diags
 }
 
 fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> usize {
@@ -297,25 +427,15 @@ fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> usize
     i
 }
 
-fn check_range(diags: &mut Diagnostics, r: NodeResult, loc: Location, unit: &str, criterion: &str) {
-    if r.points > r.max {
-        diags.push(
-            Diagnostic::error(
-                Code::ScoreAboveMax,
-                format!("unit `{unit}` has {} points at criterion `{criterion}`, above its maximum {}", r.points, r.max),
-            )
-            .at(loc)
-            .unit(unit)
-            .criterion(criterion)
-            .help(format!("points must lie between 0 and {}", r.max)),
-        );
-    } else if r.points.is_sign_negative() && !r.points.is_zero() {
-        diags.push(
-            Diagnostic::error(Code::ScoreBelowZero, format!("unit `{unit}` has {} points at criterion `{criterion}`, below 0", r.points))
-                .at(loc)
-                .unit(unit)
-                .criterion(criterion)
-                .help(format!("points must lie between 0 and {}", r.max)),
-        );
-    }
+fn range_error(r: NodeResult, loc: Location, unit: &str, criterion: &str) -> Diagnostic {
+    let (code, what) = if r.points > r.max {
+        (Code::ScoreAboveMax, format!("above its maximum {}", r.max))
+    } else {
+        (Code::ScoreBelowZero, "below 0".to_string())
+    };
+    Diagnostic::error(code, format!("unit `{unit}` has {} points at criterion `{criterion}`, {what}", r.points))
+        .at(loc)
+        .unit(unit)
+        .criterion(criterion)
+        .help(format!("points must lie between 0 and {}", r.max))
 }

@@ -163,7 +163,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                             InputUsed {
                                 name: name.clone(),
                                 key: key.clone(),
-                                value: cell.map(|c| c.value_text()),
+                                value: cell.as_ref().map(|c| c.value_text()),
                                 source: cell.map(|c| c.source.to_string()),
                             }
                         })
@@ -173,7 +173,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
             });
             let exemption = match nr.status {
                 Status::Exempt(e) => {
-                    let ex = &m.exemptions[e];
+                    let ex = &m.exemptions[e as usize];
                     Some(ExemptionUsed {
                         id: ex.id.clone(),
                         reason: ex.reason.clone(),

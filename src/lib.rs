@@ -23,6 +23,7 @@
 #![allow(clippy::result_large_err)]
 pub mod aggregate;
 pub mod archive;
+pub mod compile;
 pub mod data;
 pub mod diag;
 pub mod diff;

@@ -129,32 +129,71 @@ pub fn on_time(status: &str, full: Decimal, late: Decimal) -> RhaiResult<Decimal
 }
 
 fn register_helpers(engine: &mut Engine) {
-    engine.register_fn("tiers", |v: Dynamic, bands: Array| -> RhaiResult<Decimal> {
-        tiers(num(&v, "the value of `tiers`")?, &bands, Decimal::ZERO)
+    use crate::compile::{count_sym, mul_sym, trace_call, trace_count, trace_tiers};
+    type R = RhaiResult<Dynamic>;
+    let dec = |r: RhaiResult<Decimal>| r.map(Dynamic::from_decimal);
+    engine.register_fn("tiers", move |v: Dynamic, bands: Array| -> R {
+        if let Some(t) = trace_tiers(&v, &bands, &Dynamic::from_decimal(Decimal::ZERO)) {
+            return t;
+        }
+        dec(tiers(num(&v, "the value of `tiers`")?, &bands, Decimal::ZERO))
     });
-    engine.register_fn("tiers", |v: Dynamic, bands: Array, otherwise: Dynamic| -> RhaiResult<Decimal> {
-        tiers(num(&v, "the value of `tiers`")?, &bands, num(&otherwise, "the otherwise of `tiers`")?)
+    engine.register_fn("tiers", move |v: Dynamic, bands: Array, otherwise: Dynamic| -> R {
+        if let Some(t) = trace_tiers(&v, &bands, &otherwise) {
+            return t;
+        }
+        dec(tiers(num(&v, "the value of `tiers`")?, &bands, num(&otherwise, "the otherwise of `tiers`")?))
     });
-    engine.register_fn("proportional", |v: Dynamic, t: Dynamic, m: Dynamic| -> RhaiResult<Decimal> {
-        proportional(num(&v, "value")?, num(&t, "target")?, num(&m, "max")?)
+    engine.register_fn("proportional", move |v: Dynamic, t: Dynamic, m: Dynamic| -> R {
+        if let Some(r) = trace_call("proportional", &[&v, &t, &m]) {
+            return r;
+        }
+        dec(proportional(num(&v, "value")?, num(&t, "target")?, num(&m, "max")?))
     });
-    engine.register_fn("ratio", |a: Dynamic, b: Dynamic| -> RhaiResult<Decimal> { div(num(&a, "part")?, num(&b, "whole")?) });
-    engine.register_fn("percent", |a: Dynamic, b: Dynamic| -> RhaiResult<Decimal> {
-        Ok(div(num(&a, "part")?, num(&b, "whole")?)? * Decimal::ONE_HUNDRED)
+    engine.register_fn("ratio", move |a: Dynamic, b: Dynamic| -> R {
+        if let Some(r) = trace_call("ratio", &[&a, &b]) {
+            return r;
+        }
+        dec(div(num(&a, "part")?, num(&b, "whole")?))
     });
-    engine.register_fn("checklist", |items: Array, each: Dynamic| -> RhaiResult<Decimal> {
+    engine.register_fn("percent", move |a: Dynamic, b: Dynamic| -> R {
+        if let Some(r) = trace_call("percent", &[&a, &b]) {
+            return r;
+        }
+        dec(Ok(div(num(&a, "part")?, num(&b, "whole")?)? * Decimal::ONE_HUNDRED))
+    });
+    engine.register_fn("checklist", move |items: Array, each: Dynamic| -> R {
+        if let Some(e) = trace_count(&items) {
+            return mul_sym(e?, &each);
+        }
         let done = items.iter().filter(|i| truthy(i)).count();
-        Ok(Decimal::from(done) * num(&each, "the points of each item")?)
+        let each_d = match to_decimal(&each) {
+            Some(d) => d,
+            None if each.is::<crate::compile::Sym>() => return mul_sym(crate::compile::Expr::Const(Decimal::from(done)), &each),
+            None => return rt_err("the points of each item must be a number"),
+        };
+        dec(Ok(Decimal::from(done) * each_d))
     });
-    engine.register_fn("count", |items: Array| Decimal::from(items.iter().filter(|i| truthy(i)).count()));
+    engine.register_fn("count", |items: Array| -> R {
+        if let Some(e) = trace_count(&items) {
+            return e.map(count_sym);
+        }
+        Ok(Dynamic::from_decimal(Decimal::from(items.iter().filter(|i| truthy(i)).count())))
+    });
     engine.register_fn("on_time", |s: &str, full: Dynamic, late: Dynamic| -> RhaiResult<Decimal> {
         on_time(s, num(&full, "full")?, num(&late, "late")?)
     });
-    engine.register_fn("deduct", |m: Dynamic, per: Dynamic, count: Dynamic, floor: Dynamic| -> RhaiResult<Decimal> {
-        Ok(deduct(num(&m, "max")?, num(&per, "per item")?, num(&count, "count")?, num(&floor, "floor")?))
+    engine.register_fn("deduct", move |m: Dynamic, per: Dynamic, count: Dynamic, floor: Dynamic| -> R {
+        if let Some(r) = trace_call("deduct", &[&m, &per, &count, &floor]) {
+            return r;
+        }
+        dec(Ok(deduct(num(&m, "max")?, num(&per, "per item")?, num(&count, "count")?, num(&floor, "floor")?)))
     });
-    engine.register_fn("clamp", |v: Dynamic, lo: Dynamic, hi: Dynamic| -> RhaiResult<Decimal> {
-        Ok(num(&v, "value")?.max(num(&lo, "low")?).min(num(&hi, "high")?))
+    engine.register_fn("clamp", move |v: Dynamic, lo: Dynamic, hi: Dynamic| -> R {
+        if let Some(r) = trace_call("clamp", &[&v, &lo, &hi]) {
+            return r;
+        }
+        dec(Ok(num(&v, "value")?.max(num(&lo, "low")?).min(num(&hi, "high")?)))
     });
 }
 
@@ -171,6 +210,7 @@ pub fn build_engine(limits: &Limits) -> Engine {
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     register_helpers(&mut engine);
+    crate::compile::register_tracing(&mut engine);
     engine
 }
 
@@ -235,6 +275,31 @@ impl Rules {
                 .help("a rule script defines `fn score(x) { ... }` and returns the points"));
         }
         Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast) })
+    }
+
+    /// Traces `score(x)` for a leaf with `inputs` (in slot order, then `max`)
+    /// and constant `params`: a native program when the formula can be compiled.
+    pub fn trace(&self, script: &CompiledScript, inputs: &[String], params: &rhai::Map) -> crate::compile::Plan {
+        use crate::compile::{Expr, Plan, Program, Sym};
+        let mut x = params.clone();
+        for (i, name) in inputs.iter().enumerate() {
+            x.insert(name.as_str().into(), Dynamic::from(Sym(Arc::new(Expr::Input(i)))));
+        }
+        x.insert("max".into(), Dynamic::from(Sym(Arc::new(Expr::Input(inputs.len())))));
+        let mut scope = rhai::Scope::new();
+        let slots = inputs.len() + 1;
+        match self.engine.call_fn::<Dynamic>(&mut scope, &script.ast, "score", (Dynamic::from_map(x),)) {
+            Ok(v) => {
+                if let Some(s) = v.read_lock::<Sym>() {
+                    return Plan::Native(Program { expr: (*s.0).clone(), slots });
+                }
+                match (v.is_bool(), to_decimal(&v)) {
+                    (false, Some(d)) => Plan::Native(Program { expr: Expr::Const(d), slots }),
+                    _ => Plan::Interpreted(format!("the formula returns {}", v.type_name())),
+                }
+            }
+            Err(e) => Plan::Interpreted(e.to_string()),
+        }
     }
 
     /// Calls `score(x)` and returns the points; errors name the script's line.

@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use rust_decimal::Decimal;
-
+use crate::compile::Plan;
 use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
+use crate::eval::KindTemplate;
 use crate::fingerprint::{fingerprint, Fingerprint};
 use crate::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::load::load_year_with;
-use crate::model::{Model, Value};
+use crate::model::Model;
 use crate::rules::{CompiledScript, Rules};
 use crate::validate::validate;
 
@@ -28,8 +28,17 @@ pub struct RuleSet {
     pub scripts: Vec<CompiledScript>,
     pub rules: Rules,
     pub data: Data,
-    pub indicators: IndicatorData,
+    pub indicators: Arc<IndicatorData>,
     pub fingerprint: Fingerprint,
+    /// Per node: how its rule runs (native or interpreted); `None` for nodes without a rule.
+    pub plans: Vec<Option<Plan>>,
+    /// Per unit kind: every node's status and maximum for a unit with no
+    /// exemption and no awarded points, so most units cost a copy.
+    pub templates: Vec<KindTemplate>,
+    /// Per unit: the nodes it is exempt from (node, exemption) and awarded
+    /// points at, sorted by node; empty for most units.
+    pub unit_exempt: Vec<Vec<(usize, usize)>>,
+    pub unit_awarded: Vec<Vec<usize>>,
     /// Warnings found while loading (unmatched names, missing table rows).
     pub warnings: Diagnostics,
     pub loaded_at: SystemTime,
@@ -66,16 +75,9 @@ impl RuleSet {
 
         let (indicators, idiags) = load_indicators(root, data_year, &unit_refs(&model));
         diags.extend(idiags);
-        let mut data = Data::from_model(&model);
-        for key in indicators.keys().map(str::to_owned).collect::<Vec<_>>() {
-            for (unit_id, m) in indicators.values_of(&key) {
-                if let Some(u) = model.units.iter().position(|u| u.id == unit_id) {
-                    let source: Arc<str> = Arc::from(format!("{}:{} ({})", m.file.display(), m.line, m.measured_on));
-                    data.set(&key, u, Value::Number(m.value), source);
-                }
-            }
-        }
-        check_inputs(&model, &data, &indicators, &mut diags);
+        let indicators = Arc::new(indicators);
+        let data = Data::new(&model, indicators.clone());
+        check_inputs(&model, &data, &mut diags);
 
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
         let fp = match fingerprint(root, year, data_year, &script_paths) {
@@ -89,7 +91,36 @@ impl RuleSet {
             return Err(diags);
         }
         let Some(fingerprint) = fp else { return Err(diags) };
+        let plans = model
+            .nodes
+            .iter()
+            .map(|n| {
+                n.rule.as_ref().map(|r| {
+                    let names: Vec<String> = r.inputs.iter().map(|(k, _)| k.clone()).collect();
+                    rules.trace(&scripts[r.script], &names, &r.params)
+                })
+            })
+            .collect();
+        let templates = crate::eval::templates(&model);
+        let mut unit_exempt = vec![Vec::new(); model.units.len()];
+        for (&(u, n), &e) in &model.exempt {
+            unit_exempt[u].push((n, e));
+        }
+        let mut unit_awarded = vec![Vec::new(); model.units.len()];
+        for &(u, n) in model.awarded.keys() {
+            unit_awarded[u].push(n);
+        }
+        for v in &mut unit_exempt {
+            v.sort_unstable();
+        }
+        for v in &mut unit_awarded {
+            v.sort_unstable();
+        }
         Ok(RuleSet {
+            plans,
+            templates,
+            unit_exempt,
+            unit_awarded,
             root: root.to_path_buf(),
             model,
             scripts,
@@ -101,20 +132,32 @@ impl RuleSet {
             loaded_at: SystemTime::now(),
         })
     }
+}
 
-    /// The input map of a rule leaf for one unit; `Err(key)` names missing data.
-    pub fn leaf_input(&self, leaf: usize, unit: usize, max: Decimal) -> Result<rhai::Map, String> {
-        crate::eval::rule_input(&self.model, &self.data, leaf, unit, max)
+impl RuleSet {
+    /// The same rule set with every rule run by rhai for each unit: the
+    /// reference the native programs are checked against.
+    pub fn interpreted(mut self) -> RuleSet {
+        for p in self.plans.iter_mut().flatten() {
+            *p = Plan::Interpreted("interpretation requested".into());
+        }
+        self
+    }
+
+    /// How many rule leaves run natively, and how many are interpreted.
+    pub fn plan_counts(&self) -> (usize, usize) {
+        let native = self.plans.iter().flatten().filter(|p| matches!(p, Plan::Native(_))).count();
+        (native, self.plans.iter().flatten().count() - native)
     }
 }
 
 /// Every input key a rule names must exist in some data source.
-fn check_inputs(model: &Model, data: &Data, indicators: &IndicatorData, diags: &mut Diagnostics) {
+fn check_inputs(model: &Model, data: &Data, diags: &mut Diagnostics) {
     use crate::diag::{did_you_mean, Code, Diagnostic};
     for n in &model.nodes {
         let Some(rule) = &n.rule else { continue };
         for (_, key) in &rule.inputs {
-            if !data.has_key(key) && !indicators.contains_key(key) {
+            if !data.has_key(key) {
                 let keys: Vec<&str> = data.keys().collect();
                 let d =
                     Diagnostic::error(Code::UnknownReference, format!("criterion `{}` reads `{key}`, which no data file provides", n.id))
