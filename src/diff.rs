@@ -51,8 +51,20 @@ fn max_text(m: &Model, i: usize) -> String {
     }
 }
 
-fn max_of(m: &Model, i: usize) -> BTreeMap<String, String> {
-    m.kinds.iter().zip(&m.nodes[i].max).filter_map(|(k, v)| v.map(|v| (k.id.clone(), plain(v)))).collect()
+/// The maxima of a node by unit kind, naming each kind of `b` by the kind of
+/// `a` it replaces, so continuing kinds are compared.
+fn max_of(m: &Model, i: usize, earlier: Option<&Model>) -> BTreeMap<String, String> {
+    m.kinds
+        .iter()
+        .zip(&m.nodes[i].max)
+        .filter_map(|(k, v)| {
+            let name = match (&k.replaces, earlier) {
+                (Some(r), Some(e)) if e.kinds.iter().any(|x| &x.id == r) && !e.kinds.iter().any(|x| x.id == k.id) => r.clone(),
+                _ => k.id.clone(),
+            };
+            v.map(|v| (name, plain(v)))
+        })
+        .collect()
 }
 
 fn exemption_pairs(m: &Model) -> BTreeMap<String, BTreeSet<String>> {
@@ -82,7 +94,7 @@ pub fn diff(a: &RuleSet, b: &RuleSet, ta: &TargetSet, tb: &TargetSet) -> RuleSet
                 if n.name != mb.nodes[j].name {
                     d.renamed.push(ch(format!("criterion {}", n.id), &n.name, &mb.nodes[j].name));
                 }
-                let (x, y) = (max_of(ma, i), max_of(mb, j));
+                let (x, y) = (max_of(ma, i, None), max_of(mb, j, Some(ma)));
                 if x != y && (n.is_leaf() || mb.nodes[j].is_leaf() || n.parent.is_none()) {
                     d.maxima.push(ch(format!("criterion {}", n.id), max_text(ma, i), max_text(mb, j)));
                 }

@@ -31,6 +31,8 @@ pub enum Status {
     Exempt(u32),
     /// Points were awarded at an ancestor, which stands for this node.
     Covered,
+    /// A what-if only: the data have nothing for this leaf, so it leaves the scale.
+    NoData,
     /// Points awarded by the appraisal council at this node.
     Awarded,
     /// Points computed by the node's rule.
@@ -42,7 +44,7 @@ pub enum Status {
 impl Status {
     /// Whether the node's maximum counts in the unit's scale.
     pub fn in_scale(self) -> bool {
-        !matches!(self, Status::NotApplicable | Status::Exempt(_))
+        !matches!(self, Status::NotApplicable | Status::Exempt(_) | Status::NoData)
     }
 
     /// Whether the node's own points are known.
@@ -76,6 +78,9 @@ pub struct UnitResult {
     pub index: Decimal,
     /// Rank within the unit's ranking group; ties share a rank.
     pub rank: u32,
+    /// A what-if only: leaves left out for lack of data, and awards capped
+    /// at a lower maximum than they were given under.
+    pub adjusted: u32,
 }
 
 /// The average index of the units of one kind.
@@ -161,9 +166,12 @@ fn unit_nodes(rs: &RuleSet, unit: usize) -> Vec<NodeResult> {
     let kind = model.units[unit].kind;
     let template = &rs.templates[kind].nodes;
     let (exempt, awarded) = (&rs.unit_exempt[unit], &rs.unit_awarded[unit]);
-    if exempt.is_empty() && awarded.is_empty() {
+    if exempt.is_empty() && awarded.is_empty() && !model.what_if {
         return template.clone();
     }
+    let has_data = |i: usize| {
+        model.nodes[i].rule.as_ref().is_some_and(|r| r.inputs.iter().all(|(_, k)| rs.data.input(k).and_then(|c| c.value(unit)).is_some()))
+    };
     let mut nodes: Vec<NodeResult> = Vec::with_capacity(template.len());
     for (i, n) in model.nodes.iter().enumerate() {
         let inherited = n.parent.map(|p| nodes[p].status);
@@ -176,6 +184,7 @@ fn unit_nodes(rs: &RuleSet, unit: usize) -> Vec<NodeResult> {
                 Some(Status::Exempt(e)) => Status::Exempt(e),
                 Some(Status::Covered | Status::Awarded) => Status::Covered,
                 _ if awarded.binary_search(&i).is_ok() => Status::Awarded,
+                _ if model.what_if && n.is_leaf() && !has_data(i) => Status::NoData,
                 _ if n.rule.is_some() => Status::Scored,
                 _ => Status::Sum,
             }
@@ -276,10 +285,18 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
     }
 
     // Pass 3: aggregate.
+    let mut adjusted = 0;
     for i in (0..n_nodes).rev() {
         let node = &model.nodes[i];
         match nodes[i].status {
-            Status::Awarded => nodes[i].points = model.awarded[&(u, i)].points,
+            Status::Awarded => {
+                nodes[i].points = model.awarded[&(u, i)].points;
+                if model.what_if && nodes[i].points > nodes[i].max {
+                    nodes[i].points = nodes[i].max;
+                    adjusted += 1;
+                }
+            }
+            Status::NoData => adjusted += 1,
             Status::Sum if node.is_leaf() => failures.push(Failure {
                 leaf: None,
                 diag: Diagnostic::error(Code::MissingData, format!("no points for unit `{unit_id}` at criterion `{}`", node.id))
@@ -350,7 +367,7 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
     } else {
         total / scale * Decimal::ONE_HUNDRED
     };
-    UnitResult { unit: u, nodes, parts, total, scale, index, rank: 0 }
+    UnitResult { unit: u, nodes, parts, total, scale, index, rank: 0, adjusted }
 }
 
 /// Runs a rule leaf's script for one unit with rhai.

@@ -114,6 +114,7 @@ fn status_name(s: Status) -> &'static str {
         Status::NotApplicable => "not_applicable",
         Status::Exempt(_) => "exempt",
         Status::Covered => "covered",
+        Status::NoData => "no_data",
         Status::Awarded => "awarded",
         Status::Scored => "scored",
         Status::Sum => "sum",

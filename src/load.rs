@@ -40,6 +40,12 @@ pub struct RawYear {
     /// The year of the data (`fixtures/<data_year>`): `year` but when scoring
     /// one year's units under another year's criteria.
     pub data_year: u16,
+    /// A what-if: the data of one year under another year's criteria, where
+    /// what does not fit is reported and left out instead of refused.
+    pub what_if: bool,
+    /// In a what-if, the unit kinds of the data year's own criteria, which
+    /// may say which kind of this year they continue.
+    pub data_kinds: Vec<RawKind>,
     pub index: Option<(Source, RawIndexFile)>,
     pub tree: Vec<(Source, RawTreeFile)>,
     pub exemptions: Option<(Source, RawExemptionsFile)>,
@@ -162,7 +168,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagn
     let mut diags = Diagnostics::default();
     let crit = PathBuf::from("criteria").join(year.to_string());
     let fix = PathBuf::from("fixtures").join(data_year.to_string());
-    let mut raw = RawYear { root: root.to_path_buf(), year, data_year, ..RawYear::default() };
+    let mut raw = RawYear { root: root.to_path_buf(), year, data_year, what_if: year != data_year, ..RawYear::default() };
 
     if !root.join(&crit).is_dir() {
         diags.push(
@@ -205,6 +211,12 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagn
         }
     }
 
+    if raw.what_if {
+        let own = PathBuf::from("criteria").join(data_year.to_string()).join("index.toml");
+        if let Some((_, f)) = load_file::<RawIndexFile>(root, own, false, &mut diags) {
+            raw.data_kinds = f.kind;
+        }
+    }
     raw.units = load_file(root, fix.join("units.toml"), true, &mut diags);
     raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
     raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);

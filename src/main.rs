@@ -325,40 +325,45 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
             return (text.clone(), serde_json::json!({ "year": data, "error": text }));
         }
     };
+    let adjusted = |s: &Scored, id: &str| s.rs.model.units.iter().position(|u| u.id == id).map_or(0, |u| s.outcome.units[u].adjusted);
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for ua in &a.report.units {
         let Some(ub) = b.report.unit(&ua.id) else { continue };
         let moved = i64::from(ua.rank) - i64::from(ub.rank);
+        let (adj_a, adj_b) = (adjusted(&a, &ua.id), adjusted(&b, &ua.id));
         rows.push(vec![
             ua.id.clone(),
-            ua.total.clone(),
             ua.index.clone(),
             ua.rank.to_string(),
-            ub.total.clone(),
+            adj_a.to_string(),
             ub.index.clone(),
             ub.rank.to_string(),
+            adj_b.to_string(),
             format!("{moved:+}"),
         ]);
         json_rows.push(serde_json::json!({
-            "id": ua.id, "from": { "total": ua.total, "index": ua.index, "rank": ua.rank },
-            "to": { "total": ub.total, "index": ub.index, "rank": ub.rank }, "rank_move": moved,
+            "id": ua.id,
+            "from": { "group": ua.group, "total": ua.total, "scale": ua.scale, "index": ua.index, "rank": ua.rank, "adjusted": adj_a },
+            "to": { "group": ub.group, "total": ub.total, "scale": ub.scale, "index": ub.index, "rank": ub.rank, "adjusted": adj_b },
+            "rank_move": moved,
         }));
     }
-    let header: Vec<String> = [
-        "unit",
-        &format!("total {from}"),
-        &format!("index {from}"),
-        &format!("rank {from}"),
-        &format!("total {to}"),
-        &format!("index {to}"),
-        &format!("rank {to}"),
-        "rank move",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let header: Vec<String> = vec![
+        "unit".into(),
+        format!("index {from}"),
+        format!("rank {from}"),
+        "adj.".into(),
+        format!("index {to}"),
+        format!("rank {to}"),
+        "adj.".into(),
+        "rank move".into(),
+    ];
     text.push_str(&parindex::report::align(&header, &rows));
+    text.push_str(
+        "ranks are within each year's ranking groups; adj.: what-if adjustments, i.e. criteria the data have nothing for \
+         (left out of the unit's scale) and awarded points capped at a lower maximum\n",
+    );
     (text, serde_json::json!({ "year": data, "units": json_rows }))
 }
 

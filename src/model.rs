@@ -45,6 +45,8 @@ pub struct RoundingPolicy {
 pub struct Kind {
     pub id: String,
     pub name: String,
+    /// The kind of an earlier year this one continues.
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +182,9 @@ pub struct Model {
     pub previous_year: Option<u16>,
     /// Per unit, last year's results.
     pub previous: Vec<Option<Previous>>,
+    /// The data of another year under these criteria: leaves without data
+    /// leave the scale instead of failing (see `Status::NoData`).
+    pub what_if: bool,
 }
 
 impl Model {

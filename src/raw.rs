@@ -111,6 +111,10 @@ pub struct RawLegal {
 pub struct RawKind {
     pub id: Spanned<String>,
     pub name: String,
+    /// The kind of an earlier year this one continues (communes replace
+    /// districts in 2025): `diff` compares their maxima.
+    #[serde(default)]
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

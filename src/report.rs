@@ -287,7 +287,7 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
             }
         }
     }
-    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
     let mut out = String::new();
     let line = |cells: &[String], out: &mut String| {
         let mut l = String::new();

@@ -73,7 +73,15 @@ impl RuleSet {
             }
         }
 
-        let (indicators, idiags) = load_indicators(root, data_year, &unit_refs(&model));
+        let (indicators, mut idiags) = load_indicators(root, data_year, &unit_refs(&model));
+        if model.what_if {
+            // Another year's tables may name units this model left out.
+            for d in &mut idiags.0 {
+                if matches!(d.code, crate::diag::Code::UnknownUnit | crate::diag::Code::UnmatchedName) {
+                    d.severity = crate::diag::Severity::Warning;
+                }
+            }
+        }
         diags.extend(idiags);
         let indicators = Arc::new(indicators);
         let data = Data::new(&model, indicators.clone());
@@ -163,10 +171,15 @@ fn check_inputs(model: &Model, data: &Data, diags: &mut Diagnostics) {
                     Diagnostic::error(Code::UnknownReference, format!("criterion `{}` reads `{key}`, which no data file provides", n.id))
                         .at(n.location.clone())
                         .criterion(&n.id);
-                diags.push(match did_you_mean(key, keys) {
+                let mut d = match did_you_mean(key, keys) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help("data keys come from facts.toml or the tables of indicators.toml"),
-                });
+                };
+                if model.what_if {
+                    // Another year's data: the leaf is left out of the scale.
+                    d.severity = crate::diag::Severity::Warning;
+                }
+                diags.push(d);
             }
         }
     }

@@ -428,7 +428,7 @@ pub fn evaluate(targets: &TargetSet, data: &IndicatorData, units: &[UnitRef]) ->
         let mut rows = Vec::new();
         for u in units.iter().filter(|u| t.applies_to.iter().any(|k| k == u.kind)) {
             let m = measure.and_then(|key| data.get(key, u.id));
-            let value = m.map(|m| m.value);
+            let value = m.as_ref().map(|m| m.value);
             let (status, gap) = match (t.threshold, value) {
                 (Threshold::NoNumericTarget, _) => (Status::NoNumericTarget, None),
                 (Threshold::Numeric { .. }, None) => (Status::NoData, None),
@@ -450,7 +450,7 @@ pub fn evaluate(targets: &TargetSet, data: &IndicatorData, units: &[UnitRef]) ->
                 name: u.name.to_owned(),
                 kind: u.kind.to_owned(),
                 value,
-                measured_on: m.map(|m| m.measured_on.clone()),
+                measured_on: m.map(|m| m.measured_on.to_string()),
                 status,
                 gap,
             });

@@ -135,7 +135,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         if kinds.iter().any(|x| &x.id == k.id.get_ref()) {
             diags.push(ia.err(Code::Duplicate, &k.id, format!("unit kind `{}` is declared twice", k.id.get_ref())));
         }
-        kinds.push(Kind { id: k.id.get_ref().clone(), name: k.name.clone() });
+        kinds.push(Kind { id: k.id.get_ref().clone(), name: k.name.clone(), replaces: k.replaces.clone() });
     }
     let mut parts: Vec<Part> = Vec::new();
     for p in &index.part {
@@ -169,7 +169,21 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
                 diags.push(ua.err(Code::Duplicate, &u.id, format!("unit `{id}` is declared twice")));
                 continue;
             }
-            let kind = match kind_index(u.kind.get_ref()) {
+            // In a what-if, a kind of another year maps to the kind that replaces it.
+            let continued = || {
+                if !raw.what_if {
+                    return None;
+                }
+                let later = kinds.iter().position(|k| k.replaces.as_deref() == Some(u.kind.get_ref()));
+                let earlier = raw
+                    .data_kinds
+                    .iter()
+                    .find(|k| k.id.get_ref() == u.kind.get_ref())
+                    .and_then(|k| k.replaces.as_deref())
+                    .and_then(kind_index);
+                later.or(earlier)
+            };
+            let kind = match kind_index(u.kind.get_ref()).or_else(continued) {
                 Some(k) => k,
                 None => {
                     let help = suggest(u.kind.get_ref(), kinds.iter().map(|k| k.id.as_str()));
@@ -233,6 +247,20 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     for (ui, gs) in member_of.iter().enumerate() {
         match gs.as_slice() {
             [g] => units[ui].group = *g,
+            // A what-if ranks the units no group names in one group per kind.
+            [] if raw.what_if => {
+                let kind = units[ui].kind;
+                let id = format!("{} (what-if)", kinds[kind].id);
+                let g = match groups.iter().position(|g| g.id == id) {
+                    Some(g) => g,
+                    None => {
+                        groups.push(Group { id, name: kinds[kind].name.clone(), kind, units: Vec::new() });
+                        groups.len() - 1
+                    }
+                };
+                groups[g].units.push(ui);
+                units[ui].group = g;
+            }
             [] => diags.push(
                 Diagnostic::error(Code::GroupMembership, format!("unit `{}` is in no ranking group", units[ui].id))
                     .in_file(&isrc.path)
@@ -408,6 +436,14 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     }
 
     let year_name = index.index.name.clone();
+    if raw.what_if {
+        // What does not fit another year's data is reported, not refused.
+        for d in &mut diags.0 {
+            if matches!(d.code, Code::UnknownUnit | Code::UnknownCriterion) || (d.code == Code::UnknownReference && d.unit.is_some()) {
+                d.severity = crate::diag::Severity::Warning;
+            }
+        }
+    }
     if diags.has_errors() {
         return (None, diags);
     }
@@ -436,6 +472,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         scripts,
         previous_year,
         previous,
+        what_if: raw.what_if,
     };
     (Some(model), diags)
 }

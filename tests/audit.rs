@@ -217,3 +217,32 @@ fn parindex_test_honours_a_tolerance() {
     let o = run(t.path(), &["test", "--year", "2023"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn diff_of_the_2023_and_2025_rule_sets() {
+    let o = run(&repo(), &["diff", "2023", "2025"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("criterion 5.7: Chất lượng cán bộ, công chức cấp xã (max district 1) → —"), "{out}");
+    assert!(out.contains("unit kind district"), "{out}");
+    assert!(out.contains("target thanh_toan_truc_tuyen (2025)"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn diff_scores_one_years_units_under_both_rule_sets() {
+    let o = run(&repo(), &["diff", "2023", "2025", "--data", "2023", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let units = v["data"]["units"].as_array().expect("units scored under both sets");
+    assert_eq!(units.len(), 28);
+    let tttt = units.iter().find(|u| u["id"] == "so-tttt").unwrap();
+    // Under its own rules the unit keeps its published result.
+    assert_eq!(tttt["from"]["index"], "88.65");
+    assert_eq!(tttt["from"]["adjusted"], 0);
+    assert!(tttt["to"]["adjusted"].as_u64().unwrap() > 0, "new 2025 criteria have no 2023 data");
+    // Districts are scored as the communes that continue them.
+    let than_uyen = units.iter().find(|u| u["id"] == "than-uyen").unwrap();
+    assert_eq!(than_uyen["from"]["index"], "79.52");
+    assert!(than_uyen["to"]["index"].as_str().is_some());
+}

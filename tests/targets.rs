@@ -103,7 +103,7 @@ fn portal_table_loads_and_reports_the_missing_department() {
     assert!(d.iter().all(|x| x.severity == Severity::Warning));
 
     let m = data.get("portal.xu_ly_dung_han", "so-tttt").unwrap();
-    assert_eq!((m.value, m.percent, m.measured_on.as_str()), (dec!(98.97), true, "2023-12-25"));
+    assert_eq!((m.value, m.percent, m.measured_on.as_ref()), (dec!(98.97), true, "2023-12-25"));
     assert!(m.file.ends_with("fixtures/2023/indicators/portal-2023-12-25.csv"));
     assert_eq!(m.line, 2);
     assert_eq!(data.get("portal.hai_long", "so-tc").unwrap().value, dec!(100), "alias `Sở Tài chính - tỉnh Lai Châu`");

@@ -119,20 +119,40 @@ if [[ ! -x "$BIN" ]]; then
   echo "   skipped: no binary at target/release/parindex (build it with cargo build --release)"
 else
   if [[ "$(cat "$WORKLOAD.stamp" 2>/dev/null)" != "$STAMP" ]]; then
-    if [[ -f "$ROOT/examples/workload.rs" ]]; then
+    if [[ -f "$ROOT/examples/workload/main.rs" ]]; then
       echo "   generating workload tree ($STAMP)"
       rm -rf "$WORKLOAD" "$WORKLOAD.stamp"
       (cd "$ROOT" && cargo run --release --example workload -- \
         --units "$UNITS" --criteria "$CRITERIA" --year "$YEAR" --out target/peers/workload)
       echo "$STAMP" >"$WORKLOAD.stamp"
     elif [[ -d "$WORKLOAD" ]]; then
-      echo "   note: using existing $WORKLOAD (size not recorded; examples/workload.rs absent)"
+      echo "   note: using existing $WORKLOAD (size not recorded; examples/workload/ absent)"
     fi
   fi
   if [[ ! -d "$WORKLOAD" ]]; then
-    echo "   skipped: no workload tree at target/peers/workload and no examples/workload.rs to generate one"
+    echo "   skipped: no workload tree at target/peers/workload and no examples/workload/ to generate one"
   elif measure parindex "$BIN" score --root "$WORKLOAD" --year "$YEAR" --format json; then
-    PX_ROW="| parindex | – | – | $(sec "$BEST_WALL") | $(mib "$PEAK_RSS_KB") | not checked here |"
+    # Exactness: parindex's totals (the shown `total` and the full-precision
+    # `exact.total`) against the exact totals of model.py, in hundredths.
+    "$BIN" score --root "$WORKLOAD" --year "$YEAR" --format json >"$TMP/parindex.json"
+    PX_EXACT="$("$PY" - "$TMP/parindex.json" "$UNITS" "$CRITERIA" "$HERE" <<'EOF'
+import json, sys
+from decimal import Decimal
+sys.path.insert(0, sys.argv[4])
+from model import exact_score_hundredths
+report = json.load(open(sys.argv[1]))
+units, criteria = int(sys.argv[2]), int(sys.argv[3])
+rows = {u["id"]: u for u in report["units"]}
+shown = exact = 0
+for n in range(units):
+    want = sum(exact_score_hundredths(n, i) for i in range(criteria))
+    row = rows.get(f"u{n}")
+    shown += row is None or Decimal(row["total"]) * 100 != want
+    exact += row is None or Decimal(row["exact"]["total"]) * 100 != want
+print(f"{shown}/{exact}/{units}")
+EOF
+)"
+    PX_ROW="| parindex | – | – | $(sec "$BEST_WALL") | $(mib "$PEAK_RSS_KB") | $PX_EXACT mismatches (shown / exact / units) |"
   else
     echo "   skipped: parindex score failed"
   fi

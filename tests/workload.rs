@@ -1,0 +1,114 @@
+//! The shared synthetic workload (see `examples/workload/gen.rs`), scored
+//! exactly: every unit's total equals the sum of its criteria's scores
+//! computed straightforwardly in decimals, nationally (10,000 units × 100
+//! criteria, through the library) and for a province (28 units × 80
+//! criteria, through the real binary).
+
+use std::path::Path;
+use std::process::Command;
+
+use parindex::eval::evaluate;
+use parindex::rules::Rules;
+use parindex::ruleset::RuleSet;
+use rust_decimal::Decimal;
+
+#[path = "../examples/workload/gen.rs"]
+mod gen;
+
+fn unit_number(id: &str) -> usize {
+    id.strip_prefix('u').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("unit id `{id}` is not u<n>"))
+}
+
+#[test]
+fn national_workload_totals_are_exact() {
+    let (units, criteria) = (10_000, 100);
+    let dir = tempfile::tempdir().unwrap();
+    gen::write_tree(dir.path(), units, criteria, 2023).unwrap();
+    let rs = RuleSet::load(dir.path(), 2023, &Rules::default()).unwrap_or_else(|d| panic!("{d}"));
+    assert!(rs.warnings.is_empty(), "{}", rs.warnings);
+    let outcome = evaluate(&rs).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(outcome.units.len(), units);
+    let mut wrong = Vec::new();
+    for r in &outcome.units {
+        let id = &rs.model.units[r.unit].id;
+        let want = gen::expected_total(unit_number(id), criteria);
+        assert_eq!(r.scale, Decimal::from(criteria), "{id}");
+        if r.total != want {
+            wrong.push(format!("{id}: {} instead of {want}", r.total));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {units} totals differ: {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+}
+
+fn score_json(root: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_parindex"))
+        .args(["score", "--root"])
+        .arg(root)
+        .args(["--year", "2023", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn province_workload_through_the_binary() {
+    let (units, criteria) = (28, 80);
+    let dir = tempfile::tempdir().unwrap();
+    gen::write_tree(dir.path(), units, criteria, 2023).unwrap();
+    let json = score_json(dir.path());
+    let rows = json["units"].as_array().unwrap();
+    assert_eq!(rows.len(), units);
+    let mut seen = vec![false; units];
+    for row in rows {
+        let id = row["id"].as_str().unwrap();
+        let n = unit_number(id);
+        seen[n] = true;
+        let want = gen::expected_total(n, criteria);
+        let mut shown = want;
+        shown.rescale(2);
+        assert_eq!(row["total"].as_str(), Some(shown.to_string().as_str()), "{id}");
+        let exact: Decimal = row["exact"]["total"].as_str().unwrap().parse().unwrap();
+        assert_eq!(exact, want, "{id}");
+        assert_eq!(row["scale"].as_str(), Some("80"), "{id}");
+    }
+    assert!(seen.iter().all(|s| *s), "every unit u0..u27 is scored once");
+}
+
+#[test]
+fn the_generated_tree_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    gen::write_tree(dir.path(), 5, 7, 2023).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_parindex")).args(["check", "--root"]).arg(dir.path()).args(["--year", "2023"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("0 errors, 0 warnings"), "{err}");
+}
+
+#[test]
+fn expected_scores_follow_the_workload_definition() {
+    use rust_decimal_macros::dec;
+    // n = 0, i = 0 (a): total 1, on_time 0 → 0; i = 1 (b): value 5 → 0.05;
+    // i = 2 (c): items (6 + 5k) mod 7 = 6, 4, 2, 0, 5 → 2 done → 0.4.
+    assert_eq!(gen::ratio_inputs(0, 0), (1, 0));
+    assert_eq!(gen::expected_score(0, 0), dec!(0));
+    assert_eq!(gen::expected_score(0, 1), dec!(0.05));
+    assert_eq!(gen::expected_score(0, 2), dec!(0.4));
+    assert_eq!(gen::expected_total(0, 3), dec!(0.45));
+    // (a) at the band edges: 19/20 = 0.95 → 0.75, 9/10 → 0.5, 1 → 1.
+    let tiers = (0..10_000).flat_map(|n| (0..99).step_by(3).map(move |i| (n, i)));
+    let (mut full, mut edge) = (0, 0);
+    for (n, i) in tiers.take(200_000) {
+        let (total, on_time) = gen::ratio_inputs(n, i);
+        if on_time == total {
+            full += 1;
+            assert_eq!(gen::expected_score(n, i), dec!(1));
+        }
+        if 100 * on_time == 95 * total {
+            edge += 1;
+            assert_eq!(gen::expected_score(n, i), dec!(0.75));
+        }
+    }
+    assert!(full > 0 && edge > 0, "the workload reaches the top band ({full}) and the 0.95 edge ({edge})");
+}
