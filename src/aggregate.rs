@@ -11,7 +11,13 @@ use crate::model::Model;
 
 /// Competition ranks of `values`, highest first: ties share a rank.
 pub fn competition_ranks(values: &[Decimal]) -> Vec<u32> {
-    values.iter().map(|v| 1 + values.iter().filter(|w| *w > v).count() as u32).collect()
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by(|&a, &b| values[b].cmp(&values[a]));
+    let mut ranks = vec![0; values.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        ranks[i] = if pos > 0 && values[order[pos - 1]] == values[i] { ranks[order[pos - 1]] } else { pos as u32 + 1 };
+    }
+    ranks
 }
 
 /// Sets every unit's rank within its ranking group.

@@ -289,11 +289,48 @@ fn small_int(d: Decimal) -> Option<i128> {
 /// quotient's rounding error (≤ 10^-20 while |a/b| ≤ 10^7; larger quotients
 /// are far above every such threshold anyway).
 fn ratio_ge(a: i128, b: i128, t: Decimal) -> Option<bool> {
-    if b <= 0 || t.scale() > 6 || t.abs() >= Decimal::from(1_000_000) {
+    let scale = t.scale();
+    if b <= 0 || scale > 6 {
         return None;
     }
-    let s = 10i128.pow(t.scale());
-    Some(a * s >= t.mantissa() * b)
+    let s = POW10[scale as usize];
+    let tm = t.mantissa();
+    if tm.abs() >= 1_000_000 * s {
+        return None;
+    }
+    Some(a * s >= tm * b)
+}
+
+/// Powers of ten that fit in an `i128` comparison of small decimals.
+const POW10: [i128; 19] = {
+    let mut p = [1i128; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// Compares two decimals by their integer mantissas when their scales can
+/// be aligned without overflow (the common case), else as `Decimal`s.
+#[inline]
+pub fn cmp_dec(a: Decimal, b: Decimal) -> std::cmp::Ordering {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    if sa == sb {
+        return ma.cmp(&mb);
+    }
+    let (hi, lo) = if sa > sb { (sa, sb) } else { (sb, sa) };
+    let k = (hi - lo) as usize;
+    if k < POW10.len() && ma.abs() < (1i128 << 100) && mb.abs() < (1i128 << 100) {
+        let f = POW10[k];
+        let aligned = if sa > sb { mb.checked_mul(f).map(|m| ma.cmp(&m)) } else { ma.checked_mul(f).map(|m| m.cmp(&mb)) };
+        if let Some(o) = aligned {
+            return o;
+        }
+    }
+    a.cmp(&b)
 }
 
 impl Program {
@@ -319,18 +356,24 @@ fn eval(e: &Expr, s: &[Val]) -> Result<Val, EvalError> {
         Expr::Div(a, b) => Num(div(n(a, "an operand")?, n(b, "an operand")?)?),
         Expr::Neg(a) => Num(-n(a, "an operand")?),
         Expr::Cmp(op, a, b) => {
-            let (x, y) = (n(a, "an operand")?, n(b, "an operand")?);
+            let o = cmp_dec(n(a, "an operand")?, n(b, "an operand")?);
             Val::Bool(match op {
-                CmpOp::Lt => x < y,
-                CmpOp::Le => x <= y,
-                CmpOp::Gt => x > y,
-                CmpOp::Ge => x >= y,
-                CmpOp::Eq => x == y,
-                CmpOp::Ne => x != y,
+                CmpOp::Lt => o.is_lt(),
+                CmpOp::Le => o.is_le(),
+                CmpOp::Gt => o.is_gt(),
+                CmpOp::Ge => o.is_ge(),
+                CmpOp::Eq => o.is_eq(),
+                CmpOp::Ne => o.is_ne(),
             })
         }
-        Expr::Min(a, b) => Num(n(a, "an operand")?.min(n(b, "an operand")?)),
-        Expr::Max(a, b) => Num(n(a, "an operand")?.max(n(b, "an operand")?)),
+        Expr::Min(a, b) => {
+            let (x, y) = (n(a, "an operand")?, n(b, "an operand")?);
+            Num(if cmp_dec(y, x).is_lt() { y } else { x })
+        }
+        Expr::Max(a, b) => {
+            let (x, y) = (n(a, "an operand")?, n(b, "an operand")?);
+            Num(if cmp_dec(y, x).is_gt() { y } else { x })
+        }
         Expr::Tiers { value, bands, otherwise } => {
             // The fast, exact path for a ratio of integers.
             if let Expr::Div(a, b) = value.as_ref() {
@@ -370,7 +413,14 @@ fn eval(e: &Expr, s: &[Val]) -> Result<Val, EvalError> {
             Num(bands.iter().find(|(t, _)| v >= *t).map_or_else(|| n(otherwise, "the otherwise of `tiers`"), |(_, p)| Ok(*p))?)
         }
         Expr::Proportional(v, t, m) => {
-            let share = div(n(v, "value")?, n(t, "target")?)?.min(Decimal::ONE).max(Decimal::ZERO);
+            let q = div(n(v, "value")?, n(t, "target")?)?;
+            let share = if cmp_dec(q, Decimal::ONE).is_gt() {
+                Decimal::ONE
+            } else if q.is_sign_negative() && !q.is_zero() {
+                Decimal::ZERO
+            } else {
+                q
+            };
             Num(share.checked_mul(n(m, "max")?).ok_or(EvalError::Overflow)?)
         }
         Expr::Count(items) => {
@@ -412,6 +462,28 @@ mod tests {
                 let expected = bands.iter().find(|(t, _)| v >= *t).map_or(Decimal::ZERO, |(_, p)| *p);
                 let got = p.eval(&[Val::Num(Decimal::from(on_time)), Val::Num(Decimal::from(total))]).unwrap();
                 assert_eq!(got, expected, "{on_time}/{total}");
+            }
+        }
+    }
+
+    #[test]
+    fn integer_comparison_agrees_with_decimal() {
+        let vals = [
+            dec!(0),
+            dec!(1),
+            dec!(1.0),
+            dec!(0.95),
+            dec!(0.950),
+            dec!(-2.5),
+            dec!(100),
+            dec!(99.999),
+            dec!(1e20),
+            dec!(0.0000001),
+            dec!(-0),
+        ];
+        for a in vals {
+            for b in vals {
+                assert_eq!(cmp_dec(a, b), a.cmp(&b), "{a} vs {b}");
             }
         }
     }

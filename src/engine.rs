@@ -24,7 +24,6 @@ use serde::Serialize;
 
 use crate::diag::Diagnostics;
 use crate::eval::{evaluate, Outcome};
-use crate::fingerprint::fingerprint;
 use crate::report::{plain, Report};
 use crate::rules::Rules;
 use crate::ruleset::RuleSet;
@@ -136,7 +135,7 @@ impl Engine {
     pub fn reload(&self) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = self.current();
-        let rule_set = match self.load_stable(&old) {
+        let rule_set = match self.load_stable() {
             Ok(rs) => rs,
             Err(diagnostics) => return rejected(diagnostics, &old),
         };
@@ -147,27 +146,46 @@ impl Engine {
             Ok(s) => Arc::new(s),
             Err(diagnostics) => return rejected(diagnostics, &old),
         };
-        let changes = changes(&old, &new);
         self.live.store(Arc::clone(&new));
+        let changes = changes(&old, &new);
         ReloadOutcome::Applied { changes, snapshot: new }
     }
 
-    /// Loads the rule set, re-reading it when a file changed while it was read:
-    /// a set is kept only when the files hashed before reading equal those hashed
-    /// after, so its fingerprint really is the fingerprint of what it holds.
-    fn load_stable(&self, old: &Snapshot) -> Result<RuleSet, Diagnostics> {
-        let mut scripts: Vec<PathBuf> = old.rule_set.model.scripts.iter().map(|s| s.path.clone()).collect();
+    /// Loads the rule set, re-reading it when a file changed while it was read
+    /// (an editor still saving): a set is kept only when every file's size and
+    /// modification time are the same after reading as before, so the set and
+    /// its fingerprint describe one state of the files.
+    fn load_stable(&self) -> Result<RuleSet, Diagnostics> {
+        let sources = self.sources();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let before = fingerprint(&self.root, self.year, self.year, &scripts).ok();
+            let before = stamp(&sources);
             let rs = RuleSet::load(&self.root, self.year, &self.rules)?;
-            if before.as_ref() == Some(&rs.fingerprint) || attempt >= STABLE_ATTEMPTS {
+            if stamp(&sources) == before || attempt >= STABLE_ATTEMPTS {
                 return Ok(rs);
             }
-            scripts = rs.model.scripts.iter().map(|s| s.path.clone()).collect();
         }
     }
+}
+
+/// Size and modification time of every file under `dirs`, in a fixed order.
+fn stamp(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn rejected(diagnostics: Diagnostics, serving: &Snapshot) -> ReloadOutcome {

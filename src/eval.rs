@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::compile::{Plan, Val};
+use crate::compile::{cmp_dec, Plan, Val};
 use crate::data::{Data, InputColumn};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::{Model, Value};
@@ -220,12 +220,17 @@ fn leaf_inputs<'a>(rs: &'a RuleSet) -> Vec<Vec<Option<InputColumn<'a>>>> {
 }
 
 /// Pass 2 and 3 for one unit.
-fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize, failures: &mut Vec<Failure>) -> UnitResult {
+fn evaluate_unit(
+    rs: &RuleSet,
+    inputs: &[Vec<Option<InputColumn<'_>>>],
+    u: usize,
+    slots: &mut Vec<Val>,
+    failures: &mut Vec<Failure>,
+) -> UnitResult {
     let model = &rs.model;
     let mut nodes = unit_nodes(rs, u);
     let unit_id = &model.units[u].id;
     let n_nodes = nodes.len();
-    let mut slots: Vec<Val> = Vec::new();
 
     // Pass 2: rule leaves.
     for (leaf, plan) in rs.plans.iter().enumerate() {
@@ -251,7 +256,12 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
                 let mut native = true;
                 let mut absent = None;
                 for (i, col) in inputs[leaf].iter().enumerate() {
-                    match col.and_then(|c| c.value(u)) {
+                    let value = match col {
+                        Some(InputColumn::Indicator(c)) => c.value(u).map(Value::Number),
+                        Some(c) => c.value(u),
+                        None => None,
+                    };
+                    match value {
                         Some(Value::Number(d)) => slots.push(Val::Num(d)),
                         Some(Value::Bool(b)) => slots.push(Val::Bool(b)),
                         Some(Value::Text(_)) => native = false,
@@ -265,7 +275,7 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
                     (Some(key), _) => Err(LeafError::Missing(key)),
                     (None, true) => {
                         slots.push(Val::Num(max));
-                        program.eval(&slots).map_err(|e| {
+                        program.eval(slots).map_err(|e| {
                             LeafError::Failed(
                                 Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name))
                                     .at(Location::file(&script.path)),
@@ -278,6 +288,8 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
             Plan::Interpreted(_) => interpreted(rs, leaf, u, max),
         };
         match result {
+            // Rounding only where the result has more decimals than declared.
+            Ok(p) if p.scale() <= model.rounding.leaf.decimals => nodes[leaf].points = p,
             Ok(p) => nodes[leaf].points = model.rounding.leaf.apply(p).normalize(),
             Err(LeafError::Missing(key)) => failures.push(missing(&key)),
             Err(LeafError::Failed(d)) => failures.push(Failure { leaf: Some(leaf), diag: d.unit(unit_id).criterion(&node.id) }),
@@ -312,7 +324,7 @@ fn evaluate_unit(rs: &RuleSet, inputs: &[Vec<Option<InputColumn<'_>>>], u: usize
         }
         let r = nodes[i];
         if r.status.has_points() {
-            if r.points > r.max || (r.points.is_sign_negative() && !r.points.is_zero()) {
+            if cmp_dec(r.points, r.max).is_gt() || (r.points.is_sign_negative() && !r.points.is_zero()) {
                 let loc = if r.status == Status::Awarded { model.awarded[&(u, i)].location.clone() } else { node.location.clone() };
                 failures.push(Failure { leaf: None, diag: range_error(r, loc, unit_id, &node.id) });
             }
@@ -390,7 +402,8 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
         .into_par_iter()
         .map(|c| {
             let mut failures = Vec::new();
-            let units = (c * CHUNK..((c + 1) * CHUNK).min(n)).map(|u| evaluate_unit(rs, &inputs, u, &mut failures)).collect();
+            let mut slots = Vec::new();
+            let units = (c * CHUNK..((c + 1) * CHUNK).min(n)).map(|u| evaluate_unit(rs, &inputs, u, &mut slots, &mut failures)).collect();
             (units, failures)
         })
         .collect();

@@ -47,31 +47,90 @@ fn hex(bytes: &[u8]) -> String {
 /// Canonical content of one file by its kind.
 pub fn canonical(path: &Path, text: &str) -> Result<String, String> {
     match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => {
-            let v: toml::Value = toml::from_str(text).map_err(|e| e.message().to_string())?;
-            serde_json::to_string(&sorted(&v)).map_err(|e| e.to_string())
-        }
+        Some("toml") => Ok(strip_toml(text)),
         Some("rhai") => Ok(strip_script(text)),
         _ => Ok(text.replace("\r\n", "\n")),
     }
 }
 
-/// A JSON value with object keys sorted; numbers keep their TOML text.
-fn sorted(v: &toml::Value) -> serde_json::Value {
-    match v {
-        toml::Value::Table(t) => {
-            let mut keys: Vec<&String> = t.keys().collect();
-            keys.sort();
-            let mut m = serde_json::Map::new();
-            for k in keys {
-                m.insert(k.clone(), sorted(&t[k]));
+/// A TOML text without comments and without whitespace outside strings, but
+/// for the line breaks that end a key/value pair or a table header (those
+/// are meaningful; line breaks inside arrays and inline tables are not).
+/// Two texts that differ only in formatting and comments give the same
+/// result; any change of a key or a value gives a different one.
+fn strip_toml(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut depth = 0usize;
+    let mut i = 0;
+    let starts = |i: usize, pat: &[u8]| b.len() >= i + pat.len() && &b[i..i + pat.len()] == pat;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
             }
-            serde_json::Value::Object(m)
+            b'"' | b'\'' => {
+                let multi: &[u8] = if c == b'"' { b"\"\"\"" } else { b"\'\'\'" };
+                if starts(i, multi) {
+                    out.extend_from_slice(multi);
+                    i += 3;
+                    while i < b.len() && !starts(i, multi) {
+                        if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
+                            out.push(b[i]);
+                            i += 1;
+                        }
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                    // Up to two quotes may close a multi-line string with content.
+                    while i < b.len() && b[i] == c {
+                        out.push(c);
+                        i += 1;
+                    }
+                    continue;
+                }
+                out.push(c);
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                    if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                    out.push(b[i]);
+                    i += 1;
+                }
+                if i < b.len() && b[i] == c {
+                    out.push(c);
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => {
+                if depth == 0 && out.last().is_some_and(|&l| l != b'\n') {
+                    out.push(b'\n');
+                }
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
-        toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(sorted).collect()),
-        toml::Value::String(s) => serde_json::Value::String(format!("s:{s}")),
-        other => serde_json::Value::String(format!("v:{other}")),
+        out.push(c);
+        i += 1;
     }
+    while out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A script without comments, with each run of whitespace outside strings as one space.
@@ -155,14 +214,26 @@ fn files_under(root: &Path, rel: &Path) -> Vec<PathBuf> {
 fn hash_files(root: &Path, files: &[PathBuf]) -> Result<String, Diagnostic> {
     let mut h = Sha256::new();
     for rel in files {
-        let text = std::fs::read_to_string(root.join(rel))
-            .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel))?;
-        let c = canonical(rel, &text).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
+        let bytes =
+            std::fs::read(root.join(rel)).map_err(|e| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel))?;
         let name: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         h.update(name.join("/").as_bytes());
         h.update([0]);
-        h.update((c.len() as u64).to_le_bytes());
-        h.update(c.as_bytes());
+        match rel.extension().and_then(|e| e.to_str()) {
+            Some("toml" | "rhai") => {
+                let c =
+                    canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
+                h.update((c.len() as u64).to_le_bytes());
+                h.update(c.as_bytes());
+            }
+            _ => {
+                // Other files (CSV) as they are, with line ends normalised, without a copy.
+                for piece in bytes.split(|&x| x == b'\r') {
+                    h.update(piece);
+                }
+                h.update([0xff]);
+            }
+        }
     }
     Ok(hex(&h.finalize()))
 }
@@ -190,10 +261,16 @@ mod tests {
     fn toml_formatting_and_comments_do_not_count_but_values_do() {
         let p = Path::new("a.toml");
         let a = canonical(p, "# c\n[x]\nb = 1.5\na = \"t\"\n").unwrap();
-        let b = canonical(p, "[x]\n  a = \"t\"   # other comment\n\n b=1.5").unwrap();
+        let b = canonical(p, "[x]\n  b=1.5   # other comment\n\n a = \"t\" # \"quoted\" # not a string").unwrap();
         let c = canonical(p, "[x]\nb = 1.6\na = \"t\"\n").unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
+        // Arrays may be laid out on several lines; strings keep their spaces and hashes.
+        assert_eq!(canonical(p, "u = [\n  \"a\",\n  \"b\",\n]\n").unwrap(), canonical(p, "u = [\"a\", \"b\",]").unwrap());
+        assert_ne!(canonical(p, "n = \"a b\"").unwrap(), canonical(p, "n = \"ab\"").unwrap());
+        assert_ne!(canonical(p, "n = \"a#b\"").unwrap(), canonical(p, "n = \"a\"").unwrap());
+        // A line break between pairs is meaningful.
+        assert_ne!(canonical(p, "a = 1\nb = 2").unwrap(), canonical(p, "a = 1b = 2").unwrap());
     }
 
     #[test]

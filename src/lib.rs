@@ -8,10 +8,13 @@
 //! | [`validate`] | turning raw structs into the checked [`model`] |
 //! | [`rules`] | the one rhai engine, its limits, helpers and compiled scripts |
 //! | [`data`] | facts by key, one column per key |
+//! | [`compile`] | rhai formulas traced into native programs |
 //! | [`ruleset`] | one year loaded, validated and compiled |
 //! | [`eval`] | points of every node for every unit |
 //! | [`aggregate`] | ranks within groups, averages per kind |
 //! | [`report`] | the shown results: table, JSON, CSV |
+//! | [`explain`], [`archive`], [`diff`], [`expect`] | audit: why each point, archive and replay, rule-set diffs, expectations |
+//! | [`engine`], [`watch`] | the live rule set behind an atomic swap; file watching and reload |
 //! | [`fingerprint`] | SHA-256 of the canonical inputs |
 //! | [`round`] | declared rounding |
 //! | [`diag`] | located diagnostics with stable codes |

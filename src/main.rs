@@ -165,12 +165,17 @@ fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> 
             return ExitCode::FAILURE;
         }
     };
-    let text = match format {
-        Format::Table => s.report.to_table(&s.rs),
-        Format::Json => json_text(&s.report.to_json()),
-        Format::Csv => s.report.to_csv(&s.rs),
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Table => out.write_all(s.report.to_table(&s.rs).as_bytes()),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &s.report).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")),
+        Format::Csv => out.write_all(s.report.to_csv(&s.rs).as_bytes()),
     };
-    print!("{text}");
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        eprintln!("error: cannot write the result: {e}");
+        return ExitCode::FAILURE;
+    }
+    drop(out);
     if !archive {
         return ExitCode::SUCCESS;
     }
@@ -446,9 +451,16 @@ fn main() -> ExitCode {
 /// `parindex watch`: the results, then each reload's new results and changes, or the rejected edit's errors.
 fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce_ms: u64) -> ExitCode {
     use parindex::engine::{Engine, Snapshot};
-    use parindex::watch::{clock_utc, WatchEvent, WatchOptions, Watcher};
+    use parindex::watch::{clock_utc, Backend, WatchEvent, WatchOptions, Watcher};
     use std::time::Duration;
 
+    fn results(s: &Snapshot, format: Format) -> String {
+        match format {
+            Format::Table => s.report.to_table(&s.rule_set),
+            Format::Json => format!("{}\n", serde_json::to_string_pretty(&s.report.to_json()).unwrap_or_default()),
+            Format::Csv => s.report.to_csv(&s.rule_set),
+        }
+    }
     let engine = match Engine::open(root, year) {
         Ok(e) => std::sync::Arc::new(e),
         Err(diags) => {
@@ -456,12 +468,6 @@ fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce
             return ExitCode::FAILURE;
         }
     };
-    let results = move |s: &Snapshot| match format {
-        Format::Table => s.report.to_table(&s.rule_set),
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&s.report.to_json()).unwrap_or_default()),
-        Format::Csv => s.report.to_csv(&s.rule_set),
-    };
-    print!("{}", results(&engine.current()));
     let on_event = move |event: WatchEvent| {
         let mut out = std::io::stdout().lock();
         let _ = match event {
@@ -471,7 +477,7 @@ fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce
                         serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
                     writeln!(out, "{event}")
                 }
-                _ => writeln!(out, "\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot), snapshot.generation),
+                _ => writeln!(out, "\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
             },
             WatchEvent::Rejected { diagnostics, serving } => {
                 writeln!(out, "\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
@@ -483,14 +489,25 @@ fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce
         let _ = out.flush();
     };
     let options = WatchOptions { debounce: Duration::from_millis(debounce_ms), poll: poll.then_some(Duration::from_millis(500)) };
-    let _watcher = match Watcher::spawn(engine, options, on_event) {
+    // Watching starts before the results are shown, so no save made after they appear is missed.
+    let watcher = match Watcher::spawn(std::sync::Arc::clone(&engine), options, on_event) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: cannot watch the files: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let _ = std::io::stdout().flush();
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{}", results(&engine.current(), format));
+        let _ = out.flush();
+    }
+    let how = match watcher.backend() {
+        Backend::Native => "file events".to_string(),
+        Backend::Poll(every) => format!("polling every {} ms", every.as_millis()),
+    };
+    let dirs: Vec<String> = engine.sources().iter().map(|d| d.display().to_string()).collect();
+    eprintln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
     loop {
         std::thread::park();
     }

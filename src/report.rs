@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -98,7 +99,7 @@ impl Report {
             (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
         });
         let units = order
-            .into_iter()
+            .into_par_iter()
             .map(|i| {
                 let res = &outcome.units[i];
                 let unit = &m.units[res.unit];

@@ -73,7 +73,10 @@ impl RuleSet {
             }
         }
 
-        let (indicators, mut idiags) = load_indicators(root, data_year, &unit_refs(&model));
+        // The fingerprint reads and hashes every file: beside the indicator tables.
+        let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
+        let ((indicators, mut idiags), fp) =
+            rayon::join(|| load_indicators(root, data_year, &unit_refs(&model)), || fingerprint(root, year, data_year, &script_paths));
         if model.what_if {
             // Another year's tables may name units this model left out.
             for d in &mut idiags.0 {
@@ -87,8 +90,7 @@ impl RuleSet {
         let data = Data::new(&model, indicators.clone());
         check_inputs(&model, &data, &mut diags);
 
-        let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
-        let fp = match fingerprint(root, year, data_year, &script_paths) {
+        let fp = match fp {
             Ok(f) => Some(f),
             Err(d) => {
                 diags.push(d);

@@ -350,3 +350,64 @@ fn concurrent_readers_never_see_a_mix_of_old_and_new() {
     assert_eq!(engine.current().generation, 7);
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["100", "102"]);
 }
+
+/// `parindex watch` shows the results, the errors of a rejected edit with the
+/// set still serving, then the new results and what moved after a valid one.
+#[test]
+fn the_watch_command_shows_rejected_and_applied_edits() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// Stops the watch process however the test ends.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let dir = common::temp_tree();
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_parindex"))
+            .arg("--root")
+            .arg(dir.path())
+            .args(["watch", "--year", "2023", "--debounce-ms", "100"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_line = |what: &str, ok: &dyn Fn(&str) -> bool| -> String {
+        let start = Instant::now();
+        while let Some(left) = TIMEOUT.checked_sub(start.elapsed()) {
+            match lines.recv_timeout(left) {
+                Ok(l) if ok(&l) => return l,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("no line {what} within {TIMEOUT:?}");
+    };
+    // The results are shown once watching has started.
+    wait_line("with the fingerprint", &|l| l.starts_with("fingerprint: "));
+
+    common::edit(dir.path(), TREE_8, SIPAS_MAX, "part = \"sipas\"\nmax = = 12");
+    wait_line("with the error code", &|l| l.contains("TOML_SYNTAX"));
+    let serving = wait_line("saying what still serves", &|l| l.starts_with("still serving the rule set loaded at "));
+    let clock = serving.trim_start_matches("still serving the rule set loaded at ");
+    assert!(clock.len() == 12 && clock.ends_with(" UTC") && clock.as_bytes()[2] == b':' && clock.as_bytes()[5] == b':', "{serving}");
+
+    common::edit(dir.path(), TREE_8, "max = = 12", "max = 12");
+    wait_line("announcing the changes", &|l| l.starts_with("changed (rule set 2)"));
+    wait_line("with so-tttt's change", &|l| l == "Sở Thông tin và Truyền thông (so-tttt): scale 100 → 102, index 88.65% → 86.91%");
+}
