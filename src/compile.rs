@@ -440,6 +440,196 @@ fn eval(e: &Expr, s: &[Val]) -> Result<Val, EvalError> {
     })
 }
 
+/// The values of one expression for a batch of units.
+#[derive(Debug, Clone)]
+pub enum Batch {
+    Num(Vec<Decimal>),
+    Bool(Vec<bool>),
+}
+
+impl Program {
+    /// Evaluates the formula for a batch of units at once: `inputs` holds one
+    /// batch per slot (the last being `max`), `errors` one slot per unit,
+    /// where the first failure of each unit is kept. The values computed are
+    /// those of [`Program::eval`] unit by unit; the batch only saves the
+    /// dispatch per unit.
+    pub fn eval_batch(&self, inputs: &[Batch], errors: &mut [Option<EvalError>]) -> Vec<Decimal> {
+        let n = errors.len();
+        let r = eval_batch(&self.expr, inputs, n, errors);
+        nums(r, n, errors, "the result")
+    }
+}
+
+fn fail(errors: &mut [Option<EvalError>], i: usize, e: EvalError) {
+    if errors[i].is_none() {
+        errors[i] = Some(e);
+    }
+}
+
+fn nums(b: Batch, n: usize, errors: &mut [Option<EvalError>], what: &'static str) -> Vec<Decimal> {
+    match b {
+        Batch::Num(v) => v,
+        Batch::Bool(_) => {
+            for i in 0..n {
+                fail(errors, i, EvalError::NotANumber(what));
+            }
+            vec![Decimal::ZERO; n]
+        }
+    }
+}
+
+fn zip_num(
+    a: &Expr,
+    b: &Expr,
+    inputs: &[Batch],
+    n: usize,
+    errors: &mut [Option<EvalError>],
+    f: impl Fn(Decimal, Decimal) -> Result<Decimal, EvalError>,
+) -> Batch {
+    let x = nums(eval_batch(a, inputs, n, errors), n, errors, "an operand");
+    let y = nums(eval_batch(b, inputs, n, errors), n, errors, "an operand");
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(f(x[i], y[i]).unwrap_or_else(|e| {
+            fail(errors, i, e);
+            Decimal::ZERO
+        }));
+    }
+    Batch::Num(out)
+}
+
+fn pick_band(v: Decimal, bands: &[(Decimal, Decimal)]) -> Option<Decimal> {
+    bands.iter().find(|(t, _)| cmp_dec(v, *t).is_ge()).map(|(_, p)| *p)
+}
+
+fn eval_batch(e: &Expr, inputs: &[Batch], n: usize, errors: &mut [Option<EvalError>]) -> Batch {
+    let num = |e: &Expr, errors: &mut [Option<EvalError>], what| nums(eval_batch(e, inputs, n, errors), n, errors, what);
+    match e {
+        Expr::Input(i) => inputs[*i].clone(),
+        Expr::Const(d) => Batch::Num(vec![*d; n]),
+        Expr::Bool(b) => Batch::Bool(vec![*b; n]),
+        Expr::Add(a, b) => zip_num(a, b, inputs, n, errors, |x, y| x.checked_add(y).ok_or(EvalError::Overflow)),
+        Expr::Sub(a, b) => zip_num(a, b, inputs, n, errors, |x, y| x.checked_sub(y).ok_or(EvalError::Overflow)),
+        Expr::Mul(a, b) => zip_num(a, b, inputs, n, errors, |x, y| x.checked_mul(y).ok_or(EvalError::Overflow)),
+        Expr::Div(a, b) => zip_num(a, b, inputs, n, errors, div),
+        Expr::Min(a, b) => zip_num(a, b, inputs, n, errors, |x, y| Ok(if cmp_dec(y, x).is_lt() { y } else { x })),
+        Expr::Max(a, b) => zip_num(a, b, inputs, n, errors, |x, y| Ok(if cmp_dec(y, x).is_gt() { y } else { x })),
+        Expr::Neg(a) => Batch::Num(num(a, errors, "an operand").into_iter().map(|x| -x).collect()),
+        Expr::Cmp(op, a, b) => {
+            let x = num(a, errors, "an operand");
+            let y = num(b, errors, "an operand");
+            Batch::Bool(
+                x.iter()
+                    .zip(&y)
+                    .map(|(x, y)| {
+                        let o = cmp_dec(*x, *y);
+                        match op {
+                            CmpOp::Lt => o.is_lt(),
+                            CmpOp::Le => o.is_le(),
+                            CmpOp::Gt => o.is_gt(),
+                            CmpOp::Ge => o.is_ge(),
+                            CmpOp::Eq => o.is_eq(),
+                            CmpOp::Ne => o.is_ne(),
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Expr::Tiers { value, bands, otherwise } => {
+            let other = num(otherwise, errors, "the otherwise of `tiers`");
+            let mut out = Vec::with_capacity(n);
+            if let Expr::Div(a, b) = value.as_ref() {
+                let x = num(a, errors, "the value of `tiers`");
+                let y = num(b, errors, "the value of `tiers`");
+                for i in 0..n {
+                    if y[i].is_zero() {
+                        fail(errors, i, EvalError::DivisionByZero);
+                        out.push(Decimal::ZERO);
+                        continue;
+                    }
+                    let fast = match (small_int(x[i]), small_int(y[i])) {
+                        (Some(xi), Some(yi)) => {
+                            let mut decided = Some(None);
+                            for (t, p) in bands.iter() {
+                                match ratio_ge(xi, yi, *t) {
+                                    Some(true) => {
+                                        decided = Some(Some(*p));
+                                        break;
+                                    }
+                                    Some(false) => {}
+                                    None => {
+                                        decided = None;
+                                        break;
+                                    }
+                                }
+                            }
+                            decided
+                        }
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(hit) => hit.unwrap_or(other[i]),
+                        None => match div(x[i], y[i]) {
+                            Ok(q) => pick_band(q, bands).unwrap_or(other[i]),
+                            Err(e) => {
+                                fail(errors, i, e);
+                                Decimal::ZERO
+                            }
+                        },
+                    };
+                    out.push(v);
+                }
+            } else {
+                let v = num(value, errors, "the value of `tiers`");
+                for i in 0..n {
+                    out.push(pick_band(v[i], bands).unwrap_or(other[i]));
+                }
+            }
+            Batch::Num(out)
+        }
+        Expr::Proportional(v, t, m) => {
+            let (v, t, m) = (num(v, errors, "value"), num(t, errors, "target"), num(m, errors, "max"));
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let r = div(v[i], t[i]).and_then(|q| {
+                    let share = if cmp_dec(q, Decimal::ONE).is_gt() {
+                        Decimal::ONE
+                    } else if q.is_sign_negative() && !q.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        q
+                    };
+                    share.checked_mul(m[i]).ok_or(EvalError::Overflow)
+                });
+                out.push(r.unwrap_or_else(|e| {
+                    fail(errors, i, e);
+                    Decimal::ZERO
+                }));
+            }
+            Batch::Num(out)
+        }
+        Expr::Count(items) => {
+            let mut counts = vec![0u32; n];
+            for item in items {
+                match eval_batch(item, inputs, n, errors) {
+                    Batch::Bool(b) => counts.iter_mut().zip(b).for_each(|(c, x)| *c += u32::from(x)),
+                    Batch::Num(v) => counts.iter_mut().zip(v).for_each(|(c, x)| *c += u32::from(!x.is_zero())),
+                }
+            }
+            Batch::Num(counts.into_iter().map(Decimal::from).collect())
+        }
+        Expr::Deduct(m, per, count, floor) => {
+            let (m, per, count, floor) =
+                (num(m, errors, "max"), num(per, errors, "per item"), num(count, errors, "count"), num(floor, errors, "floor"));
+            Batch::Num((0..n).map(|i| (m[i] - per[i] * count[i]).max(floor[i])).collect())
+        }
+        Expr::Clamp(v, lo, hi) => {
+            let (v, lo, hi) = (num(v, errors, "value"), num(lo, errors, "low"), num(hi, errors, "high"));
+            Batch::Num((0..n).map(|i| v[i].max(lo[i]).min(hi[i])).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +652,30 @@ mod tests {
                 let expected = bands.iter().find(|(t, _)| v >= *t).map_or(Decimal::ZERO, |(_, p)| *p);
                 let got = p.eval(&[Val::Num(Decimal::from(on_time)), Val::Num(Decimal::from(total))]).unwrap();
                 assert_eq!(got, expected, "{on_time}/{total}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_gives_what_each_unit_gives() {
+        let expr = Expr::Add(
+            Box::new(Expr::Tiers {
+                value: Box::new(Expr::Div(Box::new(Expr::Input(0)), Box::new(Expr::Input(1)))),
+                bands: vec![(dec!(0.95), dec!(1)), (dec!(0.5), dec!(0.5))].into(),
+                otherwise: Box::new(Expr::Const(Decimal::ZERO)),
+            }),
+            Box::new(Expr::Proportional(Box::new(Expr::Input(0)), Box::new(Expr::Const(dec!(30))), Box::new(Expr::Input(2)))),
+        );
+        let p = Program { expr, slots: 3 };
+        let a: Vec<Decimal> = (0..50).map(|i| Decimal::from(i * 7 % 41)).collect();
+        let b: Vec<Decimal> = (0..50).map(|i| Decimal::from(i % 9)).collect();
+        let m: Vec<Decimal> = (0..50).map(|i| Decimal::new(i % 4 + 1, 1)).collect();
+        let mut errors = vec![None; 50];
+        let batch = p.eval_batch(&[Batch::Num(a.clone()), Batch::Num(b.clone()), Batch::Num(m.clone())], &mut errors);
+        for i in 0..50 {
+            match p.eval(&[Val::Num(a[i]), Val::Num(b[i]), Val::Num(m[i])]) {
+                Ok(v) => assert_eq!((batch[i], &errors[i]), (v, &None), "unit {i}"),
+                Err(e) => assert_eq!(errors[i], Some(e), "unit {i}"),
             }
         }
     }

@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::compile::{cmp_dec, Plan, Val};
+use crate::compile::{cmp_dec, Batch, Plan};
 use crate::data::{Data, InputColumn};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::{Model, Value};
@@ -219,82 +219,133 @@ fn leaf_inputs<'a>(rs: &'a RuleSet) -> Vec<Vec<Option<InputColumn<'a>>>> {
         .collect()
 }
 
-/// Pass 2 and 3 for one unit.
-fn evaluate_unit(
-    rs: &RuleSet,
-    inputs: &[Vec<Option<InputColumn<'_>>>],
-    u: usize,
-    slots: &mut Vec<Val>,
-    failures: &mut Vec<Failure>,
-) -> UnitResult {
-    let model = &rs.model;
-    let mut nodes = unit_nodes(rs, u);
-    let unit_id = &model.units[u].id;
-    let n_nodes = nodes.len();
+/// The failure of a unit without data for a rule leaf's input.
+fn missing(rs: &RuleSet, leaf: usize, u: usize, key: &str) -> Failure {
+    let node = &rs.model.nodes[leaf];
+    let unit_id = &rs.model.units[u].id;
+    Failure {
+        leaf: Some(leaf),
+        diag: Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
+            .at(node.location.clone())
+            .unit(unit_id)
+            .criterion(&node.id)
+            .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
+    }
+}
 
-    // Pass 2: rule leaves.
-    for (leaf, plan) in rs.plans.iter().enumerate() {
-        let Some(plan) = plan else { continue };
-        if nodes[leaf].status != Status::Scored {
-            continue;
-        }
-        let node = &model.nodes[leaf];
-        let rule = node.rule.as_ref().expect("a plan belongs to a rule leaf");
-        let script = &rs.scripts[rule.script];
-        let missing = |key: &str| Failure {
-            leaf: Some(leaf),
-            diag: Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
-                .at(node.location.clone())
-                .unit(unit_id)
-                .criterion(&node.id)
-                .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
-        };
-        let max = nodes[leaf].max;
-        let result = match plan {
-            Plan::Native(program) => {
-                slots.clear();
-                let mut native = true;
-                let mut absent = None;
-                for (i, col) in inputs[leaf].iter().enumerate() {
-                    let value = match col {
-                        Some(InputColumn::Indicator(c)) => c.value(u).map(Value::Number),
-                        Some(c) => c.value(u),
-                        None => None,
-                    };
-                    match value {
-                        Some(Value::Number(d)) => slots.push(Val::Num(d)),
-                        Some(Value::Bool(b)) => slots.push(Val::Bool(b)),
-                        Some(Value::Text(_)) => native = false,
-                        None => {
-                            absent = Some(rule.inputs[i].1.clone());
-                            break;
-                        }
-                    }
-                }
-                match (absent, native) {
-                    (Some(key), _) => Err(LeafError::Missing(key)),
-                    (None, true) => {
-                        slots.push(Val::Num(max));
-                        program.eval(slots).map_err(|e| {
-                            LeafError::Failed(
-                                Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name))
-                                    .at(Location::file(&script.path)),
-                            )
-                        })
-                    }
-                    (None, false) => interpreted(rs, leaf, u, max),
-                }
-            }
-            Plan::Interpreted(_) => interpreted(rs, leaf, u, max),
-        };
-        match result {
-            // Rounding only where the result has more decimals than declared.
-            Ok(p) if p.scale() <= model.rounding.leaf.decimals => nodes[leaf].points = p,
-            Ok(p) => nodes[leaf].points = model.rounding.leaf.apply(p).normalize(),
-            Err(LeafError::Missing(key)) => failures.push(missing(&key)),
-            Err(LeafError::Failed(d)) => failures.push(Failure { leaf: Some(leaf), diag: d.unit(unit_id).criterion(&node.id) }),
+/// Stores a rule leaf's result for one unit, rounded as declared.
+fn store(rs: &RuleSet, leaf: usize, u: usize, node: &mut NodeResult, result: Result<Decimal, LeafError>, failures: &mut Vec<Failure>) {
+    let leaf_rounding = rs.model.rounding.leaf;
+    match result {
+        // Rounding only where the result has more decimals than declared.
+        Ok(p) if p.scale() <= leaf_rounding.decimals => node.points = p,
+        Ok(p) => node.points = leaf_rounding.apply(p).normalize(),
+        Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),
+        Err(LeafError::Failed(d)) => {
+            let unit_id = &rs.model.units[u].id;
+            failures.push(Failure { leaf: Some(leaf), diag: d.unit(unit_id).criterion(&rs.model.nodes[leaf].id) });
         }
     }
+}
+
+/// Evaluates the units `first..first + n` (a chunk): statuses per unit, then
+/// each rule leaf over the whole chunk at once, then the sums per unit.
+fn evaluate_chunk(
+    rs: &RuleSet,
+    inputs: &[Vec<Option<InputColumn<'_>>>],
+    first: usize,
+    n: usize,
+    failures: &mut Vec<Failure>,
+) -> Vec<UnitResult> {
+    let mut chunk: Vec<Vec<NodeResult>> = (first..first + n).map(|u| unit_nodes(rs, u)).collect();
+    for (leaf, plan) in rs.plans.iter().enumerate() {
+        let Some(plan) = plan else { continue };
+        let need: Vec<usize> = (0..n).filter(|&k| chunk[k][leaf].status == Status::Scored).collect();
+        let Plan::Native(program) = plan else {
+            for k in need {
+                let r = interpreted(rs, leaf, first + k, chunk[k][leaf].max);
+                store(rs, leaf, first + k, &mut chunk[k][leaf], r, failures);
+            }
+            continue;
+        };
+        // Sort the units: native (every input a number or a boolean of the
+        // column's type), interpreted (text, or a type that differs), or missing data.
+        let cols = &inputs[leaf];
+        let mut native: Vec<usize> = Vec::with_capacity(n);
+        let mut batches: Vec<Batch> = cols.iter().map(|_| Batch::Num(Vec::with_capacity(n))).collect();
+        let mut typed: Vec<Option<bool>> = vec![None; cols.len()];
+        'units: for k in need {
+            let u = first + k;
+            let mut values = Vec::with_capacity(cols.len());
+            for (i, col) in cols.iter().enumerate() {
+                let v = match col {
+                    Some(InputColumn::Indicator(c)) => c.value(u).map(Value::Number),
+                    Some(c) => c.value(u),
+                    None => None,
+                };
+                let is_bool = match &v {
+                    Some(Value::Number(_)) => false,
+                    Some(Value::Bool(_)) => true,
+                    Some(Value::Text(_)) => {
+                        let r = interpreted(rs, leaf, u, chunk[k][leaf].max);
+                        store(rs, leaf, u, &mut chunk[k][leaf], r, failures);
+                        continue 'units;
+                    }
+                    None => {
+                        failures.push(missing(rs, leaf, u, &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1));
+                        continue 'units;
+                    }
+                };
+                if *typed[i].get_or_insert(is_bool) != is_bool {
+                    let r = interpreted(rs, leaf, u, chunk[k][leaf].max);
+                    store(rs, leaf, u, &mut chunk[k][leaf], r, failures);
+                    continue 'units;
+                }
+                values.push(v);
+            }
+            for (i, v) in values.into_iter().enumerate() {
+                match (v, &mut batches[i]) {
+                    (Some(Value::Number(d)), Batch::Num(b)) => b.push(d),
+                    (Some(Value::Bool(x)), b) => {
+                        if let Batch::Num(nums) = b {
+                            if nums.is_empty() {
+                                *b = Batch::Bool(Vec::with_capacity(n));
+                            }
+                        }
+                        if let Batch::Bool(bs) = b {
+                            bs.push(x);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            native.push(k);
+        }
+        if native.is_empty() {
+            continue;
+        }
+        batches.push(Batch::Num(native.iter().map(|&k| chunk[k][leaf].max).collect()));
+        let mut errors = vec![None; native.len()];
+        let results = program.eval_batch(&batches, &mut errors);
+        let script = &rs.scripts[rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").script];
+        for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
+            let r = match error {
+                None => Ok(value),
+                Some(e) => Err(LeafError::Failed(
+                    Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)).at(Location::file(&script.path)),
+                )),
+            };
+            store(rs, leaf, first + k, &mut chunk[k][leaf], r, failures);
+        }
+    }
+    chunk.into_iter().enumerate().map(|(k, nodes)| aggregate_unit(rs, first + k, nodes, failures)).collect()
+}
+
+/// Pass 3 for one unit: points summed into parents, parts, total, scale, index.
+fn aggregate_unit(rs: &RuleSet, u: usize, mut nodes: Vec<NodeResult>, failures: &mut Vec<Failure>) -> UnitResult {
+    let model = &rs.model;
+    let unit_id = &model.units[u].id;
+    let n_nodes = nodes.len();
 
     // Pass 3: aggregate.
     let mut adjusted = 0;
@@ -402,8 +453,8 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
         .into_par_iter()
         .map(|c| {
             let mut failures = Vec::new();
-            let mut slots = Vec::new();
-            let units = (c * CHUNK..((c + 1) * CHUNK).min(n)).map(|u| evaluate_unit(rs, &inputs, u, &mut slots, &mut failures)).collect();
+            let first = c * CHUNK;
+            let units = evaluate_chunk(rs, &inputs, first, CHUNK.min(n - first), &mut failures);
             (units, failures)
         })
         .collect();

@@ -642,7 +642,7 @@ pub(crate) fn at_csv(mut d: Diagnostic, file: &Path, line_no: usize, line: &str,
 }
 
 /// Data lines of a CSV text: (1-based line number, line), skipping blank and `#` lines.
-fn data_lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn data_lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     src.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| {
         let t = l.trim();

@@ -142,6 +142,54 @@ fn load_file<T: DeserializeOwned>(root: &Path, rel: PathBuf, required: bool, dia
     }
 }
 
+/// Units from `units.csv`: a header `id,name,kind,aliases` (aliases
+/// separated by `|`), one unit a row; the form for thousands of units.
+fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
+    use crate::indicators::{at_csv, data_lines, split_record};
+    let mut out = RawUnitsFile::default();
+    let mut fields = Vec::new();
+    let mut lines = data_lines(&src.text);
+    let header: Vec<String> = match lines.next() {
+        Some((_, l)) => l.split(',').map(|h| h.trim().to_lowercase()).collect(),
+        None => return out,
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(ci), Some(cn), Some(ck)) = (col("id"), col("name"), col("kind")) else {
+        diags.push(
+            Diagnostic::error(Code::CsvSyntax, "units.csv needs the columns `id`, `name` and `kind`")
+                .in_file(&src.path)
+                .help("the header is `id,name,kind,aliases`"),
+        );
+        return out;
+    };
+    let ca = col("aliases");
+    // Byte offset of each line in the file, for spans.
+    let base = src.text.as_ptr() as usize;
+    for (line_no, line) in lines {
+        let start = line.as_ptr() as usize - base;
+        if let Err((at, msg)) = split_record(line, b',', &mut fields) {
+            diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), &src.path, line_no, line, at));
+            continue;
+        }
+        let get = |i: usize| fields.get(i).map(|(o, t)| (start + o, t.trim().to_string()));
+        let (Some((io, id)), Some((_, name)), Some((ko, kind))) = (get(ci), get(cn), get(ck)) else {
+            diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, "missing fields"), &src.path, line_no, line, 0));
+            continue;
+        };
+        let aliases = ca
+            .and_then(get)
+            .map(|(_, a)| a.split('|').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+            .unwrap_or_default();
+        out.unit.push(RawUnit {
+            id: toml::Spanned::new(io..io + id.len(), id),
+            name,
+            aliases,
+            kind: toml::Spanned::new(ko..ko + kind.len(), kind),
+        });
+    }
+    out
+}
+
 /// The `.toml` files of a folder relative to `root`, sorted by name.
 fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(root.join(rel_dir)) else {
@@ -217,7 +265,21 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagn
             raw.data_kinds = f.kind;
         }
     }
-    raw.units = load_file(root, fix.join("units.toml"), true, &mut diags);
+    let units_csv = fix.join("units.csv");
+    raw.units = match read_source(root, &units_csv) {
+        Ok(Some(src)) => {
+            if root.join(fix.join("units.toml")).exists() {
+                diags.push(Diagnostic::error(Code::Duplicate, "units are declared both in units.toml and units.csv").in_file(&units_csv));
+            }
+            let units = units_from_csv(&src, &mut diags);
+            Some((src, units))
+        }
+        Ok(None) => load_file(root, fix.join("units.toml"), true, &mut diags),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
     raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
     raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
     raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);

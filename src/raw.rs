@@ -130,7 +130,13 @@ pub struct RawGroup {
     pub id: Spanned<String>,
     pub name: String,
     pub kind: Spanned<String>,
+    /// The units ranked in this group, by id.
+    #[serde(default)]
     pub units: Vec<Spanned<String>>,
+    /// Instead of `units`: every unit of the group's kind (for data sets of
+    /// thousands of units).
+    #[serde(default)]
+    pub all_of_kind: bool,
 }
 
 /// A file of the criteria tree: `criteria/<year>/tree/*.toml`.
@@ -197,8 +203,8 @@ pub struct RawExemption {
     pub legal: Option<String>,
 }
 
-/// `fixtures/<year>/units.toml`.
-#[derive(Debug, Deserialize)]
+/// `fixtures/<year>/units.toml` (or `units.csv`).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnitsFile {
     #[serde(default)]

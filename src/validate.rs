@@ -214,6 +214,17 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         };
         let gi = groups.len();
         let mut members = Vec::new();
+        if g.all_of_kind {
+            if !g.units.is_empty() {
+                diags.push(ia.err(Code::BadValue, &g.id, format!("group `{}` has both `units` and `all_of_kind`", g.id.get_ref())));
+            }
+            for (ui, u) in units.iter().enumerate() {
+                if u.kind == kind {
+                    member_of[ui].push(gi);
+                    members.push(ui);
+                }
+            }
+        }
         for u in &g.units {
             match unit_ids.get(u.get_ref()) {
                 Some(&ui) => {

@@ -120,13 +120,13 @@ pub fn write_tree(out: &Path, units: usize, criteria: usize, year: u16) -> io::R
     fs::write(rules.join("checklist.rhai"), CHECKLIST)?;
     fs::write(crit.join("index.toml"), index_toml(units, year))?;
     fs::write(crit.join("tree").join("workload.toml"), tree_toml(criteria))?;
-    fs::write(fix.join("units.toml"), units_toml(units))?;
+    fs::write(fix.join("units.csv"), units_csv(units))?;
     fs::write(fix.join("indicators.toml"), indicators_toml(criteria, year))?;
     write_csv(&fix.join("indicators").join("workload.csv"), units, criteria)
 }
 
 fn index_toml(units: usize, year: u16) -> String {
-    let mut s = format!(
+    let s = format!(
         "# Synthetic workload: {units} units scored on criteria of three kinds
 # (ratio tiers, proportional, checklist); see tree/workload.toml.
 #
@@ -158,13 +158,9 @@ name = \"Điểm\"
 id = \"all\"
 name = \"Tất cả đơn vị\"
 kind = \"unit\"
-units = [
+all_of_kind = true
 "
     );
-    for n in 0..units {
-        let _ = writeln!(s, "  \"u{n}\",");
-    }
-    s.push_str("]\n");
     s
 }
 
@@ -205,10 +201,10 @@ part = \"score\"
     s
 }
 
-fn units_toml(units: usize) -> String {
-    let mut s = String::from("# The workload's units. Keys of each [[unit]]: id, name, kind.\n");
+fn units_csv(units: usize) -> String {
+    let mut s = String::from("# The workload's units, one a row.\nid,name,kind\n");
     for n in 0..units {
-        let _ = write!(s, "\n[[unit]]\nid = \"u{n}\"\nname = \"Đơn vị {n}\"\nkind = \"unit\"\n");
+        let _ = writeln!(s, "u{n},Đơn vị {n},unit");
     }
     s
 }
