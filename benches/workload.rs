@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use parindex::engine::{Engine, ReloadOutcome};
 use parindex::eval::evaluate;
 use parindex::rules::Rules;
 use parindex::ruleset::RuleSet;
@@ -97,6 +98,26 @@ fn workload(c: &mut Criterion, name: &str, units: usize, criteria: usize) {
         assert_eq!(r.total, totals[r.unit], "the engine and the baseline agree on unit {}", r.unit);
     }
     g.bench_function("native baseline", |b| b.iter(|| baseline(units, black_box(&inputs))));
+
+    // A reload after one criterion's edit: the file written, then the new
+    // results live (the engine re-reads the criteria, shares the unchanged
+    // data, and recomputes the edited criterion only). The edit alternates.
+    let engine = Engine::open(&root, 2023).expect("opens");
+    let file = root.join("criteria/2023/tree/workload.toml");
+    let original = std::fs::read_to_string(&file).expect("reads the tree");
+    let edited = original.replacen("params = { target = 100 }", "params = { target = 99 }", 1);
+    let mut flip = false;
+    g.bench_function("reload after a one-criterion edit", |b| {
+        b.iter(|| {
+            flip = !flip;
+            std::fs::write(&file, if flip { &edited } else { &original }).expect("writes the tree");
+            match engine.reload() {
+                ReloadOutcome::Applied { snapshot, .. } => assert_eq!(snapshot.stats.computed, 1),
+                other => panic!("the edit is applied: {other:?}"),
+            }
+        })
+    });
+    std::fs::write(&file, &original).expect("restores the tree");
     g.finish();
 }
 

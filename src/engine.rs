@@ -19,11 +19,12 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::diag::Diagnostics;
-use crate::eval::{evaluate, Outcome};
+use crate::eval::{evaluate_after, EvalStats, Outcome};
 use crate::report::{plain, Report};
 use crate::rules::Rules;
 use crate::ruleset::RuleSet;
@@ -36,6 +37,8 @@ pub struct Snapshot {
     pub report: Report,
     /// 1 for the set the engine opened with, one more for each applied reload.
     pub generation: u64,
+    /// How many rule leaves were computed, and how many kept from the previous set.
+    pub stats: EvalStats,
 }
 
 impl Snapshot {
@@ -47,9 +50,17 @@ impl Snapshot {
 
     /// Evaluates a loaded rule set once: a set is valid only if it also evaluates.
     pub fn from_rule_set(rule_set: RuleSet, generation: u64) -> Result<Snapshot, Diagnostics> {
-        let outcome = evaluate(&rule_set)?;
+        let (outcome, stats) = evaluate_after(&rule_set, None)?;
         let report = Report::new(&rule_set, &outcome);
-        Ok(Snapshot { rule_set, outcome, report, generation })
+        Ok(Snapshot { rule_set, outcome, report, generation, stats })
+    }
+
+    /// Evaluates a reloaded rule set, keeping the points of the leaves the
+    /// edit did not touch from `previous`.
+    pub fn after(rule_set: RuleSet, previous: &Snapshot) -> Result<Snapshot, Diagnostics> {
+        let (outcome, stats) = evaluate_after(&rule_set, Some((&previous.rule_set, &previous.outcome)))?;
+        let report = Report::new(&rule_set, &outcome);
+        Ok(Snapshot { rule_set, outcome, report, generation: previous.generation + 1, stats })
     }
 
     /// When the rule set was loaded.
@@ -135,14 +146,14 @@ impl Engine {
     pub fn reload(&self) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = self.current();
-        let rule_set = match self.load_stable() {
+        let rule_set = match self.load_stable(&old) {
             Ok(rs) => rs,
             Err(diagnostics) => return rejected(diagnostics, &old),
         };
         if rule_set.fingerprint == old.rule_set.fingerprint {
             return ReloadOutcome::Unchanged { generation: old.generation };
         }
-        let new = match Snapshot::from_rule_set(rule_set, old.generation + 1) {
+        let new = match Snapshot::after(rule_set, &old) {
             Ok(s) => Arc::new(s),
             Err(diagnostics) => return rejected(diagnostics, &old),
         };
@@ -155,13 +166,13 @@ impl Engine {
     /// (an editor still saving): a set is kept only when every file's size and
     /// modification time are the same after reading as before, so the set and
     /// its fingerprint describe one state of the files.
-    fn load_stable(&self) -> Result<RuleSet, Diagnostics> {
+    fn load_stable(&self, previous: &Snapshot) -> Result<RuleSet, Diagnostics> {
         let sources = self.sources();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let before = stamp(&sources);
-            let rs = RuleSet::load(&self.root, self.year, &self.rules)?;
+            let rs = RuleSet::load_after(&previous.rule_set, &self.rules)?;
             if stamp(&sources) == before || attempt >= STABLE_ATTEMPTS {
                 return Ok(rs);
             }
@@ -266,64 +277,83 @@ impl Changes {
     }
 }
 
-/// Each node's `(points, max)` of a unit by criterion id; `None` where it does not count.
-type NodeValues<'a> = HashMap<&'a str, (Option<Decimal>, Option<Decimal>)>;
-
-fn node_values<'a>(s: &'a Snapshot, unit_id: &str) -> Option<(Vec<&'a str>, NodeValues<'a>)> {
-    let m = &s.rule_set.model;
-    let u = m.units.iter().position(|u| u.id == unit_id)?;
-    let res = s.outcome.units.iter().find(|r| r.unit == u)?;
-    let mut order = Vec::with_capacity(m.nodes.len());
-    let mut values = HashMap::with_capacity(m.nodes.len());
-    for (node, r) in m.nodes.iter().zip(&res.nodes) {
-        let counts = r.status.in_scale();
-        let points = (counts && r.status.has_points()).then_some(r.points.normalize());
-        let max = counts.then_some(r.max.normalize());
-        order.push(node.id.as_str());
-        values.insert(node.id.as_str(), (points, max));
-    }
-    Some((order, values))
+/// A node's points and maximum as they count for a unit: `None` when the
+/// node does not count (not applicable, exempt, covered higher up).
+fn counted(r: &crate::eval::NodeResult) -> (Option<Decimal>, Option<Decimal>) {
+    let counts = r.status.in_scale();
+    ((counts && r.status.has_points()).then_some(r.points), counts.then_some(r.max))
 }
 
 /// What moved from `old` to `new`: each unit whose shown total, scale, index
 /// or rank moved, with every criterion whose points or maximum changed, and
-/// the averages that moved.
+/// the averages that moved. Units and criteria are matched by id.
 pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
     let mut out = Changes::default();
-    for nu in &new.report.units {
-        let Some(ou) = old.report.unit(&nu.id) else {
-            out.added.push(nu.id.clone());
-            continue;
-        };
-        let mut criteria = Vec::new();
-        if let (Some((_, ov)), Some((order, nv))) = (node_values(old, &nu.id), node_values(new, &nu.id)) {
-            let mut ids: Vec<&str> = order;
-            ids.extend(ov.keys().filter(|k| !nv.contains_key(*k)).copied());
-            for id in ids {
-                let (op, om) = ov.get(id).copied().unwrap_or((None, None));
-                let (np, nm) = nv.get(id).copied().unwrap_or((None, None));
-                let points = Moved::between(op, np);
-                let max = Moved::between(om, nm);
-                if points.is_some() || max.is_some() {
-                    criteria.push(CriterionChange { id: id.to_string(), points, max });
+    let (om, nm) = (&old.rule_set.model, &new.rule_set.model);
+    let old_rows: HashMap<&str, &crate::report::UnitRow> = old.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let new_ids: std::collections::HashSet<&str> = new.report.units.iter().map(|u| u.id.as_str()).collect();
+    let old_units: HashMap<&str, usize> = om.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
+    let new_units: HashMap<&str, usize> = nm.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
+    // Criteria in the new order, then those the new set dropped; each with its
+    // position in either set.
+    let old_nodes: HashMap<&str, usize> = om.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let new_nodes: HashMap<&str, usize> = nm.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let mut pairs: Vec<(&str, Option<usize>, Option<usize>)> =
+        nm.nodes.iter().enumerate().map(|(j, n)| (n.id.as_str(), old_nodes.get(n.id.as_str()).copied(), Some(j))).collect();
+    pairs.extend(
+        om.nodes.iter().enumerate().filter(|(_, n)| !new_nodes.contains_key(n.id.as_str())).map(|(i, n)| (n.id.as_str(), Some(i), None)),
+    );
+    let none = (None, None);
+    // Each unit compared on its own, in parallel; the order stays the new report's.
+    let per_unit: Vec<Result<UnitChange, String>> = new
+        .report
+        .units
+        .par_iter()
+        .map(|nu| {
+            let Some(ou) = old_rows.get(nu.id.as_str()) else { return Err(nu.id.clone()) };
+            let mut criteria = Vec::new();
+            let results = old_units
+                .get(nu.id.as_str())
+                .zip(new_units.get(nu.id.as_str()))
+                .map(|(&a, &b)| (&old.outcome.units[a], &new.outcome.units[b]));
+            if let Some((or, nr)) = results {
+                for &(id, oi, ni) in &pairs {
+                    let (op, omax) = oi.map_or(none, |i| counted(&or.nodes[i]));
+                    let (np, nmax) = ni.map_or(none, |j| counted(&nr.nodes[j]));
+                    // Compared as values; normalised only to be shown.
+                    if op != np || omax != nmax {
+                        let norm = |d: Option<Decimal>| d.map(|x| x.normalize());
+                        criteria.push(CriterionChange {
+                            id: id.to_string(),
+                            points: Moved::between(norm(op), norm(np)),
+                            max: Moved::between(norm(omax), norm(nmax)),
+                        });
+                    }
+                }
+            }
+            Ok(UnitChange {
+                id: nu.id.clone(),
+                name: nu.name.clone(),
+                total: Moved::between(ou.total.clone(), nu.total.clone()),
+                scale: Moved::between(ou.scale.clone(), nu.scale.clone()),
+                index: Moved::between(ou.index.clone(), nu.index.clone()),
+                rank: Moved::between(ou.rank, nu.rank),
+                criteria,
+            })
+        })
+        .collect();
+    for c in per_unit {
+        match c {
+            Err(added) => out.added.push(added),
+            Ok(change) => {
+                let moved = change.total.is_some() || change.scale.is_some() || change.index.is_some() || change.rank.is_some();
+                if moved || !change.criteria.is_empty() {
+                    out.units.push(change);
                 }
             }
         }
-        let change = UnitChange {
-            id: nu.id.clone(),
-            name: nu.name.clone(),
-            total: Moved::between(ou.total.clone(), nu.total.clone()),
-            scale: Moved::between(ou.scale.clone(), nu.scale.clone()),
-            index: Moved::between(ou.index.clone(), nu.index.clone()),
-            rank: Moved::between(ou.rank, nu.rank),
-            criteria,
-        };
-        let moved = change.total.is_some() || change.scale.is_some() || change.index.is_some() || change.rank.is_some();
-        if moved || !change.criteria.is_empty() {
-            out.units.push(change);
-        }
     }
-    out.removed = old.report.units.iter().filter(|u| new.report.unit(&u.id).is_none()).map(|u| u.id.clone()).collect();
+    out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();
     for na in &new.report.averages {
         if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
             if let Some(index) = Moved::between(oa.index.clone(), na.index.clone()) {

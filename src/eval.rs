@@ -253,6 +253,7 @@ fn store(rs: &RuleSet, leaf: usize, u: usize, node: &mut NodeResult, result: Res
 fn evaluate_chunk(
     rs: &RuleSet,
     inputs: &[Vec<Option<InputColumn<'_>>>],
+    reuse: Option<&Reuse<'_>>,
     first: usize,
     n: usize,
     failures: &mut Vec<Failure>,
@@ -260,7 +261,18 @@ fn evaluate_chunk(
     let mut chunk: Vec<Vec<NodeResult>> = (first..first + n).map(|u| unit_nodes(rs, u)).collect();
     for (leaf, plan) in rs.plans.iter().enumerate() {
         let Some(plan) = plan else { continue };
-        let need: Vec<usize> = (0..n).filter(|&k| chunk[k][leaf].status == Status::Scored).collect();
+        let mut need: Vec<usize> = (0..n).filter(|&k| chunk[k][leaf].status == Status::Scored).collect();
+        // Points of an unchanged leaf are copied from the previous results.
+        if let Some((r, prev_leaf)) = reuse.and_then(|r| r.leaves[leaf].map(|p| (r, p))) {
+            need.retain(|&k| {
+                let prev = r.outcome.units[first + k].nodes[prev_leaf];
+                let same = prev.status == Status::Scored && prev.max == chunk[k][leaf].max;
+                if same {
+                    chunk[k][leaf].points = prev.points;
+                }
+                !same
+            });
+        }
         let Plan::Native(program) = plan else {
             for k in need {
                 let r = interpreted(rs, leaf, first + k, chunk[k][leaf].max);
@@ -443,18 +455,71 @@ fn interpreted(rs: &RuleSet, leaf: usize, u: usize, max: Decimal) -> Result<Deci
 /// Units per parallel task: large enough to amortise scheduling.
 const CHUNK: usize = 256;
 
+/// What an evaluation may take from the previous results of the same year.
+struct Reuse<'a> {
+    outcome: &'a Outcome,
+    /// Per leaf: the previous set's node with the same compiled formula,
+    /// inputs and rounding, over the same data and units.
+    leaves: Vec<Option<usize>>,
+}
+
+/// How much of an evaluation was computed and how much reused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalStats {
+    /// Rule leaves whose points were computed.
+    pub computed: usize,
+    /// Rule leaves whose points were taken from the previous results.
+    pub reused: usize,
+}
+
+fn reusable<'a>(rs: &RuleSet, previous: &'a RuleSet, outcome: &'a Outcome) -> Option<Reuse<'a>> {
+    let (m, p) = (&rs.model, &previous.model);
+    let same_data = rs.fingerprint.data == previous.fingerprint.data
+        && m.units.len() == p.units.len()
+        && m.units.iter().zip(&p.units).all(|(a, b)| a.id == b.id)
+        && m.rounding.leaf == p.rounding.leaf
+        && outcome.units.len() == m.units.len();
+    if !same_data {
+        return None;
+    }
+    let leaves = m
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let Some(Plan::Native(program)) = &rs.plans[i] else { return None };
+            let j = p.node_index(&n.id)?;
+            let same = matches!(&previous.plans[j], Some(Plan::Native(q)) if q == program)
+                && n.rule.as_ref().map(|r| &r.inputs) == p.nodes[j].rule.as_ref().map(|r| &r.inputs);
+            same.then_some(j)
+        })
+        .collect();
+    Some(Reuse { outcome, leaves })
+}
+
 /// Evaluates every unit, in parallel over chunks of units; results do not
 /// depend on the number of threads. Returns every problem found when any.
 pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
+    evaluate_after(rs, None).map(|(o, _)| o)
+}
+
+/// Evaluates `rs` after `previous` (a rule set of the same year and its
+/// results): the leaves an edit did not touch keep their points, so a
+/// reload after editing one criterion computes that criterion only.
+pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> Result<(Outcome, EvalStats), Diagnostics> {
     let model = &rs.model;
     let inputs = leaf_inputs(rs);
     let n = model.units.len();
+    let reuse = previous.and_then(|(p, o)| reusable(rs, p, o));
+    let rule_leaves = rs.plans.iter().flatten().count();
+    let reused = reuse.as_ref().map_or(0, |r| r.leaves.iter().flatten().count());
+    let stats = EvalStats { computed: rule_leaves - reused, reused };
     let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut failures = Vec::new();
             let first = c * CHUNK;
-            let units = evaluate_chunk(rs, &inputs, first, CHUNK.min(n - first), &mut failures);
+            let units = evaluate_chunk(rs, &inputs, reuse.as_ref(), first, CHUNK.min(n - first), &mut failures);
             (units, failures)
         })
         .collect();
@@ -469,7 +534,7 @@ pub fn evaluate(rs: &RuleSet) -> Result<Outcome, Diagnostics> {
     }
     crate::aggregate::rank(model, &mut units);
     let averages = crate::aggregate::averages(model, &units);
-    Ok(Outcome { year: model.year, units, averages })
+    Ok((Outcome { year: model.year, units, averages }, stats))
 }
 
 /// Rule failures grouped per leaf and message (one line with the other

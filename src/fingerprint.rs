@@ -241,10 +241,15 @@ fn hash_files(root: &Path, files: &[PathBuf]) -> Result<String, Diagnostic> {
 /// The fingerprint of the criteria of `year` with the data of `data_year`
 /// under `root`, and the scripts the criteria name.
 pub fn fingerprint(root: &Path, year: u16, data_year: u16, scripts: &[PathBuf]) -> Result<Fingerprint, Diagnostic> {
+    let data = hash_files(root, &files_under(root, &Path::new("fixtures").join(data_year.to_string())))?;
+    fingerprint_with_data(root, year, scripts, data)
+}
+
+/// The fingerprint with the data part already known (data files unchanged).
+pub fn fingerprint_with_data(root: &Path, year: u16, scripts: &[PathBuf], data: String) -> Result<Fingerprint, Diagnostic> {
     let mut rule_files = files_under(root, &Path::new("criteria").join(year.to_string()));
     rule_files.extend(scripts.iter().cloned());
     let rules = hash_files(root, &rule_files)?;
-    let data = hash_files(root, &files_under(root, &Path::new("fixtures").join(data_year.to_string())))?;
     let engine = hex(&Sha256::digest(ENGINE.as_bytes()));
     let mut h = Sha256::new();
     for part in [&rules, &data, &engine] {

@@ -13,7 +13,7 @@ use crate::compile::Plan;
 use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::eval::KindTemplate;
-use crate::fingerprint::{fingerprint, Fingerprint};
+use crate::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
 use crate::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::load::load_year_with;
 use crate::model::Model;
@@ -41,6 +41,11 @@ pub struct RuleSet {
     pub unit_awarded: Vec<Vec<usize>>,
     /// Warnings found while loading (unmatched names, missing table rows).
     pub warnings: Diagnostics,
+    /// Size and modification time of every data file, to tell a reload
+    /// whether the data can be shared with this set.
+    pub data_stamp: Vec<(PathBuf, u64, Option<SystemTime>)>,
+    /// The warnings of the indicator tables, kept with them when shared.
+    indicator_warnings: Diagnostics,
     pub loaded_at: SystemTime,
 }
 
@@ -57,6 +62,26 @@ impl RuleSet {
 
     /// Loads the criteria of `year` with the data of `data_year`.
     pub fn load_with(root: &Path, year: u16, data_year: u16, rules: &Rules) -> Result<RuleSet, Diagnostics> {
+        RuleSet::load_inner(root, year, data_year, rules, None)
+    }
+
+    /// Loads `year` again after `previous`: when no data file changed since
+    /// `previous` was loaded, its indicator tables and the data part of its
+    /// fingerprint are shared instead of read and hashed again.
+    pub fn load_after(previous: &RuleSet, rules: &Rules) -> Result<RuleSet, Diagnostics> {
+        let (root, year, data_year) = (previous.root.as_path(), previous.model.year, previous.data_year());
+        RuleSet::load_inner(root, year, data_year, rules, Some(previous))
+    }
+
+    /// The year of the data this set was loaded with.
+    pub fn data_year(&self) -> u16 {
+        self.indicators.year()
+    }
+
+    fn load_inner(root: &Path, year: u16, data_year: u16, rules: &Rules, previous: Option<&RuleSet>) -> Result<RuleSet, Diagnostics> {
+        let data_stamp = stamp(&root.join("fixtures").join(data_year.to_string()));
+        let shared =
+            previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
         let (raw, mut diags) = load_year_with(root, year, data_year);
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
@@ -75,8 +100,21 @@ impl RuleSet {
 
         // The fingerprint reads and hashes every file: beside the indicator tables.
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
-        let ((indicators, mut idiags), fp) =
-            rayon::join(|| load_indicators(root, data_year, &unit_refs(&model)), || fingerprint(root, year, data_year, &script_paths));
+        let same_units =
+            |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
+        let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
+            Some(p) => (
+                (Arc::clone(&p.indicators), p.indicator_warnings.clone()),
+                fingerprint_with_data(root, year, &script_paths, p.fingerprint.data.clone()),
+            ),
+            None => {
+                let ((ind, d), fp) = rayon::join(
+                    || load_indicators(root, data_year, &unit_refs(&model)),
+                    || fingerprint(root, year, data_year, &script_paths),
+                );
+                ((Arc::new(ind), d), fp)
+            }
+        };
         if model.what_if {
             // Another year's tables may name units this model left out.
             for d in &mut idiags.0 {
@@ -85,8 +123,8 @@ impl RuleSet {
                 }
             }
         }
+        let indicator_warnings = idiags.clone();
         diags.extend(idiags);
-        let indicators = Arc::new(indicators);
         let data = Data::new(&model, indicators.clone());
         check_inputs(&model, &data, &mut diags);
 
@@ -139,6 +177,8 @@ impl RuleSet {
             indicators,
             fingerprint,
             warnings: Diagnostics(diags.0.into_iter().filter(|d| d.severity == Severity::Warning).collect()),
+            data_stamp,
+            indicator_warnings,
             loaded_at: SystemTime::now(),
         })
     }
@@ -159,6 +199,25 @@ impl RuleSet {
         let native = self.plans.iter().flatten().filter(|p| matches!(p, Plan::Native(_))).count();
         (native, self.plans.iter().flatten().count() - native)
     }
+}
+
+/// Size and modification time of every file under `dir`, sorted.
+fn stamp(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Every input key a rule names must exist in some data source.

@@ -46,3 +46,19 @@ fn an_unknown_year_is_an_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no criteria for year 1999"));
 }
+
+/// `parindex targets`: the 2025 online-payment target (60%) is met by exactly
+/// the units at or above 60.00% in the portal's figures (seed 000).
+#[test]
+fn targets_2025_online_payment() {
+    let o = run(&repo(), &["targets", "--year", "2025", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let t = v["targets"].as_array().unwrap().iter().find(|t| t["id"] == "thanh_toan_truc_tuyen" && t["year"] == 2025).unwrap();
+    assert_eq!(t["threshold"], "60");
+    let mut met: Vec<&str> =
+        t["units"].as_array().unwrap().iter().filter(|u| u["status"] == "met").map(|u| u["id"].as_str().unwrap()).collect();
+    met.sort_unstable();
+    assert_eq!(met, ["sin-ho", "so-ldtbxh", "than-uyen", "tp-lai-chau"]);
+    assert_eq!(t["summary"]["met"], 4);
+}

@@ -112,3 +112,32 @@ fn expected_scores_follow_the_workload_definition() {
     }
     assert!(full > 0 && edge > 0, "the workload reaches the top band ({full}) and the 0.95 edge ({edge})");
 }
+
+/// A reload after editing one criterion computes that criterion only, and
+/// gives exactly what a full evaluation gives.
+#[test]
+fn a_reload_after_one_edit_recomputes_only_that_criterion() {
+    let dir = tempfile::tempdir().unwrap();
+    gen::write_tree(dir.path(), 500, 30, 2023).unwrap();
+    let engine = parindex::engine::Engine::open(dir.path(), 2023).expect("opens");
+    assert_eq!(engine.current().stats.computed, 30);
+
+    let tree = dir.path().join("criteria/2023/tree/workload.toml");
+    let text = std::fs::read_to_string(&tree).unwrap();
+    let edited = text.replacen(
+        "inputs = { value = \"w.c1_value\" }\nparams = { target = 100 }",
+        "inputs = { value = \"w.c1_value\" }\nparams = { target = 50 }",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&tree, edited).unwrap();
+
+    match engine.reload() {
+        parindex::engine::ReloadOutcome::Applied { snapshot, .. } => {
+            assert_eq!((snapshot.stats.computed, snapshot.stats.reused), (1, 29));
+            let fresh = evaluate(&RuleSet::load(dir.path(), 2023, &Rules::default()).unwrap()).unwrap();
+            assert_eq!(snapshot.outcome, fresh, "reused points equal recomputed ones");
+        }
+        other => panic!("expected the edit to be applied, got {other:?}"),
+    }
+}

@@ -107,11 +107,18 @@ fn score(x) {
 ";
 
 /// Writes the tree of the workload under `out`: `criteria/<year>/`,
-/// `rules/` and `fixtures/<year>/`, replacing those files if present.
+/// `rules/` and `fixtures/<year>/`, replacing the year's folders if present
+/// (so no file of an earlier layout is left behind).
 pub fn write_tree(out: &Path, units: usize, criteria: usize, year: u16) -> io::Result<()> {
     let crit = out.join("criteria").join(year.to_string());
     let fix = out.join("fixtures").join(year.to_string());
     let rules = out.join("rules");
+    for d in [&crit, &fix] {
+        match fs::remove_dir_all(d) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
     for d in [crit.join("tree"), fix.join("indicators"), rules.clone()] {
         fs::create_dir_all(&d)?;
     }
