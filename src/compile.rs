@@ -321,14 +321,11 @@ pub fn cmp_dec(a: Decimal, b: Decimal) -> std::cmp::Ordering {
     if sa == sb {
         return ma.cmp(&mb);
     }
-    let (hi, lo) = if sa > sb { (sa, sb) } else { (sb, sa) };
-    let k = (hi - lo) as usize;
-    if k < POW10.len() && ma.abs() < (1i128 << 100) && mb.abs() < (1i128 << 100) {
+    // Mantissas under 2^64 times 10^18 stay far below the i128 limit.
+    let k = sa.abs_diff(sb) as usize;
+    if k < POW10.len() && ma.unsigned_abs() < 1 << 64 && mb.unsigned_abs() < 1 << 64 {
         let f = POW10[k];
-        let aligned = if sa > sb { mb.checked_mul(f).map(|m| ma.cmp(&m)) } else { ma.checked_mul(f).map(|m| m.cmp(&mb)) };
-        if let Some(o) = aligned {
-            return o;
-        }
+        return if sa > sb { ma.cmp(&(mb * f)) } else { (ma * f).cmp(&mb) };
     }
     a.cmp(&b)
 }

@@ -233,13 +233,19 @@ fn missing(rs: &RuleSet, leaf: usize, u: usize, key: &str) -> Failure {
     }
 }
 
-/// Stores a rule leaf's result for one unit, rounded as declared.
+/// Stores a rule leaf's result for one unit, rounded as declared, and checks
+/// it lies between 0 and the leaf's maximum.
 fn store(rs: &RuleSet, leaf: usize, u: usize, node: &mut NodeResult, result: Result<Decimal, LeafError>, failures: &mut Vec<Failure>) {
     let leaf_rounding = rs.model.rounding.leaf;
     match result {
-        // Rounding only where the result has more decimals than declared.
-        Ok(p) if p.scale() <= leaf_rounding.decimals => node.points = p,
-        Ok(p) => node.points = leaf_rounding.apply(p).normalize(),
+        Ok(p) => {
+            // Rounding only where the result has more decimals than declared.
+            node.points = if p.scale() <= leaf_rounding.decimals { p } else { leaf_rounding.apply(p).normalize() };
+            if out_of_range(node) {
+                let n = &rs.model.nodes[leaf];
+                failures.push(Failure { leaf: None, diag: range_error(*node, n.location.clone(), &rs.model.units[u].id, &n.id) });
+            }
+        }
         Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),
         Err(LeafError::Failed(d)) => {
             let unit_id = &rs.model.units[u].id;
@@ -286,6 +292,46 @@ fn evaluate_chunk(
         let mut native: Vec<usize> = Vec::with_capacity(n);
         let mut batches: Vec<Batch> = cols.iter().map(|_| Batch::Num(Vec::with_capacity(n))).collect();
         let mut typed: Vec<Option<bool>> = vec![None; cols.len()];
+        // The common case, every input an indicator column: read column by column.
+        let all_indicators: Option<Vec<crate::indicators::ColumnRef<'_>>> = cols
+            .iter()
+            .map(|c| match c {
+                Some(InputColumn::Indicator(c)) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let need = match all_indicators {
+            Some(columns) => {
+                let mut ok = vec![true; need.len()];
+                for (i, c) in columns.iter().enumerate() {
+                    let Batch::Num(b) = &mut batches[i] else { unreachable!("batches start numeric") };
+                    for (j, &k) in need.iter().enumerate() {
+                        match c.value(first + k) {
+                            Some(d) => b.push(d),
+                            None => {
+                                if ok[j] {
+                                    ok[j] = false;
+                                    let key = &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1;
+                                    failures.push(missing(rs, leaf, first + k, key));
+                                }
+                                b.push(Decimal::ZERO);
+                            }
+                        }
+                    }
+                }
+                if ok.iter().any(|x| !x) {
+                    for b in &mut batches {
+                        if let Batch::Num(v) = b {
+                            let mut j = 0;
+                            v.retain(|_| (ok[j], j += 1).0);
+                        }
+                    }
+                }
+                native = need.iter().zip(&ok).filter(|(_, ok)| **ok).map(|(k, _)| *k).collect();
+                Vec::new()
+            }
+            None => need,
+        };
         'units: for k in need {
             let u = first + k;
             let mut values = Vec::with_capacity(cols.len());
@@ -387,9 +433,11 @@ fn aggregate_unit(rs: &RuleSet, u: usize, mut nodes: Vec<NodeResult>, failures: 
         }
         let r = nodes[i];
         if r.status.has_points() {
-            if cmp_dec(r.points, r.max).is_gt() || (r.points.is_sign_negative() && !r.points.is_zero()) {
-                let loc = if r.status == Status::Awarded { model.awarded[&(u, i)].location.clone() } else { node.location.clone() };
-                failures.push(Failure { leaf: None, diag: range_error(r, loc, unit_id, &node.id) });
+            // Scored leaves were checked when stored, and a sum of points within
+            // their maxima lies within the sum of those maxima: only awarded
+            // points are left to check.
+            if r.status == Status::Awarded && out_of_range(&r) {
+                failures.push(Failure { leaf: None, diag: range_error(r, model.awarded[&(u, i)].location.clone(), unit_id, &node.id) });
             }
             if let Some(p) = node.parent {
                 if nodes[p].status == Status::Sum {
@@ -561,6 +609,11 @@ fn group_failures(failures: Vec<Failure>) -> Diagnostics {
     }
     diags.extend(others);
     diags
+}
+
+/// Points above the maximum or below zero.
+fn out_of_range(r: &NodeResult) -> bool {
+    cmp_dec(r.points, r.max).is_gt() || (r.points.is_sign_negative() && !r.points.is_zero())
 }
 
 fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> usize {

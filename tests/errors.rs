@@ -139,3 +139,11 @@ fn every_problem_is_listed_in_one_run() {
     let err = stderr(&check);
     assert!(err.contains("UNKNOWN_CRITERION") && err.contains("GROUP_MEMBERSHIP"), "{err}");
 }
+
+#[test]
+fn a_rule_scoring_above_the_maximum() {
+    let t = temp_tree();
+    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "x.max * 2");
+    let err = broken(t.path(), "SCORE_ABOVE_MAX");
+    assert!(err.contains("criterion `3.4.1`"), "{err}");
+}
