@@ -330,6 +330,19 @@ pub fn cmp_dec(a: Decimal, b: Decimal) -> std::cmp::Ordering {
     a.cmp(&b)
 }
 
+/// `tiers(x / y, bands)` decided in integers when `x` and `y` are small
+/// integers and every threshold allows it: `Some(band points)` or
+/// `Some(None)` (below every band); `None` when the decimal quotient is needed.
+fn tiers_of_ratio(x: Decimal, y: Decimal, bands: &[(Decimal, Decimal)]) -> Option<Option<Decimal>> {
+    let (xi, yi) = (small_int(x)?, small_int(y)?);
+    for (t, p) in bands {
+        if ratio_ge(xi, yi, *t)? {
+            return Some(Some(*p));
+        }
+    }
+    Some(None)
+}
+
 impl Program {
     /// Evaluates the formula for one unit's input slots.
     pub fn eval(&self, slots: &[Val]) -> Result<Decimal, EvalError> {
@@ -378,27 +391,11 @@ fn eval(e: &Expr, s: &[Val]) -> Result<Val, EvalError> {
                 if y.is_zero() {
                     return Err(EvalError::DivisionByZero);
                 }
-                if let (Some(xi), Some(yi)) = (small_int(x), small_int(y)) {
-                    let mut decided = Some(None);
-                    for (t, p) in bands.iter() {
-                        match ratio_ge(xi, yi, *t) {
-                            Some(true) => {
-                                decided = Some(Some(*p));
-                                break;
-                            }
-                            Some(false) => {}
-                            None => {
-                                decided = None;
-                                break;
-                            }
-                        }
-                    }
-                    if let Some(hit) = decided {
-                        return Ok(Num(match hit {
-                            Some(p) => p,
-                            None => n(otherwise, "the otherwise of `tiers`")?,
-                        }));
-                    }
+                if let Some(hit) = tiers_of_ratio(x, y, bands) {
+                    return Ok(Num(match hit {
+                        Some(p) => p,
+                        None => n(otherwise, "the otherwise of `tiers`")?,
+                    }));
                 }
                 let v = div(x, y)?;
                 return Ok(Num(bands
@@ -544,26 +541,7 @@ fn eval_batch(e: &Expr, inputs: &[Batch], n: usize, errors: &mut [Option<EvalErr
                         out.push(Decimal::ZERO);
                         continue;
                     }
-                    let fast = match (small_int(x[i]), small_int(y[i])) {
-                        (Some(xi), Some(yi)) => {
-                            let mut decided = Some(None);
-                            for (t, p) in bands.iter() {
-                                match ratio_ge(xi, yi, *t) {
-                                    Some(true) => {
-                                        decided = Some(Some(*p));
-                                        break;
-                                    }
-                                    Some(false) => {}
-                                    None => {
-                                        decided = None;
-                                        break;
-                                    }
-                                }
-                            }
-                            decided
-                        }
-                        _ => None,
-                    };
+                    let fast = tiers_of_ratio(x[i], y[i], bands);
                     let v = match fast {
                         Some(hit) => hit.unwrap_or(other[i]),
                         None => match div(x[i], y[i]) {

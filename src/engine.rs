@@ -27,6 +27,7 @@ use crate::diag::Diagnostics;
 use crate::eval::{evaluate_after, EvalStats, Outcome};
 use crate::report::{plain, Report};
 use crate::rules::Rules;
+use crate::ruleset::stamp;
 use crate::ruleset::RuleSet;
 
 /// One year's complete results: a valid rule set and what it evaluates to.
@@ -178,25 +179,6 @@ impl Engine {
             }
         }
     }
-}
-
-/// Size and modification time of every file under `dirs`, in a fixed order.
-fn stamp(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = dirs.to_vec();
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let Ok(meta) = e.metadata() else { continue };
-            if meta.is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push((e.path(), meta.len(), meta.modified().ok()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn rejected(diagnostics: Diagnostics, serving: &Snapshot) -> ReloadOutcome {

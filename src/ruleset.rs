@@ -79,7 +79,7 @@ impl RuleSet {
     }
 
     fn load_inner(root: &Path, year: u16, data_year: u16, rules: &Rules, previous: Option<&RuleSet>) -> Result<RuleSet, Diagnostics> {
-        let data_stamp = stamp(&root.join("fixtures").join(data_year.to_string()));
+        let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
         let (raw, mut diags) = load_year_with(root, year, data_year);
@@ -201,10 +201,11 @@ impl RuleSet {
     }
 }
 
-/// Size and modification time of every file under `dir`, sorted.
-fn stamp(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+/// Size and modification time of every file under `dirs`, sorted: what tells
+/// a reload whether files changed without reading them.
+pub fn stamp(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
+    let mut stack = dirs.to_vec();
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for e in entries.flatten() {
