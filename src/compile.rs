@@ -62,6 +62,20 @@ pub enum CmpOp {
     Ne,
 }
 
+impl CmpOp {
+    /// Whether the comparison holds for an ordering of its operands.
+    fn holds(self, o: std::cmp::Ordering) -> bool {
+        match self {
+            CmpOp::Lt => o.is_lt(),
+            CmpOp::Le => o.is_le(),
+            CmpOp::Gt => o.is_gt(),
+            CmpOp::Ge => o.is_ge(),
+            CmpOp::Eq => o.is_eq(),
+            CmpOp::Ne => o.is_ne(),
+        }
+    }
+}
+
 /// A symbolic value during tracing.
 #[derive(Debug, Clone)]
 pub struct Sym(pub Arc<Expr>);
@@ -365,17 +379,7 @@ fn eval(e: &Expr, s: &[Val]) -> Result<Val, EvalError> {
         Expr::Mul(a, b) => Num(n(a, "an operand")?.checked_mul(n(b, "an operand")?).ok_or(EvalError::Overflow)?),
         Expr::Div(a, b) => Num(div(n(a, "an operand")?, n(b, "an operand")?)?),
         Expr::Neg(a) => Num(-n(a, "an operand")?),
-        Expr::Cmp(op, a, b) => {
-            let o = cmp_dec(n(a, "an operand")?, n(b, "an operand")?);
-            Val::Bool(match op {
-                CmpOp::Lt => o.is_lt(),
-                CmpOp::Le => o.is_le(),
-                CmpOp::Gt => o.is_gt(),
-                CmpOp::Ge => o.is_ge(),
-                CmpOp::Eq => o.is_eq(),
-                CmpOp::Ne => o.is_ne(),
-            })
-        }
+        Expr::Cmp(op, a, b) => Val::Bool(op.holds(cmp_dec(n(a, "an operand")?, n(b, "an operand")?))),
         Expr::Min(a, b) => {
             let (x, y) = (n(a, "an operand")?, n(b, "an operand")?);
             Num(if cmp_dec(y, x).is_lt() { y } else { x })
@@ -512,22 +516,7 @@ fn eval_batch(e: &Expr, inputs: &[Batch], n: usize, errors: &mut [Option<EvalErr
         Expr::Cmp(op, a, b) => {
             let x = num(a, errors, "an operand");
             let y = num(b, errors, "an operand");
-            Batch::Bool(
-                x.iter()
-                    .zip(&y)
-                    .map(|(x, y)| {
-                        let o = cmp_dec(*x, *y);
-                        match op {
-                            CmpOp::Lt => o.is_lt(),
-                            CmpOp::Le => o.is_le(),
-                            CmpOp::Gt => o.is_gt(),
-                            CmpOp::Ge => o.is_ge(),
-                            CmpOp::Eq => o.is_eq(),
-                            CmpOp::Ne => o.is_ne(),
-                        }
-                    })
-                    .collect(),
-            )
+            Batch::Bool(x.iter().zip(&y).map(|(x, y)| op.holds(cmp_dec(*x, *y))).collect())
         }
         Expr::Tiers { value, bands, otherwise } => {
             let other = num(otherwise, errors, "the otherwise of `tiers`");
