@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
-
 use crate::indicators::IndicatorData;
 use crate::model::{Model, Value};
 
@@ -39,7 +37,6 @@ impl Cell {
 pub struct Data {
     facts: HashMap<String, Vec<Option<Cell>>>,
     indicators: Arc<IndicatorData>,
-    units: usize,
 }
 
 /// The values of one data key over all units.
@@ -55,17 +52,6 @@ impl InputColumn<'_> {
         match self {
             InputColumn::Facts(c) => c[unit].as_ref().map(|c| c.value.clone()),
             InputColumn::Indicator(c) => c.value(unit).map(Value::Number),
-        }
-    }
-
-    /// A unit's number, if it has one that is a number.
-    pub fn number(&self, unit: usize) -> Option<Decimal> {
-        match self {
-            InputColumn::Facts(c) => match c[unit].as_ref().map(|c| &c.value) {
-                Some(Value::Number(d)) => Some(*d),
-                _ => None,
-            },
-            InputColumn::Indicator(c) => c.value(unit),
         }
     }
 
@@ -92,7 +78,7 @@ impl Data {
                 col[u] = Some(Cell { value: f.value.clone(), source: Arc::from(f.source.as_str()) });
             }
         }
-        Data { facts, indicators, units: n }
+        Data { facts, indicators }
     }
 
     /// The column of a data key: facts first, then indicator tables.
@@ -113,13 +99,5 @@ impl Data {
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.facts.keys().map(String::as_str).chain(self.indicators.keys())
-    }
-
-    pub fn indicators(&self) -> &IndicatorData {
-        &self.indicators
-    }
-
-    pub fn units(&self) -> usize {
-        self.units
     }
 }
