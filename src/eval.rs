@@ -454,7 +454,7 @@ fn aggregate_unit(rs: &RuleSet, u: usize, mut nodes: Vec<NodeResult>, failures: 
         }
         let Some(p) = node.part else { continue };
         if nodes[i].status == Status::Covered {
-            let ancestor = covering_ancestor(model, &nodes, i);
+            let ancestor = covering_ancestor(model, &nodes, i).unwrap_or(i);
             failures.push(Failure {
                 leaf: None,
                 diag: Diagnostic::error(
@@ -616,14 +616,15 @@ fn out_of_range(r: &NodeResult) -> bool {
     cmp_dec(r.points, r.max).is_gt() || (r.points.is_sign_negative() && !r.points.is_zero())
 }
 
-fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> usize {
+/// The nearest ancestor of node `i` whose awarded points stand for it.
+pub fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> Option<usize> {
     while let Some(p) = model.nodes[i].parent {
         if nodes[p].status == Status::Awarded {
-            return p;
+            return Some(p);
         }
         i = p;
     }
-    i
+    None
 }
 
 fn range_error(r: NodeResult, loc: Location, unit: &str, criterion: &str) -> Diagnostic {

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::{Outcome, Status, UnitResult};
+use crate::eval::{covering_ancestor, Outcome, Status};
 use crate::fingerprint::Fingerprint;
 use crate::report::plain;
 use crate::ruleset::RuleSet;
@@ -121,16 +121,6 @@ fn status_name(s: Status) -> &'static str {
     }
 }
 
-fn covering(rs: &RuleSet, res: &UnitResult, mut i: usize) -> Option<usize> {
-    while let Some(p) = rs.model.nodes[i].parent {
-        if res.nodes[p].status == Status::Awarded {
-            return Some(p);
-        }
-        i = p;
-    }
-    None
-}
-
 fn location_text(l: &crate::diag::Location) -> String {
     match l.line {
         Some(line) => format!("{}:{line}", l.file.display()),
@@ -194,7 +184,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                 points: nr.status.has_points().then(|| plain(nr.points)),
                 part: n.part.filter(|_| n.part_root).map(|p| m.parts[p].id.clone()),
                 awarded_at: (nr.status == Status::Awarded).then(|| location_text(&m.awarded[&(unit, i)].location)),
-                covered_by: (nr.status == Status::Covered).then(|| covering(rs, res, i).map(|p| m.nodes[p].id.clone())).flatten(),
+                covered_by: (nr.status == Status::Covered).then(|| covering_ancestor(m, &res.nodes, i).map(|p| m.nodes[p].id.clone())).flatten(),
                 rule,
                 inherited_exemption: matches!((nr.status, n.parent.map(|p| res.nodes[p].status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
                 exemption,

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use parindex::diag::Diagnostics;
-use parindex::eval::{evaluate, Outcome};
-use parindex::report::Report;
+use parindex::engine::Snapshot;
 use parindex::rules::Rules;
 use parindex::ruleset::unit_refs;
 use parindex::ruleset::RuleSet;
@@ -139,22 +138,13 @@ fn exit(ok: bool) -> ExitCode {
     }
 }
 
-/// A year loaded and evaluated.
-struct Scored {
-    rs: RuleSet,
-    outcome: Outcome,
-    report: Report,
-}
-
-fn load(root: &Path, year: u16) -> Result<Scored, Diagnostics> {
+fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
     load_with(root, year, year)
 }
 
-fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Scored, Diagnostics> {
-    let rs = RuleSet::load_with(root, year, data_year, &Rules::default())?;
-    let outcome = evaluate(&rs)?;
-    let report = Report::new(&rs, &outcome);
-    Ok(Scored { rs, outcome, report })
+/// The criteria of `year` with the data of `data_year`, loaded and evaluated.
+fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapshot, Diagnostics> {
+    Snapshot::from_rule_set(RuleSet::load_with(root, year, data_year, &Rules::default())?, 1)
 }
 
 fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> ExitCode {
@@ -167,9 +157,9 @@ fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> 
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
-        Format::Table => out.write_all(s.report.to_table(&s.rs).as_bytes()),
+        Format::Table => out.write_all(s.report.to_table(&s.rule_set).as_bytes()),
         Format::Json => serde_json::to_writer_pretty(&mut out, &s.report).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")),
-        Format::Csv => out.write_all(s.report.to_csv(&s.rs).as_bytes()),
+        Format::Csv => out.write_all(s.report.to_csv(&s.rule_set).as_bytes()),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
         eprintln!("error: cannot write the result: {e}");
@@ -179,11 +169,11 @@ fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> 
     if !archive {
         return ExitCode::SUCCESS;
     }
-    let doc = archive::archive_document(&s.rs, &s.outcome, &s.report);
-    match archive::archive(&s.rs, &doc, force) {
-        Ok(archive::Archived::Written(p)) => eprintln!("archived to {} (fingerprint {})", p.display(), s.rs.fingerprint.sha256),
+    let doc = archive::archive_document(&s.rule_set, &s.outcome, &s.report);
+    match archive::archive(&s.rule_set, &doc, force) {
+        Ok(archive::Archived::Written(p)) => eprintln!("archived to {} (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256),
         Ok(archive::Archived::Unchanged(p)) => {
-            eprintln!("{} already holds this result (fingerprint {})", p.display(), s.rs.fingerprint.sha256)
+            eprintln!("{} already holds this result (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256)
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -195,7 +185,7 @@ fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> 
 
 fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
     let mut diags = match load(root, year) {
-        Ok(s) => s.rs.warnings,
+        Ok(s) => s.rule_set.warnings,
         Err(d) => d,
     };
     diags.extend(parindex::stats::load_statistics(root, year).1);
@@ -214,13 +204,13 @@ fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Some(u) = s.rs.model.find_unit(unit) else {
-        let ids = s.rs.model.units.iter().flat_map(|u| std::iter::once(u.id.as_str()).chain(std::iter::once(u.name.as_str())));
+    let Some(u) = s.rule_set.model.find_unit(unit) else {
+        let ids = s.rule_set.model.units.iter().flat_map(|u| std::iter::once(u.id.as_str()).chain(std::iter::once(u.name.as_str())));
         let hint = parindex::diag::did_you_mean(unit, ids).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         eprintln!("error[UNKNOWN_UNIT]: no unit `{unit}` in {year}{hint}");
         return ExitCode::FAILURE;
     };
-    let e = parindex::explain::explain(&s.rs, &s.outcome, u);
+    let e = parindex::explain::explain(&s.rule_set, &s.outcome, u);
     match format {
         DiagFormat::Text => print!("{}", e.to_text()),
         DiagFormat::Json => print!("{}", json_text(&e.to_json())),
@@ -249,7 +239,7 @@ fn replay(root: &Path, year: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let fresh = archive::archive_document(&s.rs, &s.outcome, &s.report);
+    let fresh = archive::archive_document(&s.rule_set, &s.outcome, &s.report);
     let r = archive::replay(&archived, &fresh);
     if r.identical() {
         println!("identical (fingerprint {})", r.recomputed.sha256);
@@ -330,7 +320,8 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
             return (text.clone(), serde_json::json!({ "year": data, "error": text }));
         }
     };
-    let adjusted = |s: &Scored, id: &str| s.rs.model.units.iter().position(|u| u.id == id).map_or(0, |u| s.outcome.units[u].adjusted);
+    let adjusted =
+        |s: &Snapshot, id: &str| s.rule_set.model.units.iter().position(|u| u.id == id).map_or(0, |u| s.outcome.units[u].adjusted);
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for ua in &a.report.units {
@@ -379,7 +370,7 @@ fn test(root: &Path, only: Option<u16>) -> ExitCode {
     };
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let run = load(root, year).and_then(|s| expect::run_expectations(&s.rs, &s.outcome, &s.report));
+        let run = load(root, year).and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
         match run {
             Ok(run) => {
                 passed += run.passed;
@@ -450,7 +441,7 @@ fn main() -> ExitCode {
 
 /// `parindex watch`: the results, then each reload's new results and changes, or the rejected edit's errors.
 fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce_ms: u64) -> ExitCode {
-    use parindex::engine::{Engine, Snapshot};
+    use parindex::engine::Engine;
     use parindex::watch::{clock_utc, Backend, WatchEvent, WatchOptions, Watcher};
     use std::time::Duration;
 

@@ -198,6 +198,11 @@ impl Model {
         self.units.iter().position(|u| u.id == key || u.name.to_lowercase() == k || u.aliases.iter().any(|a| a.to_lowercase() == k))
     }
 
+    /// Whether part `part` has any criterion for units of kind `kind`.
+    pub fn part_applies(&self, part: usize, kind: usize) -> bool {
+        self.nodes.iter().any(|n| n.part == Some(part) && n.part_root && n.max[kind].is_some())
+    }
+
     /// The top-level nodes: the components.
     pub fn components(&self) -> impl Iterator<Item = usize> + '_ {
         self.nodes.iter().enumerate().filter(|(_, n)| n.parent.is_none()).map(|(i, _)| i)

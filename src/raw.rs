@@ -39,12 +39,7 @@ impl<'de> Deserialize<'de> for Dec {
             // The one place a binary float appears: the TOML parser's carrier
             // for a literal, turned back into the literal's own digits.
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dec, E> {
-                let text = v.to_string();
-                let digits = text.chars().filter(char::is_ascii_digit).count();
-                if digits > 15 {
-                    return Err(E::custom(format!("`{text}` has more than 15 significant digits; write it as a string")));
-                }
-                text.parse::<Decimal>().map(Dec).map_err(|e| E::custom(format!("`{text}`: {e}")))
+                literal_decimal(v).map(Dec).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dec, E> {
                 v.trim().parse::<Decimal>().map(Dec).map_err(|_| E::custom(format!("`{v}` is not a number")))
@@ -52,6 +47,16 @@ impl<'de> Deserialize<'de> for Dec {
         }
         d.deserialize_any(V)
     }
+}
+
+/// The decimal a TOML float literal was written as: its shortest round-trip
+/// text, which is the literal itself for up to 15 significant digits.
+pub fn literal_decimal(v: f64) -> Result<Decimal, String> {
+    let text = v.to_string();
+    if text.chars().filter(char::is_ascii_digit).count() > 15 {
+        return Err(format!("`{text}` has more than 15 significant digits; write it as a string"));
+    }
+    text.parse::<Decimal>().map_err(|e| format!("`{text}`: {e}"))
 }
 
 /// `criteria/<year>/index.toml`: the index's metadata, kinds, parts, groups and rounding.

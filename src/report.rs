@@ -105,7 +105,7 @@ impl Report {
                 let unit = &m.units[res.unit];
                 let mut parts = serde_json::Map::new();
                 for (pi, p) in m.parts.iter().enumerate() {
-                    let applies = m.nodes.iter().any(|n| n.part == Some(pi) && n.part_root && n.max[unit.kind].is_some());
+                    let applies = m.part_applies(pi, unit.kind);
                     if applies {
                         let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(r.points.apply(v).to_string()));
                         parts.insert(p.id.clone(), v);
@@ -180,13 +180,8 @@ impl Report {
             if rows.is_empty() {
                 continue;
             }
-            let parts: Vec<&str> = m
-                .parts
-                .iter()
-                .enumerate()
-                .filter(|(pi, _)| m.nodes.iter().any(|n| n.part == Some(*pi) && n.part_root && n.max[ki].is_some()))
-                .map(|(_, p)| p.id.as_str())
-                .collect();
+            let parts: Vec<&str> =
+                m.parts.iter().enumerate().filter(|(pi, _)| m.part_applies(*pi, ki)).map(|(_, p)| p.id.as_str()).collect();
             let mut header = vec!["STT".to_string(), "Đơn vị".to_string()];
             header.extend(parts.iter().map(|p| m.parts.iter().find(|x| x.id == *p).map_or_else(String::new, |x| x.name.clone())));
             header.extend(["Tổng điểm", "Thang điểm", "Chỉ số %", "Tăng/giảm chỉ số", "Tăng/giảm thứ hạng", "Thứ hạng"].map(String::from));

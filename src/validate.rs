@@ -81,10 +81,7 @@ fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String> {
 fn toml_to_dynamic(v: &toml::Value) -> Result<rhai::Dynamic, String> {
     Ok(match v {
         toml::Value::Integer(i) => rhai::Dynamic::from_decimal(Decimal::from(*i)),
-        toml::Value::Float(f) => {
-            let t = f.to_string();
-            rhai::Dynamic::from_decimal(t.parse::<Decimal>().map_err(|e| format!("`{t}`: {e}"))?)
-        }
+        toml::Value::Float(f) => rhai::Dynamic::from_decimal(crate::raw::literal_decimal(*f)?),
         toml::Value::String(s) => rhai::Dynamic::from(s.clone()),
         toml::Value::Boolean(b) => rhai::Dynamic::from_bool(*b),
         toml::Value::Array(a) => rhai::Dynamic::from_array(a.iter().map(toml_to_dynamic).collect::<Result<_, _>>()?),
