@@ -59,7 +59,7 @@ pub fn archive_document(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Val
     for res in &outcome.units {
         let mut nodes = Map::new();
         for (i, n) in m.nodes.iter().enumerate() {
-            let r = res.nodes[i];
+            let r = res.node(i);
             if r.status == Status::NotApplicable {
                 continue;
             }

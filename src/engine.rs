@@ -300,8 +300,8 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                 .map(|(&a, &b)| (&old.outcome.units[a], &new.outcome.units[b]));
             if let Some((or, nr)) = results {
                 for &(id, oi, ni) in &pairs {
-                    let (op, omax) = oi.map_or(none, |i| counted(&or.nodes[i]));
-                    let (np, nmax) = ni.map_or(none, |j| counted(&nr.nodes[j]));
+                    let (op, omax) = oi.map_or(none, |i| counted(&or.node(i)));
+                    let (np, nmax) = ni.map_or(none, |j| counted(&nr.node(j)));
                     // Compared as values; normalised only to be shown.
                     if op != np || omax != nmax {
                         let norm = |d: Option<Decimal>| d.map(|x| x.normalize());

@@ -13,6 +13,8 @@
 //! Any error (missing data, a failing rule, points above a maximum) is
 //! collected with the unit and criterion, and no result is returned.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -53,6 +55,19 @@ impl Status {
     }
 }
 
+/// One node's status and maximum for one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeShape {
+    pub status: Status,
+    /// The node's maximum for this unit: 0 when not applicable or exempt.
+    pub max: Decimal,
+}
+
+/// Every node's status and maximum for one unit, indexed like
+/// `Model::nodes`: its kind's template, shared by every unit without
+/// exemptions or awarded points, or its own.
+pub type Shape = Arc<[NodeShape]>;
+
 /// One node's result for one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeResult {
@@ -63,12 +78,23 @@ pub struct NodeResult {
     pub points: Decimal,
 }
 
+/// The points of a run of consecutive units, node by node:
+/// `points[node * units + slot]`, so a rule leaf's points for the whole run
+/// lie side by side.
+#[derive(Debug, PartialEq, Eq)]
+struct Points {
+    units: usize,
+    points: Box<[Decimal]>,
+}
+
 /// One unit's full result, in full precision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct UnitResult {
     pub unit: usize,
-    /// Indexed like `Model::nodes`.
-    pub nodes: Vec<NodeResult>,
+    shape: Shape,
+    points: Arc<Points>,
+    /// The unit's place in `points`.
+    slot: usize,
     /// Points per part (indexed like `Model::parts`); `None` when the part
     /// does not apply to the unit or it is exempt from all of it.
     pub parts: Vec<Option<Decimal>>,
@@ -81,6 +107,50 @@ pub struct UnitResult {
     /// A what-if only: leaves left out for lack of data, and awards capped
     /// at a lower maximum than they were given under.
     pub adjusted: u32,
+}
+
+impl UnitResult {
+    /// Node `i`'s result (indexed like `Model::nodes`).
+    #[inline]
+    pub fn node(&self, i: usize) -> NodeResult {
+        let NodeShape { status, max } = self.shape[i];
+        NodeResult { status, max, points: self.points.points[i * self.points.units + self.slot] }
+    }
+
+    /// Every node's result, in `Model::nodes` order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = NodeResult> + '_ {
+        (0..self.shape.len()).map(|i| self.node(i))
+    }
+
+    /// The statuses and maxima of every node.
+    pub fn shape(&self) -> &[NodeShape] {
+        &self.shape
+    }
+}
+
+impl PartialEq for UnitResult {
+    fn eq(&self, o: &Self) -> bool {
+        (self.unit, &self.parts, self.total, self.scale, self.index, self.rank, self.adjusted)
+            == (o.unit, &o.parts, o.total, o.scale, o.index, o.rank, o.adjusted)
+            && self.nodes().eq(o.nodes())
+    }
+}
+
+impl Eq for UnitResult {}
+
+impl std::fmt::Debug for UnitResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitResult")
+            .field("unit", &self.unit)
+            .field("parts", &self.parts)
+            .field("total", &self.total)
+            .field("scale", &self.scale)
+            .field("index", &self.index)
+            .field("rank", &self.rank)
+            .field("adjusted", &self.adjusted)
+            .field("nodes", &self.nodes().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// The average index of the units of one kind.
@@ -120,18 +190,12 @@ fn to_dynamic(v: Value) -> rhai::Dynamic {
     }
 }
 
-/// Every node's status and maximum for a unit of one kind with no exemption
-/// and no awarded points.
-#[derive(Debug, Clone)]
-pub struct KindTemplate {
-    pub nodes: Vec<NodeResult>,
-}
-
-/// The template of every kind.
-pub fn templates(model: &Model) -> Vec<KindTemplate> {
+/// The shape of every kind: the statuses and maxima of a unit of that kind
+/// with no exemption and no awarded points.
+pub fn templates(model: &Model) -> Vec<Shape> {
     (0..model.kinds.len())
         .map(|k| {
-            let mut nodes: Vec<NodeResult> = model
+            let mut nodes: Vec<NodeShape> = model
                 .nodes
                 .iter()
                 .map(|n| {
@@ -141,17 +205,17 @@ pub fn templates(model: &Model) -> Vec<KindTemplate> {
                         Some(_) => Status::Sum,
                     };
                     let max = if n.is_leaf() { n.max[k].unwrap_or_default() } else { Decimal::ZERO };
-                    NodeResult { status, max, points: Decimal::ZERO }
+                    NodeShape { status, max }
                 })
                 .collect();
             sum_max(model, &mut nodes);
-            KindTemplate { nodes }
+            Shape::from(nodes)
         })
         .collect()
 }
 
 /// Inner maxima: the sums of the children's maxima (children come after parents).
-fn sum_max(model: &Model, nodes: &mut [NodeResult]) {
+fn sum_max(model: &Model, nodes: &mut [NodeShape]) {
     for i in (0..nodes.len()).rev() {
         if let Some(p) = model.nodes[i].parent {
             let m = nodes[i].max;
@@ -161,18 +225,17 @@ fn sum_max(model: &Model, nodes: &mut [NodeResult]) {
 }
 
 /// Pass 1 for one unit: statuses and maxima.
-fn unit_nodes(rs: &RuleSet, unit: usize) -> Vec<NodeResult> {
+fn unit_shape(rs: &RuleSet, unit: usize) -> Shape {
     let model = &rs.model;
     let kind = model.units[unit].kind;
-    let template = &rs.templates[kind].nodes;
     let (exempt, awarded) = (&rs.unit_exempt[unit], &rs.unit_awarded[unit]);
     if exempt.is_empty() && awarded.is_empty() && !model.what_if {
-        return template.clone();
+        return Arc::clone(&rs.templates[kind]);
     }
     let has_data = |i: usize| {
         model.nodes[i].rule.as_ref().is_some_and(|r| r.inputs.iter().all(|(_, k)| rs.data.input(k).and_then(|c| c.value(unit)).is_some()))
     };
-    let mut nodes: Vec<NodeResult> = Vec::with_capacity(template.len());
+    let mut nodes: Vec<NodeShape> = Vec::with_capacity(model.nodes.len());
     for (i, n) in model.nodes.iter().enumerate() {
         let inherited = n.parent.map(|p| nodes[p].status);
         let status = if n.max[kind].is_none() {
@@ -190,10 +253,10 @@ fn unit_nodes(rs: &RuleSet, unit: usize) -> Vec<NodeResult> {
             }
         };
         let max = if status.in_scale() && n.is_leaf() { n.max[kind].unwrap_or_default() } else { Decimal::ZERO };
-        nodes.push(NodeResult { status, max, points: Decimal::ZERO });
+        nodes.push(NodeShape { status, max });
     }
     sum_max(model, &mut nodes);
-    nodes
+    Shape::from(nodes)
 }
 
 /// Why a rule leaf has no points for a unit.
@@ -233,17 +296,27 @@ fn missing(rs: &RuleSet, leaf: usize, u: usize, key: &str) -> Failure {
     }
 }
 
-/// Stores a rule leaf's result for one unit, rounded as declared, and checks
-/// it lies between 0 and the leaf's maximum.
-fn store(rs: &RuleSet, leaf: usize, u: usize, node: &mut NodeResult, result: Result<Decimal, LeafError>, failures: &mut Vec<Failure>) {
+/// Stores a rule leaf's result for one unit in `slot`, rounded as
+/// declared, and checks it lies between 0 and the leaf's maximum `max`.
+#[allow(clippy::too_many_arguments)]
+fn store(
+    rs: &RuleSet,
+    leaf: usize,
+    u: usize,
+    max: Decimal,
+    slot: &mut Decimal,
+    result: Result<Decimal, LeafError>,
+    failures: &mut Vec<Failure>,
+) {
     let leaf_rounding = rs.model.rounding.leaf;
     match result {
         Ok(p) => {
             // Rounding only where the result has more decimals than declared.
-            node.points = if p.scale() <= leaf_rounding.decimals { p } else { leaf_rounding.apply(p).normalize() };
-            if out_of_range(node) {
+            let p = if p.scale() <= leaf_rounding.decimals { p } else { leaf_rounding.apply(p).normalize() };
+            *slot = p;
+            if out_of_range(p, max) {
                 let n = &rs.model.nodes[leaf];
-                failures.push(Failure { leaf: None, diag: range_error(*node, n.location.clone(), &rs.model.units[u].id, &n.id) });
+                failures.push(Failure { leaf: None, diag: range_error(p, max, n.location.clone(), &rs.model.units[u].id, &n.id) });
             }
         }
         Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),
@@ -254,8 +327,16 @@ fn store(rs: &RuleSet, leaf: usize, u: usize, node: &mut NodeResult, result: Res
     }
 }
 
+/// The units of one run (a chunk) and their shapes.
+struct Run<'s> {
+    first: usize,
+    shapes: &'s [Shape],
+    /// Whether every unit of the run has the same shape.
+    uniform: bool,
+}
+
 /// Evaluates the units `first..first + n` (a chunk): statuses per unit, then
-/// each rule leaf over the whole chunk at once, then the sums per unit.
+/// each rule leaf over the whole chunk at once, then the sums node by node.
 fn evaluate_chunk(
     rs: &RuleSet,
     inputs: &[Vec<Option<InputColumn<'_>>>],
@@ -264,233 +345,302 @@ fn evaluate_chunk(
     n: usize,
     failures: &mut Vec<Failure>,
 ) -> Vec<UnitResult> {
-    let mut chunk: Vec<Vec<NodeResult>> = (first..first + n).map(|u| unit_nodes(rs, u)).collect();
+    let shapes: Vec<Shape> = (first..first + n).map(|u| unit_shape(rs, u)).collect();
+    let run = Run { first, shapes: &shapes, uniform: shapes.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])) };
+    let mut points = vec![Decimal::ZERO; rs.model.nodes.len() * n];
     for (leaf, plan) in rs.plans.iter().enumerate() {
-        let Some(plan) = plan else { continue };
-        let mut need: Vec<usize> = (0..n).filter(|&k| chunk[k][leaf].status == Status::Scored).collect();
-        // Points of an unchanged leaf are copied from the previous results.
-        if let Some((r, prev_leaf)) = reuse.and_then(|r| r.leaves[leaf].map(|p| (r, p))) {
-            need.retain(|&k| {
-                let prev = r.outcome.units[first + k].nodes[prev_leaf];
-                let same = prev.status == Status::Scored && prev.max == chunk[k][leaf].max;
-                if same {
-                    chunk[k][leaf].points = prev.points;
-                }
-                !same
-            });
+        if let Some(plan) = plan {
+            score_leaf(rs, &run, &inputs[leaf], reuse, leaf, plan, &mut points[leaf * n..(leaf + 1) * n], failures);
         }
-        let Plan::Native(program) = plan else {
-            for k in need {
-                let r = interpreted(rs, leaf, first + k, chunk[k][leaf].max);
-                store(rs, leaf, first + k, &mut chunk[k][leaf], r, failures);
+    }
+    aggregate_chunk(rs, &run, points, failures)
+}
+
+/// Pass 2 for one rule leaf over a run: its points for every unit scored
+/// there, in `col` (one slot per unit of the run).
+#[allow(clippy::too_many_arguments)]
+fn score_leaf(
+    rs: &RuleSet,
+    run: &Run<'_>,
+    cols: &[Option<InputColumn<'_>>],
+    reuse: Option<&Reuse<'_>>,
+    leaf: usize,
+    plan: &Plan,
+    col: &mut [Decimal],
+    failures: &mut Vec<Failure>,
+) {
+    let (first, shapes) = (run.first, run.shapes);
+    let n = shapes.len();
+    let scored = |k: usize| shapes[k][leaf].status == Status::Scored;
+    let mut need: Vec<usize> = match run.uniform {
+        true if n > 0 && scored(0) => (0..n).collect(),
+        true => Vec::new(),
+        false => (0..n).filter(|&k| scored(k)).collect(),
+    };
+    // Points of an unchanged leaf are copied from the previous results.
+    if let Some((r, prev_leaf)) = reuse.and_then(|r| r.leaves[leaf].map(|p| (r, p))) {
+        need.retain(|&k| {
+            let prev = r.outcome.units[first + k].node(prev_leaf);
+            let same = prev.status == Status::Scored && prev.max == shapes[k][leaf].max;
+            if same {
+                col[k] = prev.points;
             }
-            continue;
-        };
-        // Sort the units: native (every input a number or a boolean of the
-        // column's type), interpreted (text, or a type that differs), or missing data.
-        let cols = &inputs[leaf];
-        let mut native: Vec<usize> = Vec::with_capacity(n);
-        let mut batches: Vec<Batch> = cols.iter().map(|_| Batch::Num(Vec::with_capacity(n))).collect();
-        let mut typed: Vec<Option<bool>> = vec![None; cols.len()];
-        // The common case, every input an indicator column: read column by column.
-        let all_indicators: Option<Vec<crate::indicators::ColumnRef<'_>>> = cols
-            .iter()
-            .map(|c| match c {
-                Some(InputColumn::Indicator(c)) => Some(*c),
-                _ => None,
-            })
-            .collect();
-        let need = match all_indicators {
-            Some(columns) => {
-                let mut ok = vec![true; need.len()];
-                for (i, c) in columns.iter().enumerate() {
-                    let Batch::Num(b) = &mut batches[i] else { unreachable!("batches start numeric") };
-                    for (j, &k) in need.iter().enumerate() {
-                        match c.value(first + k) {
-                            Some(d) => b.push(d),
-                            None => {
-                                if ok[j] {
-                                    ok[j] = false;
-                                    let key = &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1;
-                                    failures.push(missing(rs, leaf, first + k, key));
-                                }
-                                b.push(Decimal::ZERO);
+            !same
+        });
+    }
+    let max = |k: usize| shapes[k][leaf].max;
+    let Plan::Native(program) = plan else {
+        for k in need {
+            let r = interpreted(rs, leaf, first + k, max(k));
+            store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
+        }
+        return;
+    };
+    // Sort the units: native (every input a number or a boolean of the
+    // column's type), interpreted (text, or a type that differs), or missing data.
+    let mut native: Vec<usize> = Vec::with_capacity(n);
+    let mut batches: Vec<Batch> = cols.iter().map(|_| Batch::Num(Vec::with_capacity(need.len()))).collect();
+    let mut typed: Vec<Option<bool>> = vec![None; cols.len()];
+    let key = |i: usize| &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1;
+    // The common case, every input an indicator column: read column by column.
+    let all_indicators: Option<Vec<crate::indicators::ColumnRef<'_>>> = cols
+        .iter()
+        .map(|c| match c {
+            Some(InputColumn::Indicator(c)) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let need = match all_indicators {
+        Some(columns) => {
+            let mut ok = vec![true; need.len()];
+            for (i, c) in columns.iter().enumerate() {
+                let Batch::Num(b) = &mut batches[i] else { unreachable!("batches start numeric") };
+                for (j, &k) in need.iter().enumerate() {
+                    match c.value(first + k) {
+                        Some(d) => b.push(d),
+                        None => {
+                            if ok[j] {
+                                ok[j] = false;
+                                failures.push(missing(rs, leaf, first + k, key(i)));
                             }
+                            b.push(Decimal::ZERO);
                         }
                     }
                 }
-                if ok.iter().any(|x| !x) {
-                    for b in &mut batches {
-                        if let Batch::Num(v) = b {
-                            let mut j = 0;
-                            v.retain(|_| (ok[j], j += 1).0);
-                        }
-                    }
-                }
-                native = need.iter().zip(&ok).filter(|(_, ok)| **ok).map(|(k, _)| *k).collect();
-                Vec::new()
             }
-            None => need,
-        };
-        'units: for k in need {
-            let u = first + k;
-            let mut values = Vec::with_capacity(cols.len());
-            for (i, col) in cols.iter().enumerate() {
-                let v = match col {
-                    Some(InputColumn::Indicator(c)) => c.value(u).map(Value::Number),
-                    Some(c) => c.value(u),
-                    None => None,
-                };
-                let is_bool = match &v {
-                    Some(Value::Number(_)) => false,
-                    Some(Value::Bool(_)) => true,
-                    Some(Value::Text(_)) => {
-                        let r = interpreted(rs, leaf, u, chunk[k][leaf].max);
-                        store(rs, leaf, u, &mut chunk[k][leaf], r, failures);
-                        continue 'units;
+            if ok.iter().any(|x| !x) {
+                for b in &mut batches {
+                    if let Batch::Num(v) = b {
+                        let mut j = 0;
+                        v.retain(|_| (ok[j], j += 1).0);
                     }
-                    None => {
-                        failures.push(missing(rs, leaf, u, &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1));
-                        continue 'units;
-                    }
-                };
-                if *typed[i].get_or_insert(is_bool) != is_bool {
-                    let r = interpreted(rs, leaf, u, chunk[k][leaf].max);
-                    store(rs, leaf, u, &mut chunk[k][leaf], r, failures);
+                }
+            }
+            native = need.iter().zip(&ok).filter(|(_, ok)| **ok).map(|(k, _)| *k).collect();
+            Vec::new()
+        }
+        None => need,
+    };
+    'units: for k in need {
+        let u = first + k;
+        let mut values = Vec::with_capacity(cols.len());
+        for (i, c) in cols.iter().enumerate() {
+            let v = match c {
+                Some(InputColumn::Indicator(c)) => c.value(u).map(Value::Number),
+                Some(c) => c.value(u),
+                None => None,
+            };
+            let is_bool = match &v {
+                Some(Value::Number(_)) => false,
+                Some(Value::Bool(_)) => true,
+                Some(Value::Text(_)) => {
+                    let r = interpreted(rs, leaf, u, max(k));
+                    store(rs, leaf, u, max(k), &mut col[k], r, failures);
                     continue 'units;
                 }
-                values.push(v);
+                None => {
+                    failures.push(missing(rs, leaf, u, key(i)));
+                    continue 'units;
+                }
+            };
+            if *typed[i].get_or_insert(is_bool) != is_bool {
+                let r = interpreted(rs, leaf, u, max(k));
+                store(rs, leaf, u, max(k), &mut col[k], r, failures);
+                continue 'units;
             }
-            for (i, v) in values.into_iter().enumerate() {
-                match (v, &mut batches[i]) {
-                    (Some(Value::Number(d)), Batch::Num(b)) => b.push(d),
-                    (Some(Value::Bool(x)), b) => {
-                        if let Batch::Num(nums) = b {
-                            if nums.is_empty() {
-                                *b = Batch::Bool(Vec::with_capacity(n));
-                            }
-                        }
-                        if let Batch::Bool(bs) = b {
-                            bs.push(x);
+            values.push(v);
+        }
+        for (i, v) in values.into_iter().enumerate() {
+            match (v, &mut batches[i]) {
+                (Some(Value::Number(d)), Batch::Num(b)) => b.push(d),
+                (Some(Value::Bool(x)), b) => {
+                    if let Batch::Num(nums) = b {
+                        if nums.is_empty() {
+                            *b = Batch::Bool(Vec::with_capacity(n));
                         }
                     }
+                    if let Batch::Bool(bs) = b {
+                        bs.push(x);
+                    }
+                }
+                _ => {}
+            }
+        }
+        native.push(k);
+    }
+    if native.is_empty() {
+        return;
+    }
+    batches.push(Batch::Num(native.iter().map(|&k| max(k)).collect()));
+    let mut errors = vec![None; native.len()];
+    let results = program.eval_batch(&batches, &mut errors);
+    let script = &rs.scripts[rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").script];
+    for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
+        let r = match error {
+            None => Ok(value),
+            Some(e) => Err(LeafError::Failed(
+                Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)).at(Location::file(&script.path)),
+            )),
+        };
+        store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
+    }
+}
+
+/// Pass 3 for a run: awarded points set, points summed into parents node
+/// by node (bottom-up), then each unit's parts, total, scale and index.
+/// The problems found are added in unit order.
+fn aggregate_chunk(rs: &RuleSet, run: &Run<'_>, mut points: Vec<Decimal>, failures: &mut Vec<Failure>) -> Vec<UnitResult> {
+    let model = &rs.model;
+    let (first, shapes) = (run.first, run.shapes);
+    let n = shapes.len();
+    let mut adjusted = vec![0u32; n];
+    // Problems with the run's slot of their unit, sorted by it at the end.
+    let mut found: Vec<(usize, Failure)> = Vec::new();
+    for i in (0..model.nodes.len()).rev() {
+        let node = &model.nodes[i];
+        let (before, from_i) = points.split_at_mut(i * n);
+        let col = &mut from_i[..n];
+        let mut parent = node.parent.map(|p| (p, &mut before[p * n..(p + 1) * n]));
+        // One shape for the whole run and nothing to do per unit: add the column.
+        if run.uniform && n > 0 {
+            let s = &shapes[0];
+            let status = s[i].status;
+            if !matches!(status, Status::Awarded | Status::NoData) && !(status == Status::Sum && node.is_leaf()) {
+                if let Some((p, into)) = parent {
+                    if status.has_points() && s[p].status == Status::Sum {
+                        into.iter_mut().zip(col.iter()).for_each(|(a, b)| *a += *b);
+                    }
+                }
+                continue;
+            }
+        }
+        for k in 0..n {
+            let (u, s) = (first + k, &shapes[k]);
+            let unit_id = &model.units[u].id;
+            match s[i].status {
+                Status::Awarded => {
+                    let award = &model.awarded[&(u, i)];
+                    col[k] = award.points;
+                    if model.what_if && col[k] > s[i].max {
+                        col[k] = s[i].max;
+                        adjusted[k] += 1;
+                    }
+                    if out_of_range(col[k], s[i].max) {
+                        let diag = range_error(col[k], s[i].max, award.location.clone(), unit_id, &node.id);
+                        found.push((k, Failure { leaf: None, diag }));
+                    }
+                }
+                Status::NoData => adjusted[k] += 1,
+                Status::Sum if node.is_leaf() => found.push((
+                    k,
+                    Failure {
+                        leaf: None,
+                        diag: Diagnostic::error(Code::MissingData, format!("no points for unit `{unit_id}` at criterion `{}`", node.id))
+                            .at(node.location.clone())
+                            .unit(unit_id)
+                            .criterion(&node.id)
+                            .help(format!(
+                                "award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit",
+                                node.id
+                            )),
+                    },
+                )),
+                _ => {}
+            }
+            // Scored leaves were checked when stored, and a sum of points
+            // within their maxima lies within the sum of those maxima.
+            if let Some((p, into)) = parent.as_mut() {
+                if s[i].status.has_points() && s[*p].status == Status::Sum {
+                    into[k] += col[k];
+                }
+            }
+        }
+    }
+    let points = Arc::new(Points { units: n, points: points.into_boxed_slice() });
+    let part_roots: Vec<(usize, usize)> =
+        model.nodes.iter().enumerate().filter_map(|(i, node)| node.part.filter(|_| node.part_root).map(|p| (i, p))).collect();
+    let roots: Vec<usize> = model.components().collect();
+    let units = shapes
+        .iter()
+        .enumerate()
+        .map(|(k, shape)| {
+            let u = first + k;
+            let unit_id = &model.units[u].id;
+            let at = |i: usize| points.points[i * n + k];
+            let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
+            for &(i, p) in &part_roots {
+                match shape[i].status {
+                    Status::Covered => {
+                        let ancestor = covering_ancestor(model, shape, i).unwrap_or(i);
+                        let diag = Diagnostic::error(
+                            Code::BadValue,
+                            format!(
+                                "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
+                                model.nodes[ancestor].id, model.parts[p].id
+                            ),
+                        )
+                        .at(model.awarded[&(u, ancestor)].location.clone())
+                        .unit(unit_id)
+                        .criterion(&model.nodes[ancestor].id)
+                        .help(format!("award points at `{}` and its sibling criteria instead", model.nodes[i].id));
+                        found.push((k, Failure { leaf: None, diag }));
+                    }
+                    s if s.in_scale() => *parts[p].get_or_insert(Decimal::ZERO) += at(i),
                     _ => {}
                 }
             }
-            native.push(k);
-        }
-        if native.is_empty() {
-            continue;
-        }
-        batches.push(Batch::Num(native.iter().map(|&k| chunk[k][leaf].max).collect()));
-        let mut errors = vec![None; native.len()];
-        let results = program.eval_batch(&batches, &mut errors);
-        let script = &rs.scripts[rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").script];
-        for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
-            let r = match error {
-                None => Ok(value),
-                Some(e) => Err(LeafError::Failed(
-                    Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)).at(Location::file(&script.path)),
-                )),
+            let (mut total, mut scale) = (Decimal::ZERO, Decimal::ZERO);
+            for &i in &roots {
+                if shape[i].status.in_scale() {
+                    total += at(i);
+                    scale += shape[i].max;
+                }
+            }
+            let index = if scale.is_zero() {
+                let diag = Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing"))
+                    .unit(unit_id);
+                found.push((k, Failure { leaf: None, diag }));
+                Decimal::ZERO
+            } else {
+                total / scale * Decimal::ONE_HUNDRED
             };
-            store(rs, leaf, first + k, &mut chunk[k][leaf], r, failures);
-        }
-    }
-    chunk.into_iter().enumerate().map(|(k, nodes)| aggregate_unit(rs, first + k, nodes, failures)).collect()
-}
-
-/// Pass 3 for one unit: points summed into parents, parts, total, scale, index.
-fn aggregate_unit(rs: &RuleSet, u: usize, mut nodes: Vec<NodeResult>, failures: &mut Vec<Failure>) -> UnitResult {
-    let model = &rs.model;
-    let unit_id = &model.units[u].id;
-    let n_nodes = nodes.len();
-
-    // Pass 3: aggregate.
-    let mut adjusted = 0;
-    for i in (0..n_nodes).rev() {
-        let node = &model.nodes[i];
-        match nodes[i].status {
-            Status::Awarded => {
-                nodes[i].points = model.awarded[&(u, i)].points;
-                if model.what_if && nodes[i].points > nodes[i].max {
-                    nodes[i].points = nodes[i].max;
-                    adjusted += 1;
-                }
+            UnitResult {
+                unit: u,
+                shape: Arc::clone(shape),
+                points: Arc::clone(&points),
+                slot: k,
+                parts,
+                total,
+                scale,
+                index,
+                rank: 0,
+                adjusted: adjusted[k],
             }
-            Status::NoData => adjusted += 1,
-            Status::Sum if node.is_leaf() => failures.push(Failure {
-                leaf: None,
-                diag: Diagnostic::error(Code::MissingData, format!("no points for unit `{unit_id}` at criterion `{}`", node.id))
-                    .at(node.location.clone())
-                    .unit(unit_id)
-                    .criterion(&node.id)
-                    .help(format!(
-                        "award its points in scores.toml (`[{unit_id}] \"{}\" = ...`), give it a rule, or exempt the unit",
-                        node.id
-                    )),
-            }),
-            _ => {}
-        }
-        let r = nodes[i];
-        if r.status.has_points() {
-            // Scored leaves were checked when stored, and a sum of points within
-            // their maxima lies within the sum of those maxima: only awarded
-            // points are left to check.
-            if r.status == Status::Awarded && out_of_range(&r) {
-                failures.push(Failure { leaf: None, diag: range_error(r, model.awarded[&(u, i)].location.clone(), unit_id, &node.id) });
-            }
-            if let Some(p) = node.parent {
-                if nodes[p].status == Status::Sum {
-                    nodes[p].points += r.points;
-                }
-            }
-        }
-    }
-    // Parts, total, scale.
-    let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
-    for (i, node) in model.nodes.iter().enumerate() {
-        if !node.part_root || !nodes[i].status.in_scale() {
-            continue;
-        }
-        let Some(p) = node.part else { continue };
-        if nodes[i].status == Status::Covered {
-            let ancestor = covering_ancestor(model, &nodes, i).unwrap_or(i);
-            failures.push(Failure {
-                leaf: None,
-                diag: Diagnostic::error(
-                    Code::BadValue,
-                    format!(
-                        "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
-                        model.nodes[ancestor].id, model.parts[p].id
-                    ),
-                )
-                .at(model.awarded[&(u, ancestor)].location.clone())
-                .unit(unit_id)
-                .criterion(&model.nodes[ancestor].id)
-                .help(format!("award points at `{}` and its sibling criteria instead", node.id)),
-            });
-            continue;
-        }
-        *parts[p].get_or_insert(Decimal::ZERO) += nodes[i].points;
-    }
-    let (mut total, mut scale) = (Decimal::ZERO, Decimal::ZERO);
-    for (i, node) in model.nodes.iter().enumerate() {
-        if node.parent.is_none() && nodes[i].status.in_scale() {
-            total += nodes[i].points;
-            scale += nodes[i].max;
-        }
-    }
-    let index = if scale.is_zero() {
-        failures.push(Failure {
-            leaf: None,
-            diag: Diagnostic::error(Code::BadMaximum, format!("unit `{unit_id}` has a scale of 0: it is evaluated on nothing"))
-                .unit(unit_id),
-        });
-        Decimal::ZERO
-    } else {
-        total / scale * Decimal::ONE_HUNDRED
-    };
-    UnitResult { unit: u, nodes, parts, total, scale, index, rank: 0, adjusted }
+        })
+        .collect();
+    found.sort_by_key(|(k, _)| *k);
+    failures.extend(found.into_iter().map(|(_, f)| f));
+    units
 }
 
 /// Runs a rule leaf's script for one unit with rhai.
@@ -612,12 +762,12 @@ fn group_failures(failures: Vec<Failure>) -> Diagnostics {
 }
 
 /// Points above the maximum or below zero.
-fn out_of_range(r: &NodeResult) -> bool {
-    cmp_dec(r.points, r.max).is_gt() || (r.points.is_sign_negative() && !r.points.is_zero())
+fn out_of_range(points: Decimal, max: Decimal) -> bool {
+    cmp_dec(points, max).is_gt() || (points.is_sign_negative() && !points.is_zero())
 }
 
 /// The nearest ancestor of node `i` whose awarded points stand for it.
-pub fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> Option<usize> {
+pub fn covering_ancestor(model: &Model, nodes: &[NodeShape], mut i: usize) -> Option<usize> {
     while let Some(p) = model.nodes[i].parent {
         if nodes[p].status == Status::Awarded {
             return Some(p);
@@ -627,15 +777,15 @@ pub fn covering_ancestor(model: &Model, nodes: &[NodeResult], mut i: usize) -> O
     None
 }
 
-fn range_error(r: NodeResult, loc: Location, unit: &str, criterion: &str) -> Diagnostic {
-    let (code, what) = if r.points > r.max {
-        (Code::ScoreAboveMax, format!("above its maximum {}", r.max))
+fn range_error(points: Decimal, max: Decimal, loc: Location, unit: &str, criterion: &str) -> Diagnostic {
+    let (code, what) = if points > max {
+        (Code::ScoreAboveMax, format!("above its maximum {max}"))
     } else {
         (Code::ScoreBelowZero, "below 0".to_string())
     };
-    Diagnostic::error(code, format!("unit `{unit}` has {} points at criterion `{criterion}`, {what}", r.points))
+    Diagnostic::error(code, format!("unit `{unit}` has {points} points at criterion `{criterion}`, {what}"))
         .at(loc)
         .unit(unit)
         .criterion(criterion)
-        .help(format!("points must lie between 0 and {}", r.max))
+        .help(format!("points must lie between 0 and {max}"))
 }

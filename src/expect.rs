@@ -193,7 +193,7 @@ pub fn run_expectations(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Res
             for (node, x) in &e.nodes {
                 let shown = rs.model.node_index(node).and_then(|ni| {
                     let ui = rs.model.units.iter().position(|x| x.id == uid)?;
-                    let r = outcome.units[ui].nodes[ni];
+                    let r = outcome.units[ui].node(ni);
                     r.status.has_points().then(|| rs.model.rounding.points.apply(r.points).to_string())
                 });
                 c.check(at, uid, &format!("criterion `{node}` points"), shown.as_deref(), x.0, tol);

@@ -139,7 +139,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let nr = res.nodes[i];
+            let nr = res.node(i);
             let rule = (nr.status == Status::Scored).then(|| {
                 let rule = n.rule.as_ref().expect("scored nodes have a rule");
                 RuleUsed {
@@ -184,9 +184,9 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                 points: nr.status.has_points().then(|| plain(nr.points)),
                 part: n.part.filter(|_| n.part_root).map(|p| m.parts[p].id.clone()),
                 awarded_at: (nr.status == Status::Awarded).then(|| location_text(&m.awarded[&(unit, i)].location)),
-                covered_by: (nr.status == Status::Covered).then(|| covering_ancestor(m, &res.nodes, i).map(|p| m.nodes[p].id.clone())).flatten(),
+                covered_by: (nr.status == Status::Covered).then(|| covering_ancestor(m, res.shape(), i).map(|p| m.nodes[p].id.clone())).flatten(),
                 rule,
-                inherited_exemption: matches!((nr.status, n.parent.map(|p| res.nodes[p].status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
+                inherited_exemption: matches!((nr.status, n.parent.map(|p| res.node(p).status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
                 exemption,
                 legal: n.legal.as_ref().map(|l| m.legal_text(l)),
             }
@@ -198,7 +198,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
             parts.insert(p.id.clone(), serde_json::Value::String(plain(v)));
         }
     }
-    let comps: Vec<usize> = m.components().filter(|&c| res.nodes[c].status.in_scale()).collect();
+    let comps: Vec<usize> = m.components().filter(|&c| res.node(c).status.in_scale()).collect();
     let sum_text = |f: &dyn Fn(usize) -> Decimal| comps.iter().map(|&c| plain(f(c))).collect::<Vec<_>>().join(" + ");
     let group = &m.groups[u.group];
     Explanation {
@@ -212,13 +212,13 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
             exact: plain(res.scale),
             shown: plain(res.scale),
             rounding: "none".into(),
-            formula: format!("sum of the maxima of the evaluated components: {}", sum_text(&|c| res.nodes[c].max)),
+            formula: format!("sum of the maxima of the evaluated components: {}", sum_text(&|c| res.node(c).max)),
         },
         total: Computation {
             exact: plain(res.total),
             shown: r.points.apply(res.total).to_string(),
             rounding: r.points.to_string(),
-            formula: format!("sum of the components' points: {}", sum_text(&|c| res.nodes[c].points)),
+            formula: format!("sum of the components' points: {}", sum_text(&|c| res.node(c).points)),
         },
         index: Computation {
             exact: plain(res.index),

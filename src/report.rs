@@ -115,7 +115,7 @@ impl Report {
                     .components()
                     .filter(|&c| m.nodes[c].max[unit.kind].is_some())
                     .map(|c| {
-                        let n = &res.nodes[c];
+                        let n = &res.node(c);
                         let evaluated = n.status.in_scale() && !n.max.is_zero();
                         ComponentRow {
                             id: m.nodes[c].id.clone(),

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use crate::compile::Plan;
 use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
-use crate::eval::KindTemplate;
+use crate::eval::Shape;
 use crate::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
 use crate::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::load::load_year_with;
@@ -34,7 +34,7 @@ pub struct RuleSet {
     pub plans: Vec<Option<Plan>>,
     /// Per unit kind: every node's status and maximum for a unit with no
     /// exemption and no awarded points, so most units cost a copy.
-    pub templates: Vec<KindTemplate>,
+    pub templates: Vec<Shape>,
     /// Per unit: the nodes it is exempt from (node, exemption) and awarded
     /// points at, sorted by node; empty for most units.
     pub unit_exempt: Vec<Vec<(usize, usize)>>,

@@ -69,5 +69,5 @@ fn a_formula_branching_on_data_is_interpreted() {
     let m = &rs.model;
     let u = m.units.iter().position(|u| u.id == "so-tttt").unwrap();
     let leaf = m.node_index("3.4.1").unwrap();
-    assert_eq!(outcome.units[u].nodes[leaf].points.normalize().to_string(), "2", "98.97 ≥ 95: the full 2 points");
+    assert_eq!(outcome.units[u].node(leaf).points.normalize().to_string(), "2", "98.97 ≥ 95: the full 2 points");
 }

@@ -205,7 +205,7 @@ fn portal_leaves_are_scored_from_the_portal_figures() {
     let points = |unit: &str, node: &str| {
         let u = m.units.iter().position(|x| x.id == unit).unwrap();
         let n = m.node_index(node).unwrap();
-        (outcome.units[u].nodes[n].status, outcome.units[u].nodes[n].points.normalize().to_string())
+        (outcome.units[u].node(n).status, outcome.units[u].node(n).points.normalize().to_string())
     };
     use parindex::eval::Status::*;
     // 98.97% on time ≥ 98: the full 2 points; 95.79% ≥ 95: 1.5; 74.10%: 0.
