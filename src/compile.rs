@@ -64,7 +64,7 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// Whether the comparison holds for an ordering of its operands.
-    fn holds(self, o: std::cmp::Ordering) -> bool {
+    pub(crate) fn holds(self, o: std::cmp::Ordering) -> bool {
         match self {
             CmpOp::Lt => o.is_lt(),
             CmpOp::Le => o.is_le(),
@@ -303,16 +303,20 @@ fn small_int(d: Decimal) -> Option<i128> {
 /// quotient's rounding error (≤ 10^-20 while |a/b| ≤ 10^7; larger quotients
 /// are far above every such threshold anyway).
 fn ratio_ge(a: i128, b: i128, t: Decimal) -> Option<bool> {
+    let (num, den) = threshold(t)?;
+    (b > 0).then(|| a * den >= num * b)
+}
+
+/// A `tiers` threshold as the fraction `num / den` (`den` = 10^scale) that
+/// [`ratio_ge`] compares with, when it is small enough for its exactness.
+pub(crate) fn threshold(t: Decimal) -> Option<(i128, i128)> {
     let scale = t.scale();
-    if b <= 0 || scale > 6 {
+    if scale > 6 {
         return None;
     }
-    let s = POW10[scale as usize];
-    let tm = t.mantissa();
-    if tm.abs() >= 1_000_000 * s {
-        return None;
-    }
-    Some(a * s >= tm * b)
+    let den = POW10[scale as usize];
+    let num = t.mantissa();
+    (num.abs() < 1_000_000 * den).then_some((num, den))
 }
 
 /// Powers of ten that fit in an `i128` comparison of small decimals.

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use crate::compile::{cmp_dec, Batch, Plan};
 use crate::data::{Data, InputColumn};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::fixed::{Fixed, FixedBatch};
 use crate::model::{Model, Value};
 use crate::ruleset::RuleSet;
 
@@ -410,6 +411,33 @@ fn score_leaf(
             _ => None,
         })
         .collect();
+    // Integers only (the common case): straight to fixed point.
+    if let Some(columns) = &all_indicators {
+        let mut fixed: Vec<FixedBatch> = Vec::with_capacity(columns.len() + 1);
+        for c in columns {
+            let mut all = true;
+            let m = need
+                .iter()
+                .map(|&k| {
+                    let v = c.integer(first + k);
+                    all &= v.is_some();
+                    v.unwrap_or_default()
+                })
+                .collect();
+            if !all {
+                break;
+            }
+            fixed.push(FixedBatch::Num(Fixed::integers(m)));
+        }
+        let maxima: Vec<Decimal> = need.iter().map(|&k| max(k)).collect();
+        if let (true, Some(m)) = (fixed.len() == columns.len(), Fixed::from_decimals(&maxima)) {
+            fixed.push(FixedBatch::Num(m.clone()));
+            if let Some(points) = program.eval_fixed(&fixed, need.len()) {
+                store_fixed(rs, leaf, first, &need, (&maxima, m), &points, col, failures);
+                return;
+            }
+        }
+    }
     let need = match all_indicators {
         Some(columns) => {
             let mut ok = vec![true; need.len()];
@@ -491,7 +519,20 @@ fn score_leaf(
     if native.is_empty() {
         return;
     }
-    batches.push(Batch::Num(native.iter().map(|&k| max(k)).collect()));
+    let maxima: Vec<Decimal> = native.iter().map(|&k| max(k)).collect();
+    batches.push(Batch::Num(maxima.clone()));
+    let fixed: Option<Vec<FixedBatch>> = batches
+        .iter()
+        .map(|b| match b {
+            Batch::Num(v) => Fixed::from_decimals(v).map(FixedBatch::Num),
+            Batch::Bool(v) => Some(FixedBatch::Bool(v.clone())),
+        })
+        .collect();
+    if let Some((f, points)) = fixed.and_then(|f| program.eval_fixed(&f, native.len()).map(|p| (f, p))) {
+        let Some(FixedBatch::Num(m)) = f.into_iter().last() else { unreachable!("the maxima come last") };
+        store_fixed(rs, leaf, first, &native, (&maxima, m), &points, col, failures);
+        return;
+    }
     let mut errors = vec![None; native.len()];
     let results = program.eval_batch(&batches, &mut errors);
     let script = &rs.scripts[rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").script];
@@ -503,6 +544,31 @@ fn score_leaf(
             )),
         };
         store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
+    }
+}
+
+/// Stores the fixed-point points of the units `units` (slots of the run
+/// starting at `first`, with their maxima, as decimals and in fixed point):
+/// directly when they need no rounding and lie within range, else through
+/// [`store`].
+#[allow(clippy::too_many_arguments)]
+fn store_fixed(
+    rs: &RuleSet,
+    leaf: usize,
+    first: usize,
+    units: &[usize],
+    (maxima, fixed_maxima): (&[Decimal], Fixed),
+    points: &Fixed,
+    col: &mut [Decimal],
+    failures: &mut Vec<Failure>,
+) {
+    let limits = (points.scale <= rs.model.rounding.leaf.decimals).then(|| fixed_maxima.at_scale(points.scale)).flatten();
+    for (j, (&k, &max)) in units.iter().zip(maxima).enumerate() {
+        let p = points.decimal(j);
+        match &limits {
+            Some(l) if (0..=l.m[j]).contains(&points.m[j]) => col[k] = p,
+            _ => store(rs, leaf, first + k, max, &mut col[k], Ok(p), failures),
+        }
     }
 }
 

@@ -35,6 +35,7 @@ pub mod eval;
 pub mod expect;
 pub mod explain;
 pub mod fingerprint;
+pub mod fixed;
 pub mod indicators;
 pub mod load;
 pub mod model;

@@ -1,0 +1,345 @@
+//! Fixed point: a compiled formula evaluated over a batch of units in
+//! 64-bit integers, every number of a batch sharing one scale.
+//!
+//! A value is `m / 10^scale` with `m` an `i64` and `scale` at most 18. Every
+//! operation here is exact: sums and products are checked and never
+//! rounded, a division is only by a power of ten (a change of scale), and
+//! `tiers` of a ratio of integers compares in 128-bit integers as
+//! [`crate::compile`] does. A number is therefore equal to the one the
+//! decimal evaluator computes from the same inputs. Whatever does not fit
+//! (an overflow, a larger scale, a division by anything else, a division by
+//! zero, a boolean where a number is expected) gives `None`, and the batch is
+//! evaluated in decimals instead, which also reports any error.
+
+use rust_decimal::Decimal;
+
+use crate::compile::{threshold, Expr, Program};
+
+/// The largest scale a batch may have.
+const MAX_SCALE: u32 = 18;
+
+const POW10: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// Numbers of a batch at one scale: each is `m / 10^scale`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixed {
+    pub m: Vec<i64>,
+    pub scale: u32,
+}
+
+/// The values of one expression for a batch of units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixedBatch {
+    Num(Fixed),
+    Bool(Vec<bool>),
+}
+
+/// `d` as a mantissa and scale, when it fits.
+fn parts(d: Decimal) -> Option<(i64, u32)> {
+    let scale = d.scale();
+    (scale <= MAX_SCALE).then_some(())?;
+    Some((i64::try_from(d.mantissa()).ok()?, scale))
+}
+
+impl Fixed {
+    /// The integers `m` (scale 0).
+    pub fn integers(m: Vec<i64>) -> Fixed {
+        Fixed { m, scale: 0 }
+    }
+
+    /// The decimals `v` at their largest scale, when every one fits.
+    pub fn from_decimals(v: &[Decimal]) -> Option<Fixed> {
+        let scale = v.iter().map(|d| d.scale()).max().unwrap_or(0);
+        (scale <= MAX_SCALE).then_some(())?;
+        let m = v
+            .iter()
+            .map(|d| i64::try_from(d.mantissa()).ok()?.checked_mul(POW10[(scale - d.scale()) as usize]))
+            .collect::<Option<Vec<i64>>>()?;
+        Some(Fixed { m, scale })
+    }
+
+    /// Value `i` as a decimal.
+    #[inline]
+    pub fn decimal(&self, i: usize) -> Decimal {
+        let (m, a) = (self.m[i], self.m[i].unsigned_abs());
+        Decimal::from_parts(a as u32, (a >> 32) as u32, 0, m < 0, self.scale)
+    }
+
+    /// The same numbers at `scale`, when they are exact and fit there.
+    pub fn at_scale(self, scale: u32) -> Option<Fixed> {
+        if scale >= self.scale {
+            return self.rescaled(scale);
+        }
+        let f = POW10[(self.scale - scale) as usize];
+        self.m.iter().all(|x| x % f == 0).then(|| Fixed { m: self.m.iter().map(|x| x / f).collect(), scale })
+    }
+
+    /// The same numbers at a scale no smaller than the current one.
+    fn rescaled(self, scale: u32) -> Option<Fixed> {
+        if scale == self.scale {
+            return Some(self);
+        }
+        let f = *POW10.get(scale.checked_sub(self.scale)? as usize)?;
+        (scale <= MAX_SCALE).then_some(())?;
+        let m = scaled(&self.m, f)?;
+        Some(Fixed { m, scale })
+    }
+
+    /// Whether every number is the same, with the first.
+    fn uniform(&self) -> Option<i64> {
+        let first = *self.m.first()?;
+        self.m.iter().all(|&x| x == first).then_some(first)
+    }
+}
+
+/// Every number times `f`, or `None` on an overflow.
+fn scaled(m: &[i64], f: i64) -> Option<Vec<i64>> {
+    let mut overflow = false;
+    let m = m
+        .iter()
+        .map(|x| {
+            let (r, o) = x.overflowing_mul(f);
+            overflow |= o;
+            r
+        })
+        .collect();
+    (!overflow).then_some(m)
+}
+
+/// Both batches at the larger of their scales.
+fn aligned(a: Fixed, b: Fixed) -> Option<(Fixed, Fixed)> {
+    let scale = a.scale.max(b.scale);
+    Some((a.rescaled(scale)?, b.rescaled(scale)?))
+}
+
+/// `f` of each pair, where `f` also tells whether it overflowed: `None` on any overflow.
+fn each(a: &[i64], b: &[i64], f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Vec<i64>> {
+    let mut overflow = false;
+    let m = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let (r, o) = f(*x, *y);
+            overflow |= o;
+            r
+        })
+        .collect();
+    (!overflow).then_some(m)
+}
+
+fn zip(a: Fixed, b: Fixed, f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Fixed> {
+    let (a, b) = aligned(a, b)?;
+    Some(Fixed { m: each(&a.m, &b.m, f)?, scale: a.scale })
+}
+
+fn exact(x: i64) -> (i64, bool) {
+    (x, false)
+}
+
+fn mul(a: Fixed, b: Fixed) -> Option<Fixed> {
+    let scale = a.scale + b.scale;
+    (scale <= MAX_SCALE).then_some(())?;
+    Some(Fixed { m: each(&a.m, &b.m, i64::overflowing_mul)?, scale })
+}
+
+/// `a / b` where every `b` is the same power of ten (10^k with any scale).
+fn div(a: Fixed, b: &Fixed) -> Option<Fixed> {
+    let d = b.uniform()?;
+    let k = POW10.iter().position(|&p| p == d)? as i64;
+    // a / (10^k / 10^b.scale) = a.m / 10^(a.scale + k - b.scale)
+    let scale = i64::from(a.scale) + k - i64::from(b.scale);
+    if scale < 0 {
+        let f = POW10[usize::try_from(-scale).ok()?];
+        return Some(Fixed { m: scaled(&a.m, f)?, scale: 0 });
+    }
+    let scale = u32::try_from(scale).ok().filter(|&s| s <= MAX_SCALE)?;
+    Some(Fixed { m: a.m, scale })
+}
+
+/// Integers below 10^12 in magnitude, where [`crate::compile`]'s ratio test is exact.
+fn small_integers(f: &Fixed) -> bool {
+    f.scale == 0 && f.m.iter().all(|x| x.unsigned_abs() < 1_000_000_000_000)
+}
+
+/// The points of the first band reached, else `otherwise`; `band` gives
+/// the index of the band unit `i` reaches.
+fn pick(bands: &[(Decimal, Decimal)], otherwise: Fixed, band: impl Fn(usize) -> Option<usize>) -> Option<Fixed> {
+    let points: Vec<(i64, u32)> = bands.iter().map(|(_, p)| parts(*p)).collect::<Option<_>>()?;
+    let scale = points.iter().map(|(_, s)| *s).fold(otherwise.scale, u32::max);
+    let other = otherwise.rescaled(scale)?;
+    let points: Vec<i64> = points.iter().map(|(m, s)| m.checked_mul(POW10[(scale - s) as usize])).collect::<Option<_>>()?;
+    let m = (0..other.m.len()).map(|i| band(i).map_or(other.m[i], |b| points[b])).collect();
+    Some(Fixed { m, scale })
+}
+
+impl Program {
+    /// Evaluates the formula for a batch of `n` units in fixed point, or
+    /// `None` when some step does not fit (see the module's documentation).
+    /// `inputs` holds one batch per slot, the last being `max`.
+    pub fn eval_fixed(&self, inputs: &[FixedBatch], n: usize) -> Option<Fixed> {
+        num(&self.expr, inputs, n)
+    }
+}
+
+fn num(e: &Expr, inputs: &[FixedBatch], n: usize) -> Option<Fixed> {
+    match eval(e, inputs, n)? {
+        FixedBatch::Num(f) => Some(f),
+        FixedBatch::Bool(_) => None,
+    }
+}
+
+fn eval(e: &Expr, inputs: &[FixedBatch], n: usize) -> Option<FixedBatch> {
+    use FixedBatch::{Bool, Num};
+    let num = |e: &Expr| num(e, inputs, n);
+    Some(match e {
+        Expr::Input(i) => inputs.get(*i)?.clone(),
+        Expr::Const(d) => {
+            let (m, scale) = parts(*d)?;
+            Num(Fixed { m: vec![m; n], scale })
+        }
+        Expr::Bool(b) => Bool(vec![*b; n]),
+        Expr::Add(a, b) => Num(zip(num(a)?, num(b)?, i64::overflowing_add)?),
+        Expr::Sub(a, b) => Num(zip(num(a)?, num(b)?, i64::overflowing_sub)?),
+        Expr::Mul(a, b) => Num(mul(num(a)?, num(b)?)?),
+        Expr::Div(a, b) => Num(div(num(a)?, &num(b)?)?),
+        Expr::Neg(a) => {
+            let a = num(a)?;
+            Num(Fixed { m: scaled(&a.m, -1)?, scale: a.scale })
+        }
+        Expr::Cmp(op, a, b) => {
+            let (a, b) = aligned(num(a)?, num(b)?)?;
+            Bool(a.m.iter().zip(&b.m).map(|(x, y)| op.holds(x.cmp(y))).collect())
+        }
+        Expr::Min(a, b) => Num(zip(num(a)?, num(b)?, |x, y| exact(x.min(y)))?),
+        Expr::Max(a, b) => Num(zip(num(a)?, num(b)?, |x, y| exact(x.max(y)))?),
+        Expr::Tiers { value, bands, otherwise } => {
+            let other = num(otherwise)?;
+            match value.as_ref() {
+                Expr::Div(a, b) => {
+                    let (x, y) = (num(a)?, num(b)?);
+                    if small_integers(&x) && small_integers(&y) && y.m.iter().all(|&d| d > 0) {
+                        // a / b ≥ t ⟺ a·den ≥ num·b, exactly (see `ratio_ge`).
+                        let ts: Vec<(i128, i128)> = bands.iter().map(|(t, _)| threshold(*t)).collect::<Option<_>>()?;
+                        let band = |i: usize| {
+                            let (a, b) = (i128::from(x.m[i]), i128::from(y.m[i]));
+                            ts.iter().position(|&(num, den)| a * den >= num * b)
+                        };
+                        Num(pick(bands, other, band)?)
+                    } else {
+                        Num(tiers(div(x, &y)?, bands, other)?)
+                    }
+                }
+                v => Num(tiers(num(v)?, bands, other)?),
+            }
+        }
+        Expr::Proportional(v, t, m) => {
+            let q = div(num(v)?, &num(t)?)?;
+            let one = POW10[q.scale as usize];
+            let share = Fixed { m: q.m.iter().map(|&x| x.clamp(0, one)).collect(), scale: q.scale };
+            Num(mul(share, num(m)?)?)
+        }
+        Expr::Count(items) => {
+            let mut counts = vec![0i64; n];
+            for item in items {
+                match eval(item, inputs, n)? {
+                    Bool(b) => counts.iter_mut().zip(b).for_each(|(c, x)| *c += i64::from(x)),
+                    Num(f) => counts.iter_mut().zip(f.m).for_each(|(c, x)| *c += i64::from(x != 0)),
+                }
+            }
+            Num(Fixed::integers(counts))
+        }
+        Expr::Deduct(m, per, count, floor) => {
+            let d = zip(num(m)?, mul(num(per)?, num(count)?)?, i64::overflowing_sub)?;
+            Num(zip(d, num(floor)?, |x, y| exact(x.max(y)))?)
+        }
+        Expr::Clamp(v, lo, hi) => {
+            let v = zip(num(v)?, num(lo)?, |x, y| exact(x.max(y)))?;
+            Num(zip(v, num(hi)?, |x, y| exact(x.min(y)))?)
+        }
+    })
+}
+
+/// `tiers` of computed values: the first band whose threshold each reaches.
+fn tiers(v: Fixed, bands: &[(Decimal, Decimal)], otherwise: Fixed) -> Option<Fixed> {
+    let ts: Vec<(i64, u32)> = bands.iter().map(|(t, _)| parts(*t)).collect::<Option<_>>()?;
+    let scale = ts.iter().map(|(_, s)| *s).fold(v.scale, u32::max);
+    let v = v.rescaled(scale)?;
+    let ts: Vec<i64> = ts.iter().map(|(m, s)| m.checked_mul(POW10[(scale - s) as usize])).collect::<Option<_>>()?;
+    pick(bands, otherwise, |i| ts.iter().position(|&t| v.m[i] >= t))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::compile::{Batch, CmpOp};
+    use rust_decimal_macros::dec;
+
+    fn b(e: Expr) -> Box<Expr> {
+        Box::new(e)
+    }
+
+    /// Every formula shape, on inputs mixing scales, zeros and negatives:
+    /// where fixed point gives an answer, it is the decimal evaluator's.
+    #[test]
+    fn fixed_point_agrees_with_decimals() {
+        let bands: Arc<[(Decimal, Decimal)]> = vec![(dec!(1), dec!(1)), (dec!(0.95), dec!(0.75)), (dec!(0.9), dec!(0.5))].into();
+        let (x, y, m) = (|| b(Expr::Input(0)), || b(Expr::Input(1)), || b(Expr::Input(2)));
+        let c = |d: Decimal| b(Expr::Const(d));
+        let exprs = vec![
+            Expr::Tiers { value: b(Expr::Div(x(), y())), bands: bands.clone(), otherwise: c(dec!(0)) },
+            Expr::Mul(b(Expr::Tiers { value: b(Expr::Div(x(), c(dec!(100)))), bands: bands.clone(), otherwise: c(dec!(0.1)) }), m()),
+            Expr::Proportional(x(), c(dec!(100)), m()),
+            Expr::Proportional(x(), c(dec!(0.1)), m()),
+            Expr::Mul(b(Expr::Mul(b(Expr::Count(vec![Expr::Cmp(CmpOp::Ge, x(), y()), Expr::Input(1)])), c(dec!(0.2)))), m()),
+            Expr::Add(b(Expr::Sub(x(), y())), b(Expr::Neg(m()))),
+            Expr::Min(b(Expr::Max(x(), c(dec!(-1.5)))), y()),
+            Expr::Deduct(m(), c(dec!(0.25)), y(), c(dec!(0))),
+            Expr::Clamp(x(), c(dec!(0)), m()),
+            Expr::Div(x(), c(dec!(1000))),
+        ];
+        let xs: Vec<Decimal> = (0..60).map(|i| Decimal::new(i * 37 % 230 - 20, (i % 3) as u32)).collect();
+        let ys: Vec<Decimal> = (0..60).map(|i| Decimal::from(i % 13)).collect();
+        let ms: Vec<Decimal> = (0..60).map(|i| Decimal::new(i % 5 + 1, (i % 2) as u32)).collect();
+        let decimal = [Batch::Num(xs.clone()), Batch::Num(ys.clone()), Batch::Num(ms.clone())];
+        let fixed: Vec<FixedBatch> =
+            [&xs, &ys, &ms].iter().map(|v| FixedBatch::Num(Fixed::from_decimals(v).expect("small decimals fit"))).collect();
+        let mut answered = 0;
+        for expr in exprs {
+            let p = Program { expr, slots: 3 };
+            let mut errors = vec![None; xs.len()];
+            let want = p.eval_batch(&decimal, &mut errors);
+            let Some(got) = p.eval_fixed(&fixed, xs.len()) else {
+                assert!(errors.iter().any(Option::is_some), "only a batch with an error may fall back: {:?}", p.expr);
+                continue;
+            };
+            answered += 1;
+            for i in 0..xs.len() {
+                assert_eq!(errors[i], None);
+                assert_eq!(got.decimal(i), want[i], "{:?} at {i}", p.expr);
+            }
+        }
+        assert!(answered >= 8, "fixed point answers the common shapes ({answered})");
+    }
+
+    #[test]
+    fn what_does_not_fit_falls_back() {
+        let x = FixedBatch::Num(Fixed::integers(vec![i64::MAX / 2, 3]));
+        let double = Program { expr: Expr::Mul(b(Expr::Input(0)), b(Expr::Const(dec!(2.5)))), slots: 1 };
+        assert_eq!(double.eval_fixed(&[x.clone()], 2), None, "overflow");
+        let third = Program { expr: Expr::Div(b(Expr::Input(0)), b(Expr::Const(dec!(3)))), slots: 1 };
+        assert_eq!(third.eval_fixed(&[x.clone()], 2), None, "not a power of ten");
+        let zero = Program { expr: Expr::Div(b(Expr::Input(0)), b(Expr::Const(dec!(0)))), slots: 1 };
+        assert_eq!(zero.eval_fixed(&[x], 2), None, "division by zero");
+        assert_eq!(Fixed::from_decimals(&[dec!(1e-20)]), None, "scale above 18");
+    }
+}
