@@ -192,6 +192,12 @@ pub struct Moved<T> {
     pub new: T,
 }
 
+impl Moved<&String> {
+    fn cloned(self) -> Moved<String> {
+        Moved { old: self.old.clone(), new: self.new.clone() }
+    }
+}
+
 impl<T: PartialEq> Moved<T> {
     /// `Some` only when the value moved.
     pub fn between(old: T, new: T) -> Option<Moved<T>> {
@@ -274,7 +280,13 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
     let (om, nm) = (&old.rule_set.model, &new.rule_set.model);
     let old_rows: HashMap<&str, &crate::report::UnitRow> = old.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
     let new_ids: std::collections::HashSet<&str> = new.report.units.iter().map(|u| u.id.as_str()).collect();
-    let old_units: HashMap<&str, usize> = om.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
+    // The old unit of each new one, by position when the units are the same.
+    let old_unit: Vec<Option<usize>> = if om.units.len() == nm.units.len() && om.units.iter().zip(&nm.units).all(|(a, b)| a.id == b.id) {
+        (0..nm.units.len()).map(Some).collect()
+    } else {
+        let old_units: HashMap<&str, usize> = om.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
+        nm.units.iter().map(|u| old_units.get(u.id.as_str()).copied()).collect()
+    };
     let new_units: HashMap<&str, usize> = nm.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
     // Criteria in the new order, then those the new set dropped; each with its
     // position in either set.
@@ -287,17 +299,16 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
     );
     let none = (None, None);
     // Each unit compared on its own, in parallel; the order stays the new report's.
-    let per_unit: Vec<Result<UnitChange, String>> = new
+    let per_unit: Vec<Result<Option<UnitChange>, String>> = new
         .report
         .units
         .par_iter()
         .map(|nu| {
             let Some(ou) = old_rows.get(nu.id.as_str()) else { return Err(nu.id.clone()) };
             let mut criteria = Vec::new();
-            let results = old_units
+            let results = new_units
                 .get(nu.id.as_str())
-                .zip(new_units.get(nu.id.as_str()))
-                .map(|(&a, &b)| (&old.outcome.units[a], &new.outcome.units[b]));
+                .and_then(|&b| old_unit[b].map(|a| (&old.outcome.units[a], &new.outcome.units[b])));
             if let Some((or, nr)) = results {
                 for &(id, oi, ni) in &pairs {
                     let (op, omax) = oi.map_or(none, |i| counted(&or.node(i)));
@@ -313,26 +324,22 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                     }
                 }
             }
-            Ok(UnitChange {
+            let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
+            Ok((shown || !criteria.is_empty()).then(|| UnitChange {
                 id: nu.id.clone(),
                 name: nu.name.clone(),
-                total: Moved::between(ou.total.clone(), nu.total.clone()),
-                scale: Moved::between(ou.scale.clone(), nu.scale.clone()),
-                index: Moved::between(ou.index.clone(), nu.index.clone()),
+                total: Moved::between(&ou.total, &nu.total).map(Moved::cloned),
+                scale: Moved::between(&ou.scale, &nu.scale).map(Moved::cloned),
+                index: Moved::between(&ou.index, &nu.index).map(Moved::cloned),
                 rank: Moved::between(ou.rank, nu.rank),
                 criteria,
-            })
+            }))
         })
         .collect();
     for c in per_unit {
         match c {
             Err(added) => out.added.push(added),
-            Ok(change) => {
-                let moved = change.total.is_some() || change.scale.is_some() || change.index.is_some() || change.rank.is_some();
-                if moved || !change.criteria.is_empty() {
-                    out.units.push(change);
-                }
-            }
+            Ok(change) => out.units.extend(change),
         }
     }
     out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();

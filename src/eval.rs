@@ -349,16 +349,18 @@ fn evaluate_chunk(
     let shapes: Vec<Shape> = (first..first + n).map(|u| unit_shape(rs, u)).collect();
     let run = Run { first, shapes: &shapes, uniform: shapes.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])) };
     let mut points = vec![Decimal::ZERO; rs.model.nodes.len() * n];
+    let mut fixed: Vec<Option<Fixed>> = vec![None; rs.model.nodes.len()];
     for (leaf, plan) in rs.plans.iter().enumerate() {
         if let Some(plan) = plan {
-            score_leaf(rs, &run, &inputs[leaf], reuse, leaf, plan, &mut points[leaf * n..(leaf + 1) * n], failures);
+            fixed[leaf] = score_leaf(rs, &run, &inputs[leaf], reuse, leaf, plan, &mut points[leaf * n..(leaf + 1) * n], failures);
         }
     }
-    aggregate_chunk(rs, &run, points, failures)
+    aggregate_chunk(rs, &run, points, fixed, failures)
 }
 
 /// Pass 2 for one rule leaf over a run: its points for every unit scored
-/// there, in `col` (one slot per unit of the run).
+/// there, in `col` (one slot per unit of the run). Returns the same points
+/// in fixed point when every unit of the run got them from fixed point.
 #[allow(clippy::too_many_arguments)]
 fn score_leaf(
     rs: &RuleSet,
@@ -369,7 +371,7 @@ fn score_leaf(
     plan: &Plan,
     col: &mut [Decimal],
     failures: &mut Vec<Failure>,
-) {
+) -> Option<Fixed> {
     let (first, shapes) = (run.first, run.shapes);
     let n = shapes.len();
     let scored = |k: usize| shapes[k][leaf].status == Status::Scored;
@@ -395,7 +397,7 @@ fn score_leaf(
             let r = interpreted(rs, leaf, first + k, max(k));
             store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
         }
-        return;
+        return None;
     };
     // Sort the units: native (every input a number or a boolean of the
     // column's type), interpreted (text, or a type that differs), or missing data.
@@ -433,8 +435,8 @@ fn score_leaf(
         if let (true, Some(m)) = (fixed.len() == columns.len(), Fixed::from_decimals(&maxima)) {
             fixed.push(FixedBatch::Num(m.clone()));
             if let Some(points) = program.eval_fixed(&fixed, need.len()) {
-                store_fixed(rs, leaf, first, &need, (&maxima, m), &points, col, failures);
-                return;
+                let whole = store_fixed(rs, leaf, first, &need, (&maxima, m), &points, col, failures) && need.len() == n;
+                return whole.then_some(points);
             }
         }
     }
@@ -517,7 +519,7 @@ fn score_leaf(
         native.push(k);
     }
     if native.is_empty() {
-        return;
+        return None;
     }
     let maxima: Vec<Decimal> = native.iter().map(|&k| max(k)).collect();
     batches.push(Batch::Num(maxima.clone()));
@@ -530,8 +532,8 @@ fn score_leaf(
         .collect();
     if let Some((f, points)) = fixed.and_then(|f| program.eval_fixed(&f, native.len()).map(|p| (f, p))) {
         let Some(FixedBatch::Num(m)) = f.into_iter().last() else { unreachable!("the maxima come last") };
-        store_fixed(rs, leaf, first, &native, (&maxima, m), &points, col, failures);
-        return;
+        let whole = store_fixed(rs, leaf, first, &native, (&maxima, m), &points, col, failures) && native.len() == n;
+        return whole.then_some(points);
     }
     let mut errors = vec![None; native.len()];
     let results = program.eval_batch(&batches, &mut errors);
@@ -545,12 +547,13 @@ fn score_leaf(
         };
         store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
     }
+    None
 }
 
 /// Stores the fixed-point points of the units `units` (slots of the run
 /// starting at `first`, with their maxima, as decimals and in fixed point):
 /// directly when they need no rounding and lie within range, else through
-/// [`store`].
+/// [`store`]. Returns whether every one was stored directly.
 #[allow(clippy::too_many_arguments)]
 fn store_fixed(
     rs: &RuleSet,
@@ -561,31 +564,59 @@ fn store_fixed(
     points: &Fixed,
     col: &mut [Decimal],
     failures: &mut Vec<Failure>,
-) {
+) -> bool {
     let limits = (points.scale <= rs.model.rounding.leaf.decimals).then(|| fixed_maxima.at_scale(points.scale)).flatten();
+    let mut direct = true;
     for (j, (&k, &max)) in units.iter().zip(maxima).enumerate() {
         let p = points.decimal(j);
         match &limits {
             Some(l) if (0..=l.m[j]).contains(&points.m[j]) => col[k] = p,
-            _ => store(rs, leaf, first + k, max, &mut col[k], Ok(p), failures),
+            _ => {
+                direct = false;
+                store(rs, leaf, first + k, max, &mut col[k], Ok(p), failures);
+            }
         }
     }
+    direct
 }
 
 /// Pass 3 for a run: awarded points set, points summed into parents node
 /// by node (bottom-up), then each unit's parts, total, scale and index.
 /// The problems found are added in unit order.
-fn aggregate_chunk(rs: &RuleSet, run: &Run<'_>, mut points: Vec<Decimal>, failures: &mut Vec<Failure>) -> Vec<UnitResult> {
+///
+/// Where one shape covers the run, whole columns are summed; in fixed point
+/// (`fixed`, per node) where they fit, so a parent takes one decimal per
+/// unit however many children it has.
+fn aggregate_chunk(
+    rs: &RuleSet,
+    run: &Run<'_>,
+    mut points: Vec<Decimal>,
+    mut fixed: Vec<Option<Fixed>>,
+    failures: &mut Vec<Failure>,
+) -> Vec<UnitResult> {
     let model = &rs.model;
     let (first, shapes) = (run.first, run.shapes);
     let n = shapes.len();
     let mut adjusted = vec![0u32; n];
+    // Per node: the fixed-point sum of its children so far, and whether
+    // some child was added in decimals instead.
+    let mut sums: Vec<Option<Fixed>> = vec![None; model.nodes.len()];
+    let mut mixed = vec![false; model.nodes.len()];
     // Problems with the run's slot of their unit, sorted by it at the end.
     let mut found: Vec<(usize, Failure)> = Vec::new();
     for i in (0..model.nodes.len()).rev() {
         let node = &model.nodes[i];
         let (before, from_i) = points.split_at_mut(i * n);
         let col = &mut from_i[..n];
+        // Every child is in: the fixed-point sum becomes the node's points.
+        if let Some(sum) = sums[i].take() {
+            if mixed[i] {
+                col.iter_mut().enumerate().for_each(|(k, p)| *p += sum.decimal(k));
+            } else {
+                col.iter_mut().enumerate().for_each(|(k, p)| *p = sum.decimal(k));
+                fixed[i] = Some(sum);
+            }
+        }
         let mut parent = node.parent.map(|p| (p, &mut before[p * n..(p + 1) * n]));
         // One shape for the whole run and nothing to do per unit: add the column.
         if run.uniform && n > 0 {
@@ -594,7 +625,22 @@ fn aggregate_chunk(rs: &RuleSet, run: &Run<'_>, mut points: Vec<Decimal>, failur
             if !matches!(status, Status::Awarded | Status::NoData) && !(status == Status::Sum && node.is_leaf()) {
                 if let Some((p, into)) = parent {
                     if status.has_points() && s[p].status == Status::Sum {
-                        into.iter_mut().zip(col.iter()).for_each(|(a, b)| *a += *b);
+                        let child = fixed[i].take().or_else(|| Fixed::from_decimals(col));
+                        match (child, sums[p].take()) {
+                            (Some(c), None) => sums[p] = Some(c),
+                            (Some(c), Some(sum)) => match sum.checked_add(&c) {
+                                Some(total) => sums[p] = Some(total),
+                                None => {
+                                    into.iter_mut().enumerate().for_each(|(k, a)| *a += sum.decimal(k) + c.decimal(k));
+                                    mixed[p] = true;
+                                }
+                            },
+                            (None, sum) => {
+                                into.iter_mut().zip(col.iter()).for_each(|(a, b)| *a += *b);
+                                sums[p] = sum;
+                                mixed[p] = true;
+                            }
+                        }
                     }
                 }
                 continue;
@@ -638,6 +684,7 @@ fn aggregate_chunk(rs: &RuleSet, run: &Run<'_>, mut points: Vec<Decimal>, failur
             if let Some((p, into)) = parent.as_mut() {
                 if s[i].status.has_points() && s[*p].status == Status::Sum {
                     into[k] += col[k];
+                    mixed[*p] = true;
                 }
             }
         }

@@ -73,6 +73,15 @@ impl Fixed {
         Decimal::from_parts(a as u32, (a >> 32) as u32, 0, m < 0, self.scale)
     }
 
+    /// The sums of these numbers and `other`'s, one by one.
+    pub fn checked_add(&self, other: &Fixed) -> Option<Fixed> {
+        let scale = self.scale.max(other.scale);
+        if self.scale == other.scale {
+            return Some(Fixed { m: each(&self.m, &other.m, i64::overflowing_add)?, scale });
+        }
+        zip(self.clone(), other.clone(), i64::overflowing_add)
+    }
+
     /// The same numbers at `scale`, when they are exact and fit there.
     pub fn at_scale(self, scale: u32) -> Option<Fixed> {
         if scale >= self.scale {
