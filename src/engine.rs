@@ -306,9 +306,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
         .map(|nu| {
             let Some(ou) = old_rows.get(nu.id.as_str()) else { return Err(nu.id.clone()) };
             let mut criteria = Vec::new();
-            let results = new_units
-                .get(nu.id.as_str())
-                .and_then(|&b| old_unit[b].map(|a| (&old.outcome.units[a], &new.outcome.units[b])));
+            let results = new_units.get(nu.id.as_str()).and_then(|&b| old_unit[b].map(|a| (&old.outcome.units[a], &new.outcome.units[b])));
             if let Some((or, nr)) = results {
                 for &(id, oi, ni) in &pairs {
                     let (op, omax) = oi.map_or(none, |i| counted(&or.node(i)));

@@ -141,3 +141,38 @@ fn a_reload_after_one_edit_recomputes_only_that_criterion() {
         other => panic!("expected the edit to be applied, got {other:?}"),
     }
 }
+
+/// Leaves that need decimals (a division by 7, rounded as the rules declare:
+/// to 2 decimals, or to 20, beyond fixed point) summed beside leaves computed
+/// in fixed point: every total is still the straightforward decimal sum, and
+/// rhai gives the same.
+#[test]
+fn decimal_and_fixed_point_leaves_add_up_exactly() {
+    use rust_decimal::RoundingStrategy;
+    let (units, criteria) = (600, 12);
+    for decimals in [2, 20] {
+        let dir = tempfile::tempdir().unwrap();
+        gen::write_tree(dir.path(), units, criteria, 2023).unwrap();
+        let tree = dir.path().join("criteria/2023/tree/workload.toml");
+        let text = std::fs::read_to_string(&tree).unwrap();
+        std::fs::write(&tree, text.replace("params = { target = 100 }", "params = { target = 7 }")).unwrap();
+        let index = dir.path().join("criteria/2023/index.toml");
+        let text = std::fs::read_to_string(&index).unwrap();
+        let leaf = format!("leaf = {{ decimals = {decimals}, mode = \"half_up\" }}");
+        std::fs::write(&index, text.replace("leaf = { decimals = 2, mode = \"half_up\" }", &leaf)).unwrap();
+        let rs = RuleSet::load(dir.path(), 2023, &Rules::default()).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(rs.model.rounding.leaf.decimals, decimals);
+        let outcome = evaluate(&rs).unwrap_or_else(|d| panic!("{d}"));
+        let seventh = |n: usize, i: usize| {
+            (Decimal::from(gen::proportional_value(n, i)) / Decimal::from(7))
+                .min(Decimal::ONE)
+                .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+        };
+        for r in &outcome.units {
+            let n = unit_number(&rs.model.units[r.unit].id);
+            let want: Decimal = (0..criteria).map(|i| if gen::kind(i) == b'b' { seventh(n, i) } else { gen::expected_score(n, i) }).sum();
+            assert_eq!(r.total, want, "u{n}, {decimals} decimals");
+        }
+        assert_eq!(outcome, evaluate(&rs.interpreted()).unwrap(), "native and rhai agree ({decimals} decimals)");
+    }
+}
