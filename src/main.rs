@@ -155,6 +155,14 @@ fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> 
             return ExitCode::FAILURE;
         }
     };
+    let code = write_scores(&s, format, archive, force);
+    // The process ends here: its memory goes back whole, without freeing a
+    // national year's results piece by piece.
+    std::mem::forget(s);
+    code
+}
+
+fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool) -> ExitCode {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
         Format::Table => out.write_all(s.report.to_table(&s.rule_set).as_bytes()),

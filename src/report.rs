@@ -17,7 +17,46 @@ use crate::ruleset::RuleSet;
 
 /// A decimal without trailing zeros: 66.5, 100.
 pub fn plain(d: Decimal) -> String {
-    d.normalize().to_string()
+    text(d.normalize())
+}
+
+/// `d` as `Display` writes it (every digit of its scale kept), written
+/// directly when the mantissa fits in 64 bits, as almost every shown number's does.
+pub fn text(d: Decimal) -> String {
+    let m = d.mantissa();
+    let Ok(digits) = u64::try_from(m.unsigned_abs()) else { return d.to_string() };
+    if m == 0 && d.is_sign_negative() {
+        return d.to_string();
+    }
+    let scale = d.scale() as usize;
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut x = digits;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    let digits = &buf[at..];
+    let mut out = String::with_capacity(digits.len() + scale + 3);
+    if m < 0 {
+        out.push('-');
+    }
+    let whole = digits.len().saturating_sub(scale);
+    if whole == 0 {
+        out.push('0');
+    }
+    // Digits are ASCII.
+    out.extend(digits[..whole].iter().map(|&b| b as char));
+    if scale > 0 {
+        out.push('.');
+        out.extend(std::iter::repeat_n('0', scale.saturating_sub(digits.len())));
+        out.extend(digits[whole..].iter().map(|&b| b as char));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -107,7 +146,7 @@ impl Report {
                 for (pi, p) in m.parts.iter().enumerate() {
                     let applies = m.part_applies(pi, unit.kind);
                     if applies {
-                        let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(r.points.apply(v).to_string()));
+                        let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(text(r.points.apply(v))));
                         parts.insert(p.id.clone(), v);
                     }
                 }
@@ -120,9 +159,9 @@ impl Report {
                         ComponentRow {
                             id: m.nodes[c].id.clone(),
                             name: m.nodes[c].name.clone(),
-                            score: evaluated.then(|| r.points.apply(n.points).to_string()),
+                            score: evaluated.then(|| text(r.points.apply(n.points))),
                             scale: plain(n.max),
-                            index: evaluated.then(|| r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED).to_string()),
+                            index: evaluated.then(|| text(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
                         }
                     })
                     .collect();
@@ -134,14 +173,14 @@ impl Report {
                     kind: m.kinds[unit.kind].id.clone(),
                     group: m.groups[unit.group].id.clone(),
                     scale: plain(res.scale),
-                    total: r.points.apply(res.total).to_string(),
-                    index: shown_index.to_string(),
+                    total: text(r.points.apply(res.total)),
+                    index: text(shown_index),
                     rank: res.rank,
                     parts,
                     components,
                     previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: p.index.to_string(), rank: p.rank }),
                     change: prev.map(|p| ChangeRow {
-                        index: r.index.apply(shown_index - p.index).to_string(),
+                        index: text(r.index.apply(shown_index - p.index)),
                         rank: i64::from(p.rank) - i64::from(res.rank),
                     }),
                     exact: ExactRow { total: plain(res.total), scale: plain(res.scale), index: plain(res.index) },
@@ -309,4 +348,23 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
         line(r, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn text_writes_what_display_writes() {
+        let mut values = vec![dec!(0), dec!(0.00), dec!(-0), dec!(-0.00), dec!(1), dec!(-1.5), dec!(0.05), dec!(-0.005), dec!(100.00)];
+        values.extend([dec!(79.4213), dec!(1e-28), dec!(79228162514264337593543950335), Decimal::from(u64::MAX), Decimal::from(i64::MIN)]);
+        for i in 0..2000i64 {
+            values.push(Decimal::new(i * 7919 - 5000, (i % 12) as u32));
+            values.push(Decimal::new(i.pow(3) * 1_000_003, (i % 29) as u32));
+        }
+        for d in values {
+            assert_eq!(text(d), d.to_string(), "{d:?}");
+        }
+    }
 }
