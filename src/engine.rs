@@ -298,23 +298,26 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
         om.nodes.iter().enumerate().filter(|(_, n)| !new_nodes.contains_key(n.id.as_str())).map(|(i, n)| (n.id.as_str(), Some(i), None)),
     );
     let none = (None, None);
-    // Each unit compared on its own, in parallel; the order stays the new report's.
-    let per_unit: Vec<Result<Option<UnitChange>, String>> = new
-        .report
-        .units
-        .par_iter()
-        .map(|nu| {
-            let Some(ou) = old_rows.get(nu.id.as_str()) else { return Err(nu.id.clone()) };
-            let mut criteria = Vec::new();
-            let results = new_units.get(nu.id.as_str()).and_then(|&b| old_unit[b].map(|a| (&old.outcome.units[a], &new.outcome.units[b])));
-            if let Some((or, nr)) = results {
-                for &(id, oi, ni) in &pairs {
+    // The criteria that moved, per new unit: criterion by criterion over runs
+    // of units in parallel, so each criterion's points are read side by side.
+    const RUN: usize = 256;
+    let mut criteria: Vec<Vec<CriterionChange>> = (0..nm.units.len())
+        .step_by(RUN)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(|first| {
+            let units = first..(first + RUN).min(nm.units.len());
+            let mut moved: Vec<Vec<CriterionChange>> = vec![Vec::new(); units.len()];
+            for &(id, oi, ni) in &pairs {
+                for (k, b) in units.clone().enumerate() {
+                    let Some(a) = old_unit[b] else { continue };
+                    let (or, nr) = (&old.outcome.units[a], &new.outcome.units[b]);
                     let (op, omax) = oi.map_or(none, |i| counted(&or.node(i)));
                     let (np, nmax) = ni.map_or(none, |j| counted(&nr.node(j)));
                     // Compared as values; normalised only to be shown.
                     if op != np || omax != nmax {
                         let norm = |d: Option<Decimal>| d.map(|x| x.normalize());
-                        criteria.push(CriterionChange {
+                        moved[k].push(CriterionChange {
                             id: id.to_string(),
                             points: Moved::between(norm(op), norm(np)),
                             max: Moved::between(norm(omax), norm(nmax)),
@@ -322,8 +325,19 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                     }
                 }
             }
-            let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
-            Ok((shown || !criteria.is_empty()).then(|| UnitChange {
+            moved
+        })
+        .collect();
+    // In the new report's order.
+    for nu in &new.report.units {
+        let Some(ou) = old_rows.get(nu.id.as_str()) else {
+            out.added.push(nu.id.clone());
+            continue;
+        };
+        let criteria = new_units.get(nu.id.as_str()).map(|&b| std::mem::take(&mut criteria[b])).unwrap_or_default();
+        let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
+        if shown || !criteria.is_empty() {
+            out.units.push(UnitChange {
                 id: nu.id.clone(),
                 name: nu.name.clone(),
                 total: Moved::between(&ou.total, &nu.total).map(Moved::cloned),
@@ -331,13 +345,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                 index: Moved::between(&ou.index, &nu.index).map(Moved::cloned),
                 rank: Moved::between(ou.rank, nu.rank),
                 criteria,
-            }))
-        })
-        .collect();
-    for c in per_unit {
-        match c {
-            Err(added) => out.added.push(added),
-            Ok(change) => out.units.extend(change),
+            });
         }
     }
     out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();

@@ -334,6 +334,21 @@ struct Run<'s> {
     shapes: &'s [Shape],
     /// Whether every unit of the run has the same shape.
     uniform: bool,
+    /// The same units' points and one shape in the previous results, when
+    /// they were one run there too.
+    previous: Option<(&'s Points, &'s [NodeShape])>,
+}
+
+impl Reuse<'_> {
+    /// The points and shape of the units `first..first + n` in the previous
+    /// results, when they were one run with one shape.
+    fn run(&self, first: usize, n: usize) -> Option<(&Points, &[NodeShape])> {
+        let units = self.outcome.units.get(first..first + n)?;
+        let u0 = units.first()?;
+        let one = u0.points.units == n
+            && units.iter().enumerate().all(|(k, u)| u.slot == k && Arc::ptr_eq(&u.points, &u0.points) && Arc::ptr_eq(&u.shape, &u0.shape));
+        one.then_some((&*u0.points, &*u0.shape))
+    }
 }
 
 /// Evaluates the units `first..first + n` (a chunk): statuses per unit, then
@@ -347,7 +362,8 @@ fn evaluate_chunk(
     failures: &mut Vec<Failure>,
 ) -> Vec<UnitResult> {
     let shapes: Vec<Shape> = (first..first + n).map(|u| unit_shape(rs, u)).collect();
-    let run = Run { first, shapes: &shapes, uniform: shapes.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])) };
+    let uniform = shapes.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1]));
+    let run = Run { first, shapes: &shapes, uniform, previous: reuse.filter(|_| uniform).and_then(|r| r.run(first, n)) };
     let mut points = vec![Decimal::ZERO; rs.model.nodes.len() * n];
     let mut fixed: Vec<Option<Fixed>> = vec![None; rs.model.nodes.len()];
     for (leaf, plan) in rs.plans.iter().enumerate() {
@@ -380,7 +396,15 @@ fn score_leaf(
         true => Vec::new(),
         false => (0..n).filter(|&k| scored(k)).collect(),
     };
-    // Points of an unchanged leaf are copied from the previous results.
+    // Points of an unchanged leaf are copied from the previous results: the
+    // whole column when the run and its shape there were the same.
+    if let (Some((points, shape)), Some(prev_leaf)) = (run.previous, reuse.and_then(|r| r.leaves[leaf])) {
+        // `run.previous` is only set for a uniform run: every unit needs the leaf or none does.
+        if need.len() == n && n > 0 && shape[prev_leaf].status == Status::Scored && shape[prev_leaf].max == shapes[0][leaf].max {
+            col.copy_from_slice(&points.points[prev_leaf * n..(prev_leaf + 1) * n]);
+            return None;
+        }
+    }
     if let Some((r, prev_leaf)) = reuse.and_then(|r| r.leaves[leaf].map(|p| (r, p))) {
         need.retain(|&k| {
             let prev = r.outcome.units[first + k].node(prev_leaf);

@@ -137,23 +137,24 @@ impl Report {
             let (ua, ub) = (&outcome.units[a], &outcome.units[b]);
             (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
         });
+        // Per kind: the parts that apply, and the components it is scored on.
+        let kind_parts: Vec<Vec<usize>> =
+            (0..m.kinds.len()).map(|k| (0..m.parts.len()).filter(|&pi| m.part_applies(pi, k)).collect()).collect();
+        let kind_components: Vec<Vec<usize>> =
+            (0..m.kinds.len()).map(|k| m.components().filter(|&c| m.nodes[c].max[k].is_some()).collect()).collect();
         let units = order
             .into_par_iter()
             .map(|i| {
                 let res = &outcome.units[i];
                 let unit = &m.units[res.unit];
                 let mut parts = serde_json::Map::new();
-                for (pi, p) in m.parts.iter().enumerate() {
-                    let applies = m.part_applies(pi, unit.kind);
-                    if applies {
-                        let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(text(r.points.apply(v))));
-                        parts.insert(p.id.clone(), v);
-                    }
+                for &pi in &kind_parts[unit.kind] {
+                    let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(text(r.points.apply(v))));
+                    parts.insert(m.parts[pi].id.clone(), v);
                 }
-                let components = m
-                    .components()
-                    .filter(|&c| m.nodes[c].max[unit.kind].is_some())
-                    .map(|c| {
+                let components = kind_components[unit.kind]
+                    .iter()
+                    .map(|&c| {
                         let n = &res.node(c);
                         let evaluated = n.status.in_scale() && !n.max.is_zero();
                         ComponentRow {
