@@ -11,6 +11,8 @@
 //! zero, a boolean where a number is expected) gives `None`, and the batch is
 //! evaluated in decimals instead, which also reports any error.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::compile::{threshold, Expr, Program};
@@ -79,33 +81,37 @@ impl Fixed {
         if self.scale == other.scale {
             return Some(Fixed { m: each(&self.m, &other.m, i64::overflowing_add)?, scale });
         }
-        zip(self.clone(), other.clone(), i64::overflowing_add)
+        zip(self, other, i64::overflowing_add)
     }
 
     /// The same numbers at `scale`, when they are exact and fit there.
     pub fn at_scale(self, scale: u32) -> Option<Fixed> {
         if scale >= self.scale {
-            return self.rescaled(scale);
+            return self.rescaled(scale).map(Cow::into_owned);
         }
         let f = POW10[(self.scale - scale) as usize];
         self.m.iter().all(|x| x % f == 0).then(|| Fixed { m: self.m.iter().map(|x| x / f).collect(), scale })
     }
 
     /// The same numbers at a scale no smaller than the current one.
-    fn rescaled(self, scale: u32) -> Option<Fixed> {
+    fn rescaled(&self, scale: u32) -> Option<Cow<'_, Fixed>> {
         if scale == self.scale {
-            return Some(self);
+            return Some(Cow::Borrowed(self));
         }
         let f = *POW10.get(scale.checked_sub(self.scale)? as usize)?;
         (scale <= MAX_SCALE).then_some(())?;
-        let m = scaled(&self.m, f)?;
-        Some(Fixed { m, scale })
+        Some(Cow::Owned(Fixed { m: scaled(&self.m, f)?, scale }))
     }
 
     /// Whether every number is the same, with the first.
     fn uniform(&self) -> Option<i64> {
         let first = *self.m.first()?;
         self.m.iter().all(|&x| x == first).then_some(first)
+    }
+
+    /// The largest magnitude.
+    fn largest(&self) -> u64 {
+        self.m.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0)
     }
 }
 
@@ -124,7 +130,7 @@ fn scaled(m: &[i64], f: i64) -> Option<Vec<i64>> {
 }
 
 /// Both batches at the larger of their scales.
-fn aligned(a: Fixed, b: Fixed) -> Option<(Fixed, Fixed)> {
+fn aligned<'a>(a: &'a Fixed, b: &'a Fixed) -> Option<(Cow<'a, Fixed>, Cow<'a, Fixed>)> {
     let scale = a.scale.max(b.scale);
     Some((a.rescaled(scale)?, b.rescaled(scale)?))
 }
@@ -144,7 +150,7 @@ fn each(a: &[i64], b: &[i64], f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Vec
     (!overflow).then_some(m)
 }
 
-fn zip(a: Fixed, b: Fixed, f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Fixed> {
+fn zip(a: &Fixed, b: &Fixed, f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Fixed> {
     let (a, b) = aligned(a, b)?;
     Some(Fixed { m: each(&a.m, &b.m, f)?, scale: a.scale })
 }
@@ -153,14 +159,14 @@ fn exact(x: i64) -> (i64, bool) {
     (x, false)
 }
 
-fn mul(a: Fixed, b: Fixed) -> Option<Fixed> {
+fn mul(a: &Fixed, b: &Fixed) -> Option<Fixed> {
     let scale = a.scale + b.scale;
     (scale <= MAX_SCALE).then_some(())?;
     Some(Fixed { m: each(&a.m, &b.m, i64::overflowing_mul)?, scale })
 }
 
 /// `a / b` where every `b` is the same power of ten (10^k with any scale).
-fn div(a: Fixed, b: &Fixed) -> Option<Fixed> {
+fn div(a: Cow<'_, Fixed>, b: &Fixed) -> Option<Fixed> {
     let d = b.uniform()?;
     let k = POW10.iter().position(|&p| p == d)? as i64;
     // a / (10^k / 10^b.scale) = a.m / 10^(a.scale + k - b.scale)
@@ -170,17 +176,17 @@ fn div(a: Fixed, b: &Fixed) -> Option<Fixed> {
         return Some(Fixed { m: scaled(&a.m, f)?, scale: 0 });
     }
     let scale = u32::try_from(scale).ok().filter(|&s| s <= MAX_SCALE)?;
-    Some(Fixed { m: a.m, scale })
+    Some(Fixed { m: a.into_owned().m, scale })
 }
 
 /// Integers below 10^12 in magnitude, where [`crate::compile`]'s ratio test is exact.
 fn small_integers(f: &Fixed) -> bool {
-    f.scale == 0 && f.m.iter().all(|x| x.unsigned_abs() < 1_000_000_000_000)
+    f.scale == 0 && f.largest() < 1_000_000_000_000
 }
 
 /// The points of the first band reached, else `otherwise`; `band` gives
 /// the index of the band unit `i` reaches.
-fn pick(bands: &[(Decimal, Decimal)], otherwise: Fixed, band: impl Fn(usize) -> Option<usize>) -> Option<Fixed> {
+fn pick(bands: &[(Decimal, Decimal)], otherwise: &Fixed, band: impl Fn(usize) -> Option<usize>) -> Option<Fixed> {
     let points: Vec<(i64, u32)> = bands.iter().map(|(_, p)| parts(*p)).collect::<Option<_>>()?;
     let scale = points.iter().map(|(_, s)| *s).fold(otherwise.scale, u32::max);
     let other = otherwise.rescaled(scale)?;
@@ -189,95 +195,109 @@ fn pick(bands: &[(Decimal, Decimal)], otherwise: Fixed, band: impl Fn(usize) -> 
     Some(Fixed { m, scale })
 }
 
+/// `tiers` of `x / y` for small integers, `y > 0`: `a / b ≥ t` is decided
+/// as `a·den ≥ num·b` (see `crate::compile::ratio_ge`), in 64 bits when
+/// the products fit there, else in 128.
+fn tiers_of_ratio(x: &Fixed, y: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
+    let ts: Vec<(i128, i128)> = bands.iter().map(|(t, _)| threshold(*t)).collect::<Option<_>>()?;
+    let fits = |a: u64, b: u128| u128::from(a) * b <= i64::MAX as u128;
+    let (num, den) = ts.iter().fold((0u128, 0u128), |(n, d), (tn, td)| (n.max(tn.unsigned_abs()), d.max(td.unsigned_abs())));
+    if fits(x.largest(), den) && fits(y.largest(), num) {
+        let ts: Vec<(i64, i64)> = ts.iter().map(|&(n, d)| (n as i64, d as i64)).collect();
+        pick(bands, otherwise, |i| ts.iter().position(|&(num, den)| x.m[i] * den >= num * y.m[i]))
+    } else {
+        pick(bands, otherwise, |i| {
+            let (a, b) = (i128::from(x.m[i]), i128::from(y.m[i]));
+            ts.iter().position(|&(num, den)| a * den >= num * b)
+        })
+    }
+}
+
 impl Program {
     /// Evaluates the formula for a batch of `n` units in fixed point, or
     /// `None` when some step does not fit (see the module's documentation).
     /// `inputs` holds one batch per slot, the last being `max`.
     pub fn eval_fixed(&self, inputs: &[FixedBatch], n: usize) -> Option<Fixed> {
-        num(&self.expr, inputs, n)
+        num(&self.expr, inputs, n).map(Cow::into_owned)
     }
 }
 
-fn num(e: &Expr, inputs: &[FixedBatch], n: usize) -> Option<Fixed> {
+fn num<'a>(e: &Expr, inputs: &'a [FixedBatch], n: usize) -> Option<Cow<'a, Fixed>> {
     match eval(e, inputs, n)? {
-        FixedBatch::Num(f) => Some(f),
-        FixedBatch::Bool(_) => None,
+        Cow::Borrowed(FixedBatch::Num(f)) => Some(Cow::Borrowed(f)),
+        Cow::Owned(FixedBatch::Num(f)) => Some(Cow::Owned(f)),
+        _ => None,
     }
 }
 
-fn eval(e: &Expr, inputs: &[FixedBatch], n: usize) -> Option<FixedBatch> {
+fn eval<'a>(e: &Expr, inputs: &'a [FixedBatch], n: usize) -> Option<Cow<'a, FixedBatch>> {
     use FixedBatch::{Bool, Num};
     let num = |e: &Expr| num(e, inputs, n);
-    Some(match e {
-        Expr::Input(i) => inputs.get(*i)?.clone(),
+    Some(Cow::Owned(match e {
+        Expr::Input(i) => return inputs.get(*i).map(Cow::Borrowed),
         Expr::Const(d) => {
             let (m, scale) = parts(*d)?;
             Num(Fixed { m: vec![m; n], scale })
         }
         Expr::Bool(b) => Bool(vec![*b; n]),
-        Expr::Add(a, b) => Num(zip(num(a)?, num(b)?, i64::overflowing_add)?),
-        Expr::Sub(a, b) => Num(zip(num(a)?, num(b)?, i64::overflowing_sub)?),
-        Expr::Mul(a, b) => Num(mul(num(a)?, num(b)?)?),
-        Expr::Div(a, b) => Num(div(num(a)?, &num(b)?)?),
+        Expr::Add(a, b) => Num(zip(&*num(a)?, &*num(b)?, i64::overflowing_add)?),
+        Expr::Sub(a, b) => Num(zip(&*num(a)?, &*num(b)?, i64::overflowing_sub)?),
+        Expr::Mul(a, b) => Num(mul(&*num(a)?, &*num(b)?)?),
+        Expr::Div(a, b) => Num(div(num(a)?, &*num(b)?)?),
         Expr::Neg(a) => {
             let a = num(a)?;
             Num(Fixed { m: scaled(&a.m, -1)?, scale: a.scale })
         }
         Expr::Cmp(op, a, b) => {
-            let (a, b) = aligned(num(a)?, num(b)?)?;
+            let (a, b) = (num(a)?, num(b)?);
+            let (a, b) = aligned(&a, &b)?;
             Bool(a.m.iter().zip(&b.m).map(|(x, y)| op.holds(x.cmp(y))).collect())
         }
-        Expr::Min(a, b) => Num(zip(num(a)?, num(b)?, |x, y| exact(x.min(y)))?),
-        Expr::Max(a, b) => Num(zip(num(a)?, num(b)?, |x, y| exact(x.max(y)))?),
+        Expr::Min(a, b) => Num(zip(&*num(a)?, &*num(b)?, |x, y| exact(x.min(y)))?),
+        Expr::Max(a, b) => Num(zip(&*num(a)?, &*num(b)?, |x, y| exact(x.max(y)))?),
         Expr::Tiers { value, bands, otherwise } => {
             let other = num(otherwise)?;
             match value.as_ref() {
                 Expr::Div(a, b) => {
                     let (x, y) = (num(a)?, num(b)?);
                     if small_integers(&x) && small_integers(&y) && y.m.iter().all(|&d| d > 0) {
-                        // a / b ≥ t ⟺ a·den ≥ num·b, exactly (see `ratio_ge`).
-                        let ts: Vec<(i128, i128)> = bands.iter().map(|(t, _)| threshold(*t)).collect::<Option<_>>()?;
-                        let band = |i: usize| {
-                            let (a, b) = (i128::from(x.m[i]), i128::from(y.m[i]));
-                            ts.iter().position(|&(num, den)| a * den >= num * b)
-                        };
-                        Num(pick(bands, other, band)?)
+                        Num(tiers_of_ratio(&x, &y, bands, &other)?)
                     } else {
-                        Num(tiers(div(x, &y)?, bands, other)?)
+                        Num(tiers(&div(x, &y)?, bands, &other)?)
                     }
                 }
-                v => Num(tiers(num(v)?, bands, other)?),
+                v => Num(tiers(&*num(v)?, bands, &other)?),
             }
         }
         Expr::Proportional(v, t, m) => {
-            let q = div(num(v)?, &num(t)?)?;
+            let q = div(num(v)?, &*num(t)?)?;
             let one = POW10[q.scale as usize];
             let share = Fixed { m: q.m.iter().map(|&x| x.clamp(0, one)).collect(), scale: q.scale };
-            Num(mul(share, num(m)?)?)
+            Num(mul(&share, &*num(m)?)?)
         }
         Expr::Count(items) => {
             let mut counts = vec![0i64; n];
             for item in items {
-                match eval(item, inputs, n)? {
-                    Bool(b) => counts.iter_mut().zip(b).for_each(|(c, x)| *c += i64::from(x)),
-                    Num(f) => counts.iter_mut().zip(f.m).for_each(|(c, x)| *c += i64::from(x != 0)),
+                match eval(item, inputs, n)?.as_ref() {
+                    Bool(b) => counts.iter_mut().zip(b).for_each(|(c, x)| *c += i64::from(*x)),
+                    Num(f) => counts.iter_mut().zip(&f.m).for_each(|(c, x)| *c += i64::from(*x != 0)),
                 }
             }
             Num(Fixed::integers(counts))
         }
         Expr::Deduct(m, per, count, floor) => {
-            let d = zip(num(m)?, mul(num(per)?, num(count)?)?, i64::overflowing_sub)?;
-            Num(zip(d, num(floor)?, |x, y| exact(x.max(y)))?)
+            let d = zip(&*num(m)?, &mul(&*num(per)?, &*num(count)?)?, i64::overflowing_sub)?;
+            Num(zip(&d, &*num(floor)?, |x, y| exact(x.max(y)))?)
         }
         Expr::Clamp(v, lo, hi) => {
-            let v = zip(num(v)?, num(lo)?, |x, y| exact(x.max(y)))?;
-            Num(zip(v, num(hi)?, |x, y| exact(x.min(y)))?)
+            let v = zip(&*num(v)?, &*num(lo)?, |x, y| exact(x.max(y)))?;
+            Num(zip(&v, &*num(hi)?, |x, y| exact(x.min(y)))?)
         }
-    })
+    }))
 }
 
 /// `tiers` of computed values: the first band whose threshold each reaches.
-fn tiers(v: Fixed, bands: &[(Decimal, Decimal)], otherwise: Fixed) -> Option<Fixed> {
+fn tiers(v: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
     let ts: Vec<(i64, u32)> = bands.iter().map(|(t, _)| parts(*t)).collect::<Option<_>>()?;
     let scale = ts.iter().map(|(_, s)| *s).fold(v.scale, u32::max);
     let v = v.rescaled(scale)?;
