@@ -646,7 +646,7 @@ fn aggregate_chunk(
         if run.uniform && n > 0 {
             let s = &shapes[0];
             let status = s[i].status;
-            if !matches!(status, Status::Awarded | Status::NoData) && !(status == Status::Sum && node.is_leaf()) {
+            if !(matches!(status, Status::Awarded | Status::NoData) || status == Status::Sum && node.is_leaf()) {
                 if let Some((p, into)) = parent {
                     if status.has_points() && s[p].status == Status::Sum {
                         let child = fixed[i].take().or_else(|| Fixed::from_decimals(col));

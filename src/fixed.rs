@@ -364,9 +364,9 @@ mod tests {
     fn what_does_not_fit_falls_back() {
         let x = FixedBatch::Num(Fixed::integers(vec![i64::MAX / 2, 3]));
         let double = Program { expr: Expr::Mul(b(Expr::Input(0)), b(Expr::Const(dec!(2.5)))), slots: 1 };
-        assert_eq!(double.eval_fixed(&[x.clone()], 2), None, "overflow");
+        assert_eq!(double.eval_fixed(std::slice::from_ref(&x), 2), None, "overflow");
         let third = Program { expr: Expr::Div(b(Expr::Input(0)), b(Expr::Const(dec!(3)))), slots: 1 };
-        assert_eq!(third.eval_fixed(&[x.clone()], 2), None, "not a power of ten");
+        assert_eq!(third.eval_fixed(std::slice::from_ref(&x), 2), None, "not a power of ten");
         let zero = Program { expr: Expr::Div(b(Expr::Input(0)), b(Expr::Const(dec!(0)))), slots: 1 };
         assert_eq!(zero.eval_fixed(&[x], 2), None, "division by zero");
         assert_eq!(Fixed::from_decimals(&[dec!(1e-20)]), None, "scale above 18");

@@ -53,7 +53,7 @@ pub fn text(d: Decimal) -> String {
     out.extend(digits[..whole].iter().map(|&b| b as char));
     if scale > 0 {
         out.push('.');
-        out.extend(std::iter::repeat_n('0', scale.saturating_sub(digits.len())));
+        out.extend(std::iter::repeat('0').take(scale.saturating_sub(digits.len())));
         out.extend(digits[whole..].iter().map(|&b| b as char));
     }
     out
