@@ -133,7 +133,7 @@ impl Report {
         let m = &rs.model;
         let r = m.rounding;
         let mut order: Vec<usize> = (0..outcome.units.len()).collect();
-        order.sort_by(|&a, &b| {
+        order.sort_unstable_by(|&a, &b| {
             let (ua, ub) = (&outcome.units[a], &outcome.units[b]);
             (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
         });
