@@ -300,7 +300,20 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
     let none = (None, None);
     // The criteria that moved, per new unit: criterion by criterion over runs
     // of units in parallel, so each criterion's points are read side by side.
-    const RUN: usize = 256;
+    const RUN: usize = crate::eval::CHUNK;
+    let (ou, nu) = (&old.outcome.units, &new.outcome.units);
+    // Whether the units `range` are one run with one shape in both results,
+    // at the same places: then a criterion whose column is the same in both
+    // moved for none of them.
+    let one_run = |range: std::ops::Range<usize>| {
+        let first = range.start;
+        range.clone().all(|b| old_unit[b] == Some(b))
+            && [ou, nu].iter().all(|us| {
+                us.get(range.clone()).is_some_and(|run| run.iter().enumerate().all(|(k, u)| u.slot() == k && u.same_run(&us[first])))
+            })
+            && ou[first].run_points(0).len() == range.len()
+            && nu[first].run_points(0).len() == range.len()
+    };
     let mut criteria: Vec<Vec<CriterionChange>> = (0..nm.units.len())
         .step_by(RUN)
         .collect::<Vec<_>>()
@@ -308,10 +321,17 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
         .flat_map_iter(|first| {
             let units = first..(first + RUN).min(nm.units.len());
             let mut moved: Vec<Vec<CriterionChange>> = vec![Vec::new(); units.len()];
+            let whole = one_run(units.clone());
             for &(id, oi, ni) in &pairs {
+                if let (true, Some(i), Some(j)) = (whole, oi, ni) {
+                    let (o, n) = (&ou[first], &nu[first]);
+                    if o.shape()[i] == n.shape()[j] && o.run_points(i) == n.run_points(j) {
+                        continue;
+                    }
+                }
                 for (k, b) in units.clone().enumerate() {
                     let Some(a) = old_unit[b] else { continue };
-                    let (or, nr) = (&old.outcome.units[a], &new.outcome.units[b]);
+                    let (or, nr) = (&ou[a], &nu[b]);
                     let (op, omax) = oi.map_or(none, |i| counted(&or.node(i)));
                     let (np, nmax) = ni.map_or(none, |j| counted(&nr.node(j)));
                     // Compared as values; normalised only to be shown.

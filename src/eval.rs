@@ -127,6 +127,23 @@ impl UnitResult {
     pub fn shape(&self) -> &[NodeShape] {
         &self.shape
     }
+
+    /// Whether `other` was evaluated in the same run of units as this one,
+    /// with the same shape.
+    pub fn same_run(&self, other: &UnitResult) -> bool {
+        Arc::ptr_eq(&self.points, &other.points) && Arc::ptr_eq(&self.shape, &other.shape)
+    }
+
+    /// This unit's place in its run.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// Node `i`'s points for every unit of this unit's run, by slot.
+    pub fn run_points(&self, i: usize) -> &[Decimal] {
+        let n = self.points.units;
+        &self.points.points[i * n..(i + 1) * n]
+    }
 }
 
 impl PartialEq for UnitResult {
@@ -788,7 +805,7 @@ fn interpreted(rs: &RuleSet, leaf: usize, u: usize, max: Decimal) -> Result<Deci
 }
 
 /// Units per parallel task: large enough to amortise scheduling.
-const CHUNK: usize = 256;
+pub const CHUNK: usize = 256;
 
 /// What an evaluation may take from the previous results of the same year.
 struct Reuse<'a> {

@@ -132,11 +132,27 @@ fn a_reload_after_one_edit_recomputes_only_that_criterion() {
     assert_ne!(edited, text);
     std::fs::write(&tree, edited).unwrap();
 
+    let before = engine.current();
     match engine.reload() {
-        parindex::engine::ReloadOutcome::Applied { snapshot, .. } => {
+        parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
             assert_eq!((snapshot.stats.computed, snapshot.stats.reused), (1, 29));
             let fresh = evaluate(&RuleSet::load(dir.path(), 2023, &Rules::default()).unwrap()).unwrap();
             assert_eq!(snapshot.outcome, fresh, "reused points equal recomputed ones");
+            // The change list names exactly the units whose points at 1.2
+            // moved (value below the old target of 100 and above 0), with
+            // 1.2 and the node above it.
+            let leaf = snapshot.rule_set.model.node_index("1.2").unwrap();
+            let mut moved = 0;
+            for (u, r) in snapshot.outcome.units.iter().enumerate() {
+                let id = &snapshot.rule_set.model.units[u].id;
+                let value = gen::proportional_value(unit_number(id), 1);
+                let listed: Vec<&str> = changes.unit(id).map(|c| c.criteria.iter().map(|c| c.id.as_str()).collect()).unwrap_or_default();
+                let differs = before.outcome.units[u].node(leaf).points != r.node(leaf).points;
+                assert_eq!(differs, (1..100).contains(&value), "{id}: value {value}");
+                assert_eq!(listed, if differs { vec!["1", "1.2"] } else { vec![] }, "{id}");
+                moved += usize::from(differs);
+            }
+            assert!(moved > 100, "most units moved ({moved})");
         }
         other => panic!("expected the edit to be applied, got {other:?}"),
     }
