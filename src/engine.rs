@@ -160,6 +160,9 @@ impl Engine {
         };
         self.live.store(Arc::clone(&new));
         let changes = changes(&old, &new);
+        // Freeing the replaced snapshot (a national year's results are
+        // hundreds of thousands of allocations) is no part of the reload.
+        rayon::spawn(move || drop(old));
         ReloadOutcome::Applied { changes, snapshot: new }
     }
 
