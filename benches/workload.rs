@@ -1,9 +1,10 @@
 //! Benchmarks of the shared synthetic workload (`examples/workload/gen.rs`)
 //! for a province (28 units × 80 criteria) and the nation (10,000 units ×
 //! 100 criteria): cold (load, validate, compile, read the data) and warm
-//! (evaluate, on 1 thread and on all cores), beside a native Rust baseline
-//! that computes every unit's total from the same inputs with the same three
-//! formulas in `Decimal`: the limit any engine can approach.
+//! (evaluate, on 1 thread and on all cores), beside two native Rust
+//! baselines that compute every unit's total from the same inputs with the
+//! same three formulas, hard-coded: in `Decimal`, and in exact integers
+//! (hundredths), the limit any exact engine can approach.
 //!
 //! The trees are written once per run under `target/bench-workload/`.
 
@@ -72,6 +73,43 @@ fn baseline(units: usize, inputs: &[Inputs]) -> Vec<Decimal> {
     totals
 }
 
+/// The three formulas in exact integers (hundredths of a point), one
+/// criterion at a time: as close to the limit as exact arithmetic gets.
+fn baseline_fixed(units: usize, inputs: &[Inputs]) -> Vec<Decimal> {
+    let ints = |d: &Decimal| i64::try_from(d.mantissa()).expect("small integer inputs");
+    let target = gen::TARGET as i64;
+    let mut totals = vec![0i64; units];
+    for c in inputs {
+        match c {
+            Inputs::Ratio { total, on_time } => {
+                for ((t, o), sum) in total.iter().zip(on_time).zip(&mut totals) {
+                    let (t, o) = (ints(t), ints(o));
+                    *sum += if o >= t {
+                        100
+                    } else if 100 * o >= 95 * t {
+                        75
+                    } else if 10 * o >= 9 * t {
+                        50
+                    } else {
+                        0
+                    };
+                }
+            }
+            Inputs::Proportional { value } => {
+                for (v, sum) in value.iter().zip(&mut totals) {
+                    *sum += (ints(v) * 100 / target).clamp(0, 100);
+                }
+            }
+            Inputs::Checklist { items } => {
+                for (u, sum) in totals.iter_mut().enumerate() {
+                    *sum += 20 * items.iter().filter(|col| !col[u].is_zero()).count() as i64;
+                }
+            }
+        }
+    }
+    totals.into_iter().map(|t| Decimal::new(t, 2)).collect()
+}
+
 fn tree(units: usize, criteria: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-workload").join(format!("{units}x{criteria}"));
     gen::write_tree(&dir, units, criteria, 2023).expect("writes the workload tree");
@@ -97,7 +135,9 @@ fn workload(c: &mut Criterion, name: &str, units: usize, criteria: usize) {
     for r in &outcome.units {
         assert_eq!(r.total, totals[r.unit], "the engine and the baseline agree on unit {}", r.unit);
     }
+    assert_eq!(baseline_fixed(units, &inputs), totals, "both baselines agree");
     g.bench_function("native baseline", |b| b.iter(|| baseline(units, black_box(&inputs))));
+    g.bench_function("native fixed-point baseline", |b| b.iter(|| baseline_fixed(units, black_box(&inputs))));
 
     // A reload after one criterion's edit: the file written, then the new
     // results live (the engine re-reads the criteria, shares the unchanged
