@@ -458,15 +458,13 @@ fn score_leaf(
     if let Some(columns) = &all_indicators {
         let mut fixed: Vec<FixedBatch> = Vec::with_capacity(columns.len() + 1);
         for c in columns {
-            let mut all = true;
-            let m = need
-                .iter()
-                .map(|&k| {
-                    let v = c.integer(first + k);
-                    all &= v.is_some();
-                    v.unwrap_or_default()
-                })
-                .collect();
+            let mut m = Vec::with_capacity(need.len());
+            let all = if need.len() == n {
+                // Every unit of the run: one slice of the column.
+                c.integers(first..first + n, &mut m)
+            } else {
+                need.iter().all(|&k| c.integer(first + k).map(|v| m.push(v)).is_some())
+            };
             if !all {
                 break;
             }

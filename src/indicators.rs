@@ -287,6 +287,29 @@ impl<'d> ColumnRef<'d> {
         }
     }
 
+    /// The values of the units `units`, appended to `out`, when every one is
+    /// present and printed as an integer that fits in an `i64` (as
+    /// [`ColumnRef::integer`] reads them); else `false`, `out` then holding
+    /// some of them.
+    pub fn integers(&self, units: std::ops::Range<usize>, out: &mut Vec<i64>) -> bool {
+        if units.end > self.len() || !units.clone().all(|u| self.column.present.get(u)) {
+            return false;
+        }
+        match &self.column.values {
+            Values::I32(v) => out.extend(v[units].iter().map(|&x| i64::from(x))),
+            Values::I64(v) => out.extend_from_slice(&v[units]),
+            Values::Dec(v) => {
+                for d in &v[units] {
+                    match i64::try_from(d.mantissa()) {
+                        Ok(x) if d.scale() == 0 => out.push(x),
+                        _ => return false,
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// The number of units the column spans (present or not).
     pub fn len(&self) -> usize {
         match &self.column.values {
