@@ -145,6 +145,14 @@ impl Bits {
         self.0.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
     }
 
+    /// Sets the bits of `bits` in word `w`.
+    #[inline]
+    fn or_word(&mut self, w: usize, bits: u64) {
+        if let Some(word) = self.0.get_mut(w) {
+            *word |= bits;
+        }
+    }
+
     #[inline]
     fn set(&mut self, i: usize) {
         if let Some(w) = self.0.get_mut(i / 64) {
@@ -157,6 +165,8 @@ impl Bits {
 /// far; a cell not present holds 0.
 #[derive(Debug, Clone)]
 enum Values {
+    I8(Vec<i8>),
+    I16(Vec<i16>),
     I32(Vec<i32>),
     I64(Vec<i64>),
     Dec(Vec<Decimal>),
@@ -165,6 +175,8 @@ enum Values {
 impl Values {
     fn get(&self, u: usize) -> Option<Decimal> {
         match self {
+            Values::I8(v) => v.get(u).map(|&x| Decimal::from(x)),
+            Values::I16(v) => v.get(u).map(|&x| Decimal::from(x)),
             Values::I32(v) => v.get(u).map(|&x| Decimal::from(x)),
             Values::I64(v) => v.get(u).map(|&x| Decimal::from(x)),
             Values::Dec(v) => v.get(u).copied(),
@@ -173,25 +185,98 @@ impl Values {
 
     fn integer(&self, u: usize) -> Option<i64> {
         match self {
+            Values::I8(v) => v.get(u).map(|&x| i64::from(x)),
+            Values::I16(v) => v.get(u).map(|&x| i64::from(x)),
             Values::I32(v) => v.get(u).map(|&x| i64::from(x)),
             Values::I64(v) => v.get(u).copied(),
             Values::Dec(v) => v.get(u).filter(|d| d.scale() == 0).and_then(|d| i64::try_from(d.mantissa()).ok()),
         }
     }
 
+    fn len(&self) -> usize {
+        match self {
+            Values::I8(v) => v.len(),
+            Values::I16(v) => v.len(),
+            Values::I32(v) => v.len(),
+            Values::I64(v) => v.len(),
+            Values::Dec(v) => v.len(),
+        }
+    }
+
     #[inline]
     fn set_int(&mut self, u: usize, x: i64) {
         match self {
-            Values::I32(v) => match i32::try_from(x) {
-                Ok(small) => v[u] = small,
-                Err(_) => {
-                    *self = Values::I64(v.iter().map(|&y| i64::from(y)).collect());
-                    self.set_int(u, x);
+            Values::I8(v) => {
+                if let Ok(small) = i8::try_from(x) {
+                    v[u] = small;
+                    return;
                 }
-            },
-            Values::I64(v) => v[u] = x,
-            Values::Dec(v) => v[u] = Decimal::from(x),
+            }
+            Values::I16(v) => {
+                if let Ok(small) = i16::try_from(x) {
+                    v[u] = small;
+                    return;
+                }
+            }
+            Values::I32(v) => {
+                if let Ok(small) = i32::try_from(x) {
+                    v[u] = small;
+                    return;
+                }
+            }
+            Values::I64(v) => {
+                v[u] = x;
+                return;
+            }
+            Values::Dec(v) => {
+                v[u] = Decimal::from(x);
+                return;
+            }
         }
+        self.widen(x);
+        self.set_int(u, x);
+    }
+
+    /// Widens the integers, if needed, to hold `x`.
+    fn fit(&mut self, x: i64) {
+        let holds = match self {
+            Values::I8(_) => i8::try_from(x).is_ok(),
+            Values::I16(_) => i16::try_from(x).is_ok(),
+            Values::I32(_) => i32::try_from(x).is_ok(),
+            Values::I64(_) | Values::Dec(_) => true,
+        };
+        if !holds {
+            self.widen(x);
+        }
+    }
+
+    /// Integers widened to the narrowest type that also holds `x`.
+    fn widen(&mut self, x: i64) {
+        fn to<T: Copy, U: From<T>>(v: &[T]) -> Vec<U> {
+            v.iter().map(|&y| U::from(y)).collect()
+        }
+        let (to16, to32) = (i16::try_from(x).is_ok(), i32::try_from(x).is_ok());
+        *self = match self {
+            Values::I8(v) if to16 => Values::I16(to(v)),
+            Values::I8(v) if to32 => Values::I32(to(v)),
+            Values::I8(v) => Values::I64(to(v)),
+            Values::I16(v) if to32 => Values::I32(to(v)),
+            Values::I16(v) => Values::I64(to(v)),
+            Values::I32(v) => Values::I64(to(v)),
+            Values::I64(_) | Values::Dec(_) => return,
+        };
+    }
+
+    /// [`Values::set_int`] with the common case inline.
+    #[inline]
+    fn put_int(&mut self, u: usize, x: i64) {
+        if let Values::I8(v) = self {
+            if let (Ok(small), Some(slot)) = (i8::try_from(x), v.get_mut(u)) {
+                *slot = small;
+                return;
+            }
+        }
+        self.set_int(u, x);
     }
 
     /// Stores `d` as an integer when it was printed as one (scale 0, not -0).
@@ -202,19 +287,24 @@ impl Values {
                 return;
             }
         }
-        match self {
-            Values::Dec(v) => v[u] = d,
-            Values::I32(v) => {
-                let mut all: Vec<Decimal> = v.iter().map(|&y| Decimal::from(y)).collect();
-                all[u] = d;
-                *self = Values::Dec(all);
-            }
-            Values::I64(v) => {
-                let mut all: Vec<Decimal> = v.iter().map(|&y| Decimal::from(y)).collect();
-                all[u] = d;
-                *self = Values::Dec(all);
-            }
+        fn to_dec<T: Copy>(v: &[T], u: usize, d: Decimal) -> Vec<Decimal>
+        where
+            Decimal: From<T>,
+        {
+            let mut all: Vec<Decimal> = v.iter().map(|&y| Decimal::from(y)).collect();
+            all[u] = d;
+            all
         }
+        *self = Values::Dec(match self {
+            Values::Dec(v) => {
+                v[u] = d;
+                return;
+            }
+            Values::I8(v) => to_dec(v, u, d),
+            Values::I16(v) => to_dec(v, u, d),
+            Values::I32(v) => to_dec(v, u, d),
+            Values::I64(v) => to_dec(v, u, d),
+        });
     }
 }
 
@@ -235,7 +325,7 @@ impl Column {
     fn new(table: usize, units: usize, per_cell_lines: bool) -> Self {
         Column {
             table,
-            values: Values::I32(vec![0; units]),
+            values: Values::I8(vec![0; units]),
             present: Bits::new(units),
             percent: None,
             lines: per_cell_lines.then(|| vec![0; units]),
@@ -312,11 +402,7 @@ impl<'d> ColumnRef<'d> {
 
     /// The number of units the column spans (present or not).
     pub fn len(&self) -> usize {
-        match &self.column.values {
-            Values::I32(v) => v.len(),
-            Values::I64(v) => v.len(),
-            Values::Dec(v) => v.len(),
-        }
+        self.column.values.len()
     }
 
     /// Whether the column spans no unit.
@@ -376,7 +462,7 @@ pub struct IndicatorData {
     by_key: HashMap<String, usize>,
     /// Unit ids in the order of the `units` given to [`load_indicators`].
     unit_ids: Vec<Arc<str>>,
-    unit_index: HashMap<Arc<str>, usize>,
+    unit_index: WordMap<Arc<str>, usize>,
 }
 
 impl IndicatorData {
@@ -531,37 +617,173 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(path: &Path, src: &str, diags: &mu
 /// Whitespace collapsed, Unicode lowercase; diacritics kept.
 pub(crate) fn normalize_name(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(w.chars().flat_map(char::to_lowercase));
-    }
+    normalize_into(s, &mut out, &mut Lowercase::default());
     out
 }
+
+/// [`normalize_name`] into `out`, lowercasing through `lower`.
+fn normalize_into(s: &str, out: &mut String, lower: &mut Lowercase) {
+    // Words as `split_whitespace` gives them, joined by one space.
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            lower.push(c, out);
+        }
+    }
+}
+
+/// `char::to_lowercase` of the characters lowered so far that lower to one
+/// character, by code point modulo the table's size.
+struct Lowercase([(char, char); 256]);
+
+impl Default for Lowercase {
+    fn default() -> Self {
+        Lowercase([('\0', '\0'); 256])
+    }
+}
+
+impl Lowercase {
+    #[inline]
+    fn push(&mut self, c: char, out: &mut String) {
+        let slot = &mut self.0[c as usize % 256];
+        if slot.0 == c {
+            out.push(slot.1);
+            return;
+        }
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.len()) {
+            (Some(l), 0) => {
+                *slot = (c, l);
+                out.push(l);
+            }
+            (first, _) => out.extend(first.into_iter().chain(lower)),
+        }
+    }
+}
+
+/// A hasher for the maps a load builds by the thousand (unit ids and
+/// names): the word-at-a-time hash of rustc (`FxHasher`). Keys come from the
+/// year's own files.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 
 /// Finds units by id (exact) or by name or alias (normalised).
 pub(crate) struct UnitMatcher<'u, 'a> {
     units: &'u [UnitRef<'a>],
-    by_id: HashMap<&'a str, usize>,
-    by_name: HashMap<String, usize>,
+    by_id: WordMap<&'a str, usize>,
+    /// Built when a name is first looked up, unless building it was the
+    /// way to report names shared by units.
+    by_name: std::cell::OnceCell<WordMap<String, usize>>,
+    /// No two units share an id: the unit after the last one found by id
+    /// is tried first (tables list units in order).
+    ids_unique: bool,
+    next: std::cell::Cell<usize>,
 }
 
 impl<'u, 'a> UnitMatcher<'u, 'a> {
     pub(crate) fn new(units: &'u [UnitRef<'a>], file: &Path, diags: &mut Diagnostics) -> Self {
-        let by_id = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_id = WordMap::with_capacity_and_hasher(units.len(), Default::default());
+        by_id.extend(units.iter().enumerate().map(|(i, u)| (u.id, i)));
+        let matcher =
+            UnitMatcher { units, ids_unique: by_id.len() == units.len(), by_id, by_name: Default::default(), next: Default::default() };
+        // Names shared by two units are reported now. Hashes of the
+        // normalised names show there are none without keeping the names;
+        // two units with one hash build the map at once, which tells.
+        let mut lower = Lowercase::default();
+        let mut key = String::new();
+        let mut hashes: WordMap<u64, usize> = WordMap::with_capacity_and_hasher(matcher.names(), Default::default());
         for (i, u) in units.iter().enumerate() {
             for n in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)) {
-                let key = normalize_name(n);
-                match by_name.get(&key) {
-                    Some(&j) if j != i => diags.push(
-                        Diagnostic::warning(
-                            Code::Duplicate,
-                            format!("name `{n}` belongs to units `{}` and `{}`; it matches `{}`", units[j].id, u.id, units[j].id),
-                        )
-                        .in_file(file),
-                    ),
+                key.clear();
+                normalize_into(n, &mut key, &mut lower);
+                let hash = std::hash::BuildHasher::hash_one(&std::hash::BuildHasherDefault::<WordHasher>::default(), key.as_str());
+                if *hashes.entry(hash).or_insert(i) != i {
+                    let by_name = matcher.name_map(Some((file, diags)));
+                    let _ = matcher.by_name.set(by_name);
+                    return matcher;
+                }
+            }
+        }
+        matcher
+    }
+
+    /// The number of names and aliases of the units.
+    fn names(&self) -> usize {
+        self.units.iter().map(|u| 1 + u.aliases.len()).sum()
+    }
+
+    /// Units by normalised name or alias, the first unit for a name shared
+    /// by two; with `report`, each name shared is reported.
+    fn name_map(&self, mut report: Option<(&Path, &mut Diagnostics)>) -> WordMap<String, usize> {
+        let units = self.units;
+        let mut by_name: WordMap<String, usize> = WordMap::with_capacity_and_hasher(self.names(), Default::default());
+        let mut lower = Lowercase::default();
+        for (i, u) in units.iter().enumerate() {
+            for n in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)) {
+                let mut key = String::with_capacity(n.len());
+                normalize_into(n, &mut key, &mut lower);
+                match by_name.get(key.as_str()) {
+                    Some(&j) if j != i => {
+                        if let Some((file, diags)) = &mut report {
+                            diags.push(
+                                Diagnostic::warning(
+                                    Code::Duplicate,
+                                    format!("name `{n}` belongs to units `{}` and `{}`; it matches `{}`", units[j].id, u.id, units[j].id),
+                                )
+                                .in_file(*file),
+                            );
+                        }
+                    }
                     Some(_) => {}
                     None => {
                         by_name.insert(key, i);
@@ -569,16 +791,22 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
                 }
             }
         }
-        UnitMatcher { units, by_id, by_name }
+        by_name
     }
 
     /// The index of the unit with this id, name or alias.
     pub(crate) fn find(&self, text: &str) -> Option<usize> {
         let t = text.trim();
+        let guess = self.next.get();
+        if self.ids_unique && self.units.get(guess).is_some_and(|u| u.id == t) {
+            self.next.set(guess + 1);
+            return Some(guess);
+        }
         if let Some(&i) = self.by_id.get(t) {
+            self.next.set(i + 1);
             return Some(i);
         }
-        self.by_name.get(&normalize_name(t)).copied()
+        self.by_name.get_or_init(|| self.name_map(None)).get(&normalize_name(t)).copied()
     }
 
     /// "closest unit is `Sở Tài chính` (`so-tc`)".
@@ -666,11 +894,127 @@ pub(crate) fn at_csv(mut d: Diagnostic, file: &Path, line_no: usize, line: &str,
 
 /// Data lines of a CSV text: (1-based line number, line), skipping blank and `#` lines.
 pub(crate) fn data_lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
-    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    src.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| {
+    lines_after(0, src.strip_prefix('\u{feff}').unwrap_or(src))
+}
+
+/// [`data_lines`] of a piece of a CSV text that starts after line `before`.
+fn lines_after(before: usize, text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().map(move |(i, l)| (before + i + 1, l)).filter(|(_, l)| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
     })
+}
+
+/// A CSV file read a piece of whole lines at a time, each piece checked as
+/// UTF-8: what [`read_source`] would read, without holding it all.
+struct CsvSource {
+    file: std::fs::File,
+    buf: Vec<u8>,
+    /// `buf[..filled]` is read, `buf[..taken]` handed out.
+    filled: usize,
+    taken: usize,
+    eof: bool,
+    /// Lines handed out so far.
+    lines: usize,
+    /// A read failed: the error `read_to_string` gives.
+    failed: Option<std::io::Error>,
+    /// Some text read is not UTF-8.
+    not_text: bool,
+}
+
+impl CsvSource {
+    /// Bytes read at a time: a piece stays in cache, and the file's size
+    /// is never allocated.
+    const PIECE: usize = 1 << 17;
+
+    fn open(path: &Path) -> std::io::Result<Self> {
+        Ok(CsvSource {
+            file: std::fs::File::open(path)?,
+            buf: vec![0; Self::PIECE],
+            filled: 0,
+            taken: 0,
+            eof: false,
+            lines: 0,
+            failed: None,
+            not_text: false,
+        })
+    }
+
+    /// The next piece of whole lines (the rest at the end of the file), the
+    /// first one without a leading byte order mark, with the number of
+    /// lines before it; `None` at the end or once reading failed.
+    fn next_chunk(&mut self) -> Option<(usize, &str)> {
+        use std::io::Read;
+        if self.failed.is_some() || self.not_text {
+            return None;
+        }
+        let first = self.lines == 0 && self.taken == 0;
+        self.buf.copy_within(self.taken..self.filled, 0);
+        self.filled -= self.taken;
+        self.taken = 0;
+        let cut = loop {
+            while !self.eof && self.filled < self.buf.len() {
+                match self.file.read(&mut self.buf[self.filled..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.failed = Some(e);
+                        return None;
+                    }
+                }
+            }
+            if self.eof {
+                break self.filled;
+            }
+            match self.buf[..self.filled].iter().rposition(|&b| b == b'\n') {
+                Some(p) => break p + 1,
+                // A line longer than the buffer.
+                None => self.buf.resize(self.buf.len() * 2, 0),
+            }
+        };
+        if cut == 0 {
+            return None;
+        }
+        // A piece ends after a line feed, which no UTF-8 sequence holds.
+        let Ok(text) = std::str::from_utf8(&self.buf[..cut]) else {
+            self.not_text = true;
+            return None;
+        };
+        self.taken = cut;
+        let before = self.lines;
+        // Line feeds counted by the hundred in bytes, which vectorises.
+        let feeds: usize = text.as_bytes().chunks(128).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')))).sum();
+        self.lines += feeds + usize::from(!text.ends_with('\n'));
+        let text = if first { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+        Some((before, text))
+    }
+
+    /// Reads what is left of the file; the error `read_to_string` would
+    /// have given for the whole of it, if any.
+    fn finish(mut self) -> std::io::Result<()> {
+        use std::io::Read;
+        while self.next_chunk().is_some() {}
+        if self.not_text {
+            // A read error counts before text that is not UTF-8.
+            while self.failed.is_none() && !self.eof {
+                match self.file.read(&mut self.buf) {
+                    Ok(0) => self.eof = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+        }
+        match self.failed {
+            Some(e) => Err(e),
+            None if self.not_text => match std::io::Read::read_to_string(&mut &[0xFF][..], &mut String::new()) {
+                Err(e) => Err(e),
+                Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")),
+            },
+            None => Ok(()),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -870,9 +1214,11 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
             Layout::Long => Vec::new(),
         },
     });
-    let src = read_source(&root.join(&meta.file), diags);
+    let path = root.join(&meta.file);
+    let cannot_read = |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", path.display())).in_file(&path);
+    let source = CsvSource::open(&path).map_err(|e| diags.push(cannot_read(e))).ok();
     data.tables.push(meta);
-    let Some(src) = src else { return };
+    let Some(mut source) = source else { return };
     let meta = &data.tables[index];
     let (file, sep, table_id) = (meta.file.clone(), meta.separator as u8, meta.id.clone());
     let checks = indicators
@@ -883,7 +1229,21 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
         })
         .collect();
     let tc = TableCtx { index, first, id: &table_id, file: &file, layout: meta.layout, number_format: meta.number_format, checks };
-    read_rows(data, &tc, &src, sep, &indicators, matcher, units, diags);
+    let before = diags.len();
+    read_rows(data, &tc, &mut source, sep, &indicators, matcher, units, diags);
+    if let Err(e) = source.finish() {
+        // As if the file were read first: nothing from it but the error.
+        diags.0.truncate(before);
+        let layout = tc.layout;
+        for column in &mut data.columns[first..] {
+            *column = Column::new(index, n, layout == Layout::Long);
+        }
+        data.stores[index].row_lines.fill(0);
+        diags.push(cannot_read(e));
+        return;
+    }
+    // The units of the kinds an indicator applies to, for the last kinds seen.
+    let mut expected: Option<(&[bool], Bits)> = None;
     for (k, ind) in indicators.iter().enumerate() {
         let col = &data.columns[first + k];
         let mut missing = |u: usize| {
@@ -904,8 +1264,22 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
         match &ind.expected_units {
             Some(ids) => ids.iter().filter_map(|id| data.unit_index.get(id.as_str())).for_each(|&u| missing(u)),
             None => {
-                let applies = &tc.checks[k].applies;
-                (0..n).filter(|&u| applies[units.kind_of[u]]).for_each(&mut missing);
+                let applies = tc.checks[k].applies.as_slice();
+                let bits = match &mut expected {
+                    Some((kinds, bits)) if *kinds == applies => bits,
+                    _ => {
+                        let mut bits = Bits::new(n);
+                        (0..n).filter(|&u| applies[units.kind_of[u]]).for_each(|u| bits.set(u));
+                        &expected.insert((applies, bits)).1
+                    }
+                };
+                for (w, (&want, &have)) in bits.0.iter().zip(&col.present.0).enumerate() {
+                    let mut absent = want & !have;
+                    while absent != 0 {
+                        missing(w * 64 + absent.trailing_zeros() as usize);
+                        absent &= absent - 1;
+                    }
+                }
             }
         }
     }
@@ -915,7 +1289,7 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
 fn read_rows(
     data: &mut IndicatorData,
     tc: &TableCtx,
-    src: &str,
+    source: &mut CsvSource,
     sep: u8,
     indicators: &[IndicatorMeta],
     matcher: &UnitMatcher,
@@ -923,12 +1297,6 @@ fn read_rows(
     diags: &mut Diagnostics,
 ) {
     let file = tc.file;
-    let mut fields: Vec<Field> = Vec::new();
-    let mut lines = data_lines(src);
-    let Some((hline_no, hline)) = lines.next() else {
-        diags.push(Diagnostic::error(Code::CsvSyntax, "the file has no header row").in_file(file));
-        return;
-    };
     let by_id: HashMap<&str, usize> = indicators.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     let unknown_indicator = |id: &str, line_no: usize, line: &str, off: usize| {
         let mut d = Diagnostic::error(Code::UnknownReference, format!("indicator `{id}` is not declared in table `{}`", tc.id));
@@ -937,168 +1305,571 @@ fn read_rows(
         }
         at_csv(d, file, line_no, line, off)
     };
-    // Wide: the header names the indicator of each column.
-    let mut columns: Vec<Option<usize>> = Vec::new();
-    if let Err((off, msg)) = split_record(hline, sep, &mut fields) {
-        diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), file, hline_no, hline, off));
-        return;
+    // Wide: the header names the indicator of each column; and the header's width.
+    let mut header: Option<(Vec<Option<usize>>, usize)> = None;
+    let mut wide: Option<WideRows> = None;
+    while let Some((before, text)) = source.next_chunk() {
+        let mut fields: Vec<Field> = Vec::new();
+        for (line_no, line) in lines_after(before, text) {
+            let Some((columns, width)) = &header else {
+                let (hline_no, hline) = (line_no, line);
+                let mut columns: Vec<Option<usize>> = Vec::new();
+                if let Err((off, msg)) = split_record(hline, sep, &mut fields) {
+                    diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), file, hline_no, hline, off));
+                    return;
+                }
+                match tc.layout {
+                    Layout::Long if fields.len() < 3 => {
+                        diags.push(at_csv(
+                            Diagnostic::error(
+                                Code::CsvSyntax,
+                                format!("a `long` table needs 3 columns (indicator, unit, value), the header has {}", fields.len()),
+                            ),
+                            file,
+                            hline_no,
+                            hline,
+                            0,
+                        ));
+                        return;
+                    }
+                    Layout::Long => {}
+                    Layout::Wide => {
+                        for (off, name) in fields.iter().skip(1) {
+                            let id = name.trim();
+                            let col = by_id.get(id).copied();
+                            if col.is_none() {
+                                diags.push(unknown_indicator(id, hline_no, hline, *off));
+                            }
+                            columns.push(col);
+                        }
+                    }
+                }
+                wide = (tc.layout == Layout::Wide).then(|| WideRows::new(tc, &columns, sep, units.kinds.len()));
+                header = Some((columns, fields.len()));
+                continue;
+            };
+            let width = *width;
+            if let Some(wide) = &mut wide {
+                if wide.row(data, tc, line_no, line, matcher, units, diags) {
+                    continue;
+                }
+                wide.before_other_row(data, tc);
+            }
+            if let Err((off, msg)) = split_record(line, sep, &mut fields) {
+                diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), file, line_no, line, off));
+                continue;
+            }
+            if fields.len() < width.min(3) || (tc.layout == Layout::Wide && fields.len() != width) {
+                diags.push(at_csv(
+                    Diagnostic::error(Code::CsvSyntax, format!("{} fields where the header has {width}", fields.len())),
+                    file,
+                    line_no,
+                    line,
+                    0,
+                ));
+                continue;
+            }
+            let (unit_off, unit_text) = match tc.layout {
+                Layout::Long => (fields[1].0, &fields[1].1),
+                Layout::Wide => (fields[0].0, &fields[0].1),
+            };
+            let Some(u) = matcher.find(unit_text) else {
+                let mut d =
+                    Diagnostic::warning(Code::UnmatchedName, format!("`{}` matches no unit; its values are not used", unit_text.trim()));
+                if let Some(h) = matcher.closest_help(unit_text) {
+                    d = d.help(h);
+                }
+                diags.push(at_csv(d, file, line_no, line, unit_off));
+                continue;
+            };
+            match tc.layout {
+                Layout::Long => {
+                    let id = fields[0].1.trim();
+                    match by_id.get(id) {
+                        Some(&k) => {
+                            let cell = Cell { line_no, line, offset: fields[2].0 };
+                            store(data, tc, k, u, &fields[2].1, &cell, units, diags);
+                        }
+                        None => diags.push(unknown_indicator(id, line_no, line, fields[0].0)),
+                    }
+                }
+                Layout::Wide => {
+                    if let Some(first_line) = data.stores[tc.index].row_lines.get_mut(u) {
+                        if *first_line == 0 {
+                            *first_line = line_u32(line_no);
+                        }
+                    }
+                    for (c, (off, text)) in columns.iter().zip(fields.iter().skip(1)) {
+                        if let Some(k) = *c {
+                            let cell = Cell { line_no, line, offset: *off };
+                            store(data, tc, k, u, text, &cell, units, diags);
+                        }
+                    }
+                }
+            }
+        }
     }
-    match tc.layout {
-        Layout::Long if fields.len() < 3 => {
-            diags.push(at_csv(
-                Diagnostic::error(
-                    Code::CsvSyntax,
-                    format!("a `long` table needs 3 columns (indicator, unit, value), the header has {}", fields.len()),
-                ),
-                file,
-                hline_no,
-                hline,
-                0,
-            ));
+    if header.is_none() {
+        diags.push(Diagnostic::error(Code::CsvSyntax, "the file has no header row").in_file(file));
+    }
+    if let Some(wide) = &mut wide {
+        wide.write_block(data, tc);
+    }
+}
+
+/// A cell of a wide row as [`WideRows`] reads it ("held"): 0 when empty, a
+/// digits-only value of 1 to 18 digits as the value plus one when that lies
+/// below this mark of the other cells.
+const CELL_OTHER: u32 = u32::MAX;
+/// The largest held cell stored directly: the value fits an `i32`.
+const CELL_DIRECT: u32 = 1 << 31;
+
+/// Rows of a wide table whose direct stores are held back, then written
+/// column by column.
+const BLOCK_ROWS: usize = 64;
+
+/// What [`ShortValues::read`] finds in the cells of a row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// Some byte is neither a digit nor the separator.
+    No,
+    /// Digits and separators, some cell empty or of more than four digits.
+    Digits,
+    /// Every cell is 1 to 4 digits.
+    Short,
+}
+
+/// Reads the rows of a wide table that hold no quote.
+///
+/// A row is split eight bytes at a time and each cell held as a number (see
+/// [`CELL_OTHER`]); in a row of digits and separators only, the values of
+/// its short cells are computed for all its bytes at once
+/// ([`ShortValues::read`]). The cells that [`store`] would only store (digits, in
+/// a unit's first row, in range, of a kind the indicator applies to) are
+/// held back in a block of rows and written to their columns when the block
+/// is full. Any other cell goes through [`store`], in row order, once the
+/// values held back for its column are written: [`store`] reads and writes
+/// only the column of its cell, so it sees what storing every cell in order
+/// would have left.
+struct WideRows {
+    sep: u8,
+    /// Header columns after the unit's.
+    cells: usize,
+    /// The declared header columns: (header column, local indicator), in header order.
+    declared: Vec<(usize, usize)>,
+    /// Per declared column: the declared column of the first header column
+    /// of its indicator, the only one stored directly.
+    first_of: Vec<usize>,
+    /// Per declared column: never stored directly (a second header column of
+    /// the same indicator, or a column that keeps a line per cell).
+    slow: Vec<bool>,
+    /// Per kind index, built when first needed: per header column, the
+    /// largest held cell stored directly in a unit's first row (0: none; any
+    /// for an undeclared column, whose cells are never read).
+    limits: Vec<Option<Vec<u32>>>,
+    /// The same for a unit's later rows: none stored directly.
+    later: Vec<u32>,
+    /// Scratch of [`ShortValues::read`], and its values.
+    short: ShortValues,
+    /// The block: the unit of each row held back, and per header column and
+    /// row the held cell to write (0: none).
+    block_units: Vec<usize>,
+    block: Vec<u32>,
+    /// The units of the block follow each other.
+    consecutive: bool,
+    /// Per declared column: the first row of the block not yet written.
+    written: Vec<usize>,
+    /// Rows were read by [`read_rows`] itself since the last row read here.
+    other_rows: bool,
+}
+
+impl WideRows {
+    fn new(tc: &TableCtx, columns: &[Option<usize>], sep: u8, kinds: usize) -> Self {
+        let mut declared = Vec::new();
+        let mut first_of = Vec::new();
+        let mut slow = Vec::new();
+        let mut first: Vec<Option<usize>> = vec![None; tc.checks.len()];
+        for (c, col) in columns.iter().enumerate() {
+            if let Some(k) = *col {
+                let i = declared.len();
+                declared.push((c, k));
+                slow.push(first[k].is_some());
+                first_of.push(*first[k].get_or_insert(i));
+            }
+        }
+        let cells = columns.len();
+        WideRows {
+            sep,
+            cells,
+            later: columns.iter().map(|c| if c.is_some() { 0 } else { u32::MAX }).collect(),
+            block: vec![0; cells * BLOCK_ROWS],
+            written: vec![0; declared.len()],
+            declared,
+            first_of,
+            slow,
+            limits: vec![None; kinds],
+            short: ShortValues::default(),
+            block_units: Vec::with_capacity(BLOCK_ROWS),
+            consecutive: true,
+            other_rows: false,
+        }
+    }
+
+    /// Reads one row of a wide table that holds no quote. Returns `false`,
+    /// having stored nothing, for a row this cannot read (quotes, a field
+    /// count unlike the header's, or a unit it cannot find).
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &mut self,
+        data: &mut IndicatorData,
+        tc: &TableCtx,
+        line_no: usize,
+        line: &str,
+        matcher: &UnitMatcher,
+        units: &UnitCtx,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if std::mem::take(&mut self.other_rows) {
+            for i in 0..self.declared.len() {
+                let k = self.declared[i].1;
+                if !self.slow[i] && data.columns[tc.first + k].lines.is_some() {
+                    self.keep_lines(k);
+                }
+            }
+        }
+        let bytes = line.as_bytes();
+        let unit_end = bytes.iter().position(|&b| b == self.sep).unwrap_or(bytes.len());
+        let cells = match bytes.get(unit_end + 1..) {
+            Some(cells) if self.cells != 0 => cells,
+            None if self.cells == 0 => &[],
+            _ => return false,
+        };
+        let plain = match cells {
+            [] => Plain::No,
+            _ => self.short.read(cells, self.sep),
+        };
+        // A plain row's cells hold no quote.
+        let quoted = if plain == Plain::No { bytes } else { &bytes[..unit_end] };
+        if quoted.contains(&b'"') {
+            return false;
+        }
+        let Some(u) = matcher.find(&line[..unit_end]) else {
+            return false;
+        };
+        let fresh = data.stores[tc.index].row_lines.get(u) == Some(&0);
+        let kind = units.kind_of[u];
+        if fresh && self.limits[kind].is_none() {
+            let mut limits = vec![u32::MAX; self.cells];
+            for (&(c, k), &slow) in self.declared.iter().zip(&self.slow) {
+                let check = &tc.checks[k];
+                limits[c] = if slow || data.columns[tc.first + k].lines.is_some() || !check.applies[kind] {
+                    0
+                } else if check.rate {
+                    101
+                } else {
+                    CELL_DIRECT
+                };
+            }
+            self.limits[kind] = Some(limits);
+        }
+        if self.block_units.len() == BLOCK_ROWS {
+            self.write_block(data, tc);
+        }
+        // A row is held in the block's next row; it is kept only when the
+        // row is its unit's first.
+        let slot = self.block_units.len();
+        let limits = match &self.limits[kind] {
+            Some(limits) if fresh => limits,
+            _ => &self.later,
+        };
+        let Some(others) = split_row(cells, self.sep, plain, &self.short.values, &mut self.block[slot..], limits) else {
+            return false;
+        };
+
+        if fresh {
+            data.stores[tc.index].row_lines[u] = line_u32(line_no);
+            self.consecutive &= match self.block_units.last() {
+                Some(&last) => last + 1 == u,
+                None => true,
+            };
+            self.block_units.push(u);
+        }
+        if others {
+            let offset = unit_end + 1;
+            let mut bounds = vec![(0, 0); self.cells];
+            for_each_cell(cells, self.sep, |field, start, end| bounds[field] = (offset + start, offset + end));
+            for i in 0..self.declared.len() {
+                let (c, k) = self.declared[i];
+                let (start, end) = bounds[c];
+                if self.block[c * BLOCK_ROWS + slot] == 0 && start != end {
+                    self.store(data, tc, i, k, u, line_no, line, start, end, units, diags);
+                }
+            }
+        }
+        true
+    }
+
+    /// Stores the cell `line[start..end]` of declared column `i` (local
+    /// indicator `k`) through [`store`], after the cells held back for its
+    /// column.
+    #[allow(clippy::too_many_arguments)]
+    fn store(
+        &mut self,
+        data: &mut IndicatorData,
+        tc: &TableCtx,
+        i: usize,
+        k: usize,
+        u: usize,
+        line_no: usize,
+        line: &str,
+        start: usize,
+        end: usize,
+        units: &UnitCtx,
+        diags: &mut Diagnostics,
+    ) {
+        self.write_column(data, tc, self.first_of[i]);
+        let cell = Cell { line_no, line, offset: start };
+        store(data, tc, k, u, &line[start..end], &cell, units, diags);
+        if !self.slow[self.first_of[i]] && data.columns[tc.first + k].lines.is_some() {
+            self.keep_lines(k);
+        }
+    }
+
+    /// Local indicator `k` keeps a line per cell from now on: its cells go through [`store`].
+    fn keep_lines(&mut self, k: usize) {
+        for (j, &(c, kj)) in self.declared.iter().enumerate() {
+            if kj == k {
+                self.slow[j] = true;
+                for limits in self.limits.iter_mut().flatten() {
+                    limits[c] = 0;
+                }
+            }
+        }
+    }
+
+    /// Before a row read by [`read_rows`] itself: writes every cell held
+    /// back, and after it learns which columns it left keeping a line per cell.
+    fn before_other_row(&mut self, data: &mut IndicatorData, tc: &TableCtx) {
+        self.write_block(data, tc);
+        self.other_rows = true;
+    }
+
+    /// Writes the cells of declared column `i` held back in the block.
+    fn write_column(&mut self, data: &mut IndicatorData, tc: &TableCtx, i: usize) {
+        let (c, k) = self.declared[i];
+        let from = self.written[i];
+        let units = self.block_units.get(from..).unwrap_or_default();
+        self.written[i] = self.block_units.len();
+        // A second header column of an indicator holds nothing back.
+        if self.first_of[i] != i {
             return;
         }
-        Layout::Long => {}
-        Layout::Wide => {
-            for (off, name) in fields.iter().skip(1) {
-                let id = name.trim();
-                let col = by_id.get(id).copied();
-                if col.is_none() {
-                    diags.push(unknown_indicator(id, hline_no, hline, *off));
+        let Some(&u0) = units.first() else { return };
+        let held = &self.block[c * BLOCK_ROWS + from..c * BLOCK_ROWS + from + units.len()];
+        let column = &mut data.columns[tc.first + k];
+        match &mut column.values {
+            // Consecutive units: a run of values and at most two words of bits.
+            values if self.consecutive && u0 + units.len() <= values.len() => {
+                // The column's type first widened to hold the largest value.
+                let top = held.iter().fold(0, |top, &h| top.max(h));
+                if top > 0 {
+                    values.fit(i64::from(top - 1));
                 }
-                columns.push(col);
+                let run = u0..u0 + units.len();
+                // No cell of the run was stored otherwise: each unit's row is
+                // its first, and `store` writes this column's cells held back
+                // before any of its own. An empty cell still holds 0, so the
+                // run is written without being read.
+                macro_rules! write_run {
+                    ($values:expr, $t:ty) => {
+                        for (to, &held) in $values[run].iter_mut().zip(held) {
+                            *to = held.saturating_sub(1) as $t;
+                        }
+                    };
+                }
+                match values {
+                    Values::I8(v) => write_run!(v, i8),
+                    Values::I16(v) => write_run!(v, i16),
+                    Values::I32(v) => write_run!(v, i32),
+                    Values::I64(v) => write_run!(v, i64),
+                    Values::Dec(v) => {
+                        for (to, &held) in v[run].iter_mut().zip(held) {
+                            if held != 0 {
+                                *to = Decimal::from(held - 1);
+                            }
+                        }
+                    }
+                }
+                let bits = if held.iter().fold(true, |all, &h| all & (h != 0)) {
+                    u64::MAX >> (64 - held.len())
+                } else {
+                    held.iter().enumerate().fold(0, |bits, (n, &h)| bits | u64::from(h != 0) << n)
+                };
+                column.present.or_word(u0 / 64, bits << (u0 % 64));
+                if u0 % 64 != 0 {
+                    column.present.or_word(u0 / 64 + 1, bits >> (64 - u0 % 64));
+                }
+            }
+            _ => {
+                for (&u, &held) in units.iter().zip(held) {
+                    if held != 0 {
+                        column.values.put_int(u, i64::from(held - 1));
+                        column.present.set(u);
+                    }
+                }
             }
         }
     }
-    let width = fields.len();
-    for (line_no, line) in lines {
-        if tc.layout == Layout::Wide && wide_row_unquoted(data, tc, &columns, width, sep, line_no, line, matcher, units, diags) {
-            continue;
+
+    /// Writes every cell held back and empties the block.
+    fn write_block(&mut self, data: &mut IndicatorData, tc: &TableCtx) {
+        for i in 0..self.declared.len() {
+            self.write_column(data, tc, i);
         }
-        if let Err((off, msg)) = split_record(line, sep, &mut fields) {
-            diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), file, line_no, line, off));
-            continue;
+        self.block_units.clear();
+        self.written.fill(0);
+        self.consecutive = true;
+    }
+}
+
+/// Splits the cells of a row (`cells`, the text after the unit's separator;
+/// `values` as [`ShortValues::read`] left them for a plain row) and holds in
+/// `block` (a row of the block on) each cell `limits` lets be stored
+/// directly, 0 for the others (and empty cells). Returns whether some other
+/// cell is left, or `None` when the count of cells is not the header's (the
+/// length of `limits`).
+fn split_row(cells: &[u8], sep: u8, plain: Plain, values: &[u16], block: &mut [u32], limits: &[u32]) -> Option<bool> {
+    let mut others = false;
+    let mut put = |field: usize, held: u32| {
+        if let (Some(to), Some(&limit)) = (block.get_mut(field * BLOCK_ROWS), limits.get(field)) {
+            let direct = held <= limit;
+            others |= !direct;
+            *to = if direct { held } else { 0 };
         }
-        if fields.len() < width.min(3) || (tc.layout == Layout::Wide && fields.len() != width) {
-            diags.push(at_csv(
-                Diagnostic::error(Code::CsvSyntax, format!("{} fields where the header has {width}", fields.len())),
-                file,
-                line_no,
-                line,
-                0,
-            ));
-            continue;
-        }
-        let (unit_off, unit_text) = match tc.layout {
-            Layout::Long => (fields[1].0, &fields[1].1),
-            Layout::Wide => (fields[0].0, &fields[0].1),
+    };
+    // The held cell of 1 to 4 digits of a plain row, at its last byte.
+    let short = |end: usize| values.get(end + 3).map_or(CELL_OTHER, |&v| u32::from(v));
+    let count = match plain {
+        Plain::Short => for_each_cell(cells, sep, |field, _, end| put(field, short(end))),
+        Plain::Digits => for_each_cell(cells, sep, |field, start, end| {
+            put(field, if (1..=4).contains(&(end - start)) { short(end) } else { held_cell(&cells[start..end]) })
+        }),
+        Plain::No => for_each_cell(cells, sep, |field, start, end| put(field, held_cell(&cells[start..end]))),
+    };
+    (count == limits.len()).then_some(others)
+}
+
+/// Calls `f(field, start, end)` for each field of `text` split at `sep`,
+/// finding separators eight bytes at a time; returns the number of fields.
+#[inline(always)]
+fn for_each_cell(text: &[u8], sep: u8, mut f: impl FnMut(usize, usize, usize)) -> usize {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let len = text.len();
+    let seps = 0x0101_0101_0101_0101 * u64::from(sep);
+    let mut field = 0;
+    let mut start = 0;
+    let mut base = 0;
+    // The end of the text is read as a separator.
+    while base <= len {
+        let word = match text.get(base..base + 8) {
+            Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            None => {
+                let mut b = [0; 8];
+                let rest = &text[base..];
+                b[..rest.len()].copy_from_slice(rest);
+                b[rest.len()] = sep;
+                u64::from_le_bytes(b)
+            }
         };
-        let Some(u) = matcher.find(unit_text) else {
-            let mut d =
-                Diagnostic::warning(Code::UnmatchedName, format!("`{}` matches no unit; its values are not used", unit_text.trim()));
-            if let Some(h) = matcher.closest_help(unit_text) {
-                d = d.help(h);
-            }
-            diags.push(at_csv(d, file, line_no, line, unit_off));
-            continue;
-        };
-        match tc.layout {
-            Layout::Long => {
-                let id = fields[0].1.trim();
-                match by_id.get(id) {
-                    Some(&k) => {
-                        let cell = Cell { line_no, line, offset: fields[2].0 };
-                        store(data, tc, k, u, &fields[2].1, &cell, units, diags);
-                    }
-                    None => diags.push(unknown_indicator(id, line_no, line, fields[0].0)),
-                }
-            }
-            Layout::Wide => {
-                if let Some(first_line) = data.stores[tc.index].row_lines.get_mut(u) {
-                    if *first_line == 0 {
-                        *first_line = line_u32(line_no);
-                    }
-                }
-                for (c, (off, text)) in columns.iter().zip(fields.iter().skip(1)) {
-                    if let Some(k) = *c {
-                        let cell = Cell { line_no, line, offset: *off };
-                        store(data, tc, k, u, text, &cell, units, diags);
-                    }
-                }
-            }
+        // The high bit of each separator byte, exactly (no carry crosses bytes).
+        let x = word ^ seps;
+        let mut found = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        while found != 0 {
+            let end = base + (found.trailing_zeros() / 8) as usize;
+            found &= found - 1;
+            f(field, start, end);
+            field += 1;
+            start = end + 1;
+        }
+        base += 8;
+    }
+    field
+}
+
+/// The values of the short cells of a plain row, computed for all its bytes at once.
+#[derive(Default)]
+struct ShortValues {
+    /// The row after four separators.
+    text: Vec<u8>,
+    /// Per byte of `text`: 1 for a digit, else 0.
+    digit: Vec<u8>,
+    /// Per byte of `text`: the value of the (up to two) digits ending there.
+    pairs: Vec<u8>,
+    /// Per byte of `text`: one more than the value of the (up to four)
+    /// digits ending there, i.e. the held cell of 1 to 4 digits at its last
+    /// byte.
+    values: Vec<u16>,
+}
+
+impl ShortValues {
+    /// Sorts the cells of a row (`cells`, the text after the unit's
+    /// separator); when they are ASCII digits and separators `sep` only,
+    /// fills `values` (byte `i` of `cells` at `i + 4`).
+    fn read(&mut self, cells: &[u8], sep: u8) -> Plain {
+        let bad = cells.iter().fold(0u8, |bad, &b| bad | (u8::from(b.wrapping_sub(b'0') > 9) & u8::from(b != sep)));
+        if bad != 0 {
+            return Plain::No;
+        }
+        let n = cells.len() + 4;
+        self.text.clear();
+        self.text.extend_from_slice(&[sep; 4]);
+        self.text.extend_from_slice(cells);
+        self.digit.resize(n, 0);
+        self.pairs.resize(n, 0);
+        self.values.resize(n, 0);
+        let (text, digit, pairs, values) = (&self.text[..n], &mut self.digit[..n], &mut self.pairs[..n], &mut self.values[..n]);
+        (digit[0], pairs[0]) = (0, 0);
+        for (((m, p), &b), &before) in digit[1..].iter_mut().zip(&mut pairs[1..]).zip(&text[1..]).zip(&text[..n - 1]) {
+            let (d, e) = (b.wrapping_sub(b'0'), before.wrapping_sub(b'0'));
+            let (md, me) = (u8::from(d < 10), u8::from(e < 10));
+            *m = md;
+            *p = md * (d * md + 10 * (e * me));
+        }
+        // The pair two bytes back counts when the byte between is a digit.
+        (values[0], values[1]) = (1, 1);
+        for (((v, &p), &back), &m) in values[2..].iter_mut().zip(&pairs[2..]).zip(&pairs[..n - 2]).zip(&digit[1..n - 1]) {
+            *v = u16::from(p) + 100 * u16::from(back) * u16::from(m) + 1;
+        }
+        // An empty cell: two separators in a row (the text starts after
+        // one), or one at the end; a long one: five digits in a row.
+        let runs = digit[4..].iter().zip(&digit[3..n - 1]).zip(&digit[2..n - 2]).zip(&digit[1..n - 3]).zip(&digit[..n - 4]);
+        let odd = runs.fold(0u8, |odd, ((((&a, &b), &c), &d), &e)| odd | (1 ^ (a | b)) | (a & b & c & d & e));
+        if odd != 0 || cells.last() == Some(&sep) {
+            Plain::Digits
+        } else {
+            Plain::Short
         }
     }
 }
 
-/// Reads one row of a wide table that holds no quote, splitting it in place
-/// and storing digits-only cells directly; any other cell goes through
-/// [`store`]. Returns `false`, having done nothing, for a row this cannot
-/// read (quotes, or a field count unlike the header's).
-#[allow(clippy::too_many_arguments)]
-fn wide_row_unquoted(
-    data: &mut IndicatorData,
-    tc: &TableCtx,
-    columns: &[Option<usize>],
-    width: usize,
-    sep: u8,
-    line_no: usize,
-    line: &str,
-    matcher: &UnitMatcher,
-    units: &UnitCtx,
-    diags: &mut Diagnostics,
-) -> bool {
-    let bytes = line.as_bytes();
-    if bytes.contains(&b'"') || bytes.iter().filter(|&&b| b == sep).count() + 1 != width {
-        return false;
+/// A cell held as [`split_row`] holds cells, digits checked.
+#[inline]
+fn held_cell(cell: &[u8]) -> u32 {
+    if cell.is_empty() {
+        return 0;
     }
-    let unit_end = bytes.iter().position(|&b| b == sep).unwrap_or(bytes.len());
-    let Some(u) = matcher.find(&line[..unit_end]) else {
-        return false;
-    };
-    let line32 = line_u32(line_no);
-    let first_row = match data.stores[tc.index].row_lines.get_mut(u) {
-        Some(first) if *first == 0 => {
-            *first = line32;
-            true
-        }
-        Some(first) => *first == line32,
-        None => false,
-    };
-    let kind = units.kind_of[u];
-    let mut pos = unit_end + 1;
-    for col in columns {
-        let start = pos;
-        let mut v: i64 = 0;
-        let mut digits = true;
-        while let Some(&b) = bytes.get(pos) {
-            if b == sep {
-                break;
-            }
-            let d = b.wrapping_sub(b'0');
-            digits &= d <= 9;
-            v = v.wrapping_mul(10).wrapping_add(i64::from(d));
-            pos += 1;
-        }
-        let end = pos;
-        pos += 1;
-        let Some(k) = *col else { continue };
-        let check = &tc.checks[k];
-        let column = &mut data.columns[tc.first + k];
-        let fast = digits
-            && (1..=18).contains(&(end - start))
-            && first_row
-            && column.lines.is_none()
-            && !(check.rate && v > 100)
-            && check.applies[kind]
-            && !column.present.get(u);
-        if fast {
-            column.values.set_int(u, v);
-            column.present.set(u);
-        } else {
-            let cell = Cell { line_no, line, offset: start };
-            store(data, tc, k, u, &line[start..end], &cell, units, diags);
-        }
+    if cell.len() > 18 {
+        return CELL_OTHER;
     }
-    true
+    let mut v: u64 = 0;
+    for &b in cell {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return CELL_OTHER;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    u32::try_from(v + 1).unwrap_or(CELL_OTHER)
 }
 
 /// The value of a cell printed as digits only, read without allocating.
