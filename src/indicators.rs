@@ -386,6 +386,8 @@ impl<'d> ColumnRef<'d> {
             return false;
         }
         match &self.column.values {
+            Values::I8(v) => out.extend(v[units].iter().map(|&x| i64::from(x))),
+            Values::I16(v) => out.extend(v[units].iter().map(|&x| i64::from(x))),
             Values::I32(v) => out.extend(v[units].iter().map(|&x| i64::from(x))),
             Values::I64(v) => out.extend_from_slice(&v[units]),
             Values::Dec(v) => {
