@@ -317,7 +317,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
             && ou[first].run_points(0).len() == range.len()
             && nu[first].run_points(0).len() == range.len()
     };
-    let mut criteria: Vec<Vec<CriterionChange>> = (0..nm.units.len())
+    let criteria: Vec<Vec<CriterionChange>> = (0..nm.units.len())
         .step_by(RUN)
         .collect::<Vec<_>>()
         .into_par_iter()
@@ -351,26 +351,39 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
             moved
         })
         .collect();
-    // In the new report's order.
-    for nu in &new.report.units {
-        let Some(ou) = old_rows.get(nu.id.as_str()) else {
-            out.added.push(nu.id.clone());
-            continue;
-        };
-        let criteria = new_units.get(nu.id.as_str()).map(|&b| std::mem::take(&mut criteria[b])).unwrap_or_default();
-        let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
-        if shown || !criteria.is_empty() {
-            out.units.push(UnitChange {
-                id: nu.id.clone(),
-                name: nu.name.clone(),
-                total: Moved::between(&ou.total, &nu.total).map(Moved::cloned),
-                scale: Moved::between(&ou.scale, &nu.scale).map(Moved::cloned),
-                index: Moved::between(&ou.index, &nu.index).map(Moved::cloned),
-                rank: Moved::between(ou.rank, nu.rank),
-                criteria,
-            });
+    // One change per unit that moved, built in parallel, then put in the
+    // new report's order.
+    let mut row_of: Vec<Option<(usize, &crate::report::UnitRow)>> = vec![None; nm.units.len()];
+    for (at, nu) in new.report.units.iter().enumerate() {
+        match (old_rows.contains_key(nu.id.as_str()), new_units.get(nu.id.as_str())) {
+            (false, _) => out.added.push(nu.id.clone()),
+            (true, Some(&b)) => row_of[b] = Some((at, nu)),
+            (true, None) => {}
         }
     }
+    let mut moved: Vec<(usize, UnitChange)> = criteria
+        .into_par_iter()
+        .zip(row_of)
+        .filter_map(|(criteria, row)| {
+            let (at, nu) = row?;
+            let ou = old_rows[nu.id.as_str()];
+            let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
+            (shown || !criteria.is_empty()).then(|| {
+                let change = UnitChange {
+                    id: nu.id.clone(),
+                    name: nu.name.clone(),
+                    total: Moved::between(&ou.total, &nu.total).map(Moved::cloned),
+                    scale: Moved::between(&ou.scale, &nu.scale).map(Moved::cloned),
+                    index: Moved::between(&ou.index, &nu.index).map(Moved::cloned),
+                    rank: Moved::between(ou.rank, nu.rank),
+                    criteria,
+                };
+                (at, change)
+            })
+        })
+        .collect();
+    moved.sort_unstable_by_key(|(at, _)| *at);
+    out.units = moved.into_iter().map(|(_, c)| c).collect();
     out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();
     for na in &new.report.averages {
         if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
