@@ -470,12 +470,10 @@ fn score_leaf(
             }
             fixed.push(FixedBatch::Num(Fixed::integers(m)));
         }
-        let maxima: Vec<Decimal> = need.iter().map(|&k| max(k)).collect();
-        if let (true, Some(m)) = (fixed.len() == columns.len(), Fixed::from_decimals(&maxima)) {
-            fixed.push(FixedBatch::Num(m.clone()));
-            if let Some(points) = program.eval_fixed(&fixed, need.len()) {
-                let whole = store_fixed(rs, leaf, first, &need, (&maxima, m), &points, col, failures) && need.len() == n;
-                return whole.then_some(points);
+        if fixed.len() == columns.len() {
+            let maxima: Vec<Decimal> = need.iter().map(|&k| max(k)).collect();
+            if let Some(points) = run_fixed(rs, leaf, run, program, &need, fixed, &maxima, col, failures) {
+                return points;
             }
         }
     }
@@ -561,7 +559,6 @@ fn score_leaf(
         return None;
     }
     let maxima: Vec<Decimal> = native.iter().map(|&k| max(k)).collect();
-    batches.push(Batch::Num(maxima.clone()));
     let fixed: Option<Vec<FixedBatch>> = batches
         .iter()
         .map(|b| match b {
@@ -569,11 +566,10 @@ fn score_leaf(
             Batch::Bool(v) => Some(FixedBatch::Bool(v.clone())),
         })
         .collect();
-    if let Some((f, points)) = fixed.and_then(|f| program.eval_fixed(&f, native.len()).map(|p| (f, p))) {
-        let Some(FixedBatch::Num(m)) = f.into_iter().last() else { unreachable!("the maxima come last") };
-        let whole = store_fixed(rs, leaf, first, &native, (&maxima, m), &points, col, failures) && native.len() == n;
-        return whole.then_some(points);
+    if let Some(points) = fixed.and_then(|f| run_fixed(rs, leaf, run, program, &native, f, &maxima, col, failures)) {
+        return points;
     }
+    batches.push(Batch::Num(maxima));
     let mut errors = vec![None; native.len()];
     let results = program.eval_batch(&batches, &mut errors);
     let script = &rs.scripts[rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").script];
@@ -587,6 +583,29 @@ fn score_leaf(
         store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
     }
     None
+}
+
+/// Runs a leaf's program in fixed point for the units `units` (slots of
+/// the run) from their inputs `fixed` (one batch per input) and maxima, and
+/// stores the points: `None` when fixed point does not apply, else what
+/// [`score_leaf`] returns.
+#[allow(clippy::too_many_arguments)]
+fn run_fixed(
+    rs: &RuleSet,
+    leaf: usize,
+    run: &Run<'_>,
+    program: &crate::compile::Program,
+    units: &[usize],
+    mut fixed: Vec<FixedBatch>,
+    maxima: &[Decimal],
+    col: &mut [Decimal],
+    failures: &mut Vec<Failure>,
+) -> Option<Option<Fixed>> {
+    fixed.push(FixedBatch::Num(Fixed::from_decimals(maxima)?));
+    let points = program.eval_fixed(&fixed, units.len())?;
+    let Some(FixedBatch::Num(m)) = fixed.pop() else { unreachable!("the maxima come last") };
+    let whole = store_fixed(rs, leaf, run.first, units, (maxima, m), &points, col, failures) && units.len() == run.shapes.len();
+    Some(whole.then_some(points))
 }
 
 /// Stores the fixed-point points of the units `units` (slots of the run

@@ -77,10 +77,6 @@ impl Fixed {
 
     /// The sums of these numbers and `other`'s, one by one.
     pub fn checked_add(&self, other: &Fixed) -> Option<Fixed> {
-        let scale = self.scale.max(other.scale);
-        if self.scale == other.scale {
-            return Some(Fixed { m: each(&self.m, &other.m, i64::overflowing_add)?, scale });
-        }
         zip(self, other, i64::overflowing_add)
     }
 
