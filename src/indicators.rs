@@ -463,15 +463,77 @@ pub struct IndicatorData {
     columns: Vec<Column>,
     by_key: HashMap<String, usize>,
     /// Unit ids in the order of the `units` given to [`load_indicators`].
-    unit_ids: Vec<Arc<str>>,
-    unit_index: WordMap<Arc<str>, usize>,
+    unit_ids: UnitIds,
+}
+
+/// Unit ids by index, and indices by id (the last unit for an id two share).
+#[derive(Debug, Clone, Default)]
+struct UnitIds {
+    /// The ids back to back.
+    text: String,
+    /// Where each id ends in `text`.
+    ends: Vec<usize>,
+    /// A table of one more than the index of a unit by the hash of its id,
+    /// looked up from that slot on (0: none); a power of two in size.
+    slots: Vec<usize>,
+    /// No two units share an id.
+    unique: bool,
+}
+
+impl UnitIds {
+    fn new(units: &[UnitRef]) -> Self {
+        let mut ids = UnitIds {
+            text: String::with_capacity(units.iter().map(|u| u.id.len()).sum()),
+            ends: Vec::with_capacity(units.len()),
+            slots: vec![0; (2 * units.len()).next_power_of_two()],
+            unique: true,
+        };
+        for (i, u) in units.iter().enumerate() {
+            ids.text.push_str(u.id);
+            ids.ends.push(ids.text.len());
+            let slot = ids.slot(u.id);
+            ids.unique &= ids.slots[slot] == 0;
+            ids.slots[slot] = i + 1;
+        }
+        ids
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The id of unit `i`.
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    /// The slot of `id`: its unit's, or the empty one it would take.
+    fn slot(&self, id: &str) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut slot = std::hash::BuildHasher::hash_one(&std::hash::BuildHasherDefault::<WordHasher>::default(), id) as usize & mask;
+        while let Some(i) = self.slots[slot].checked_sub(1) {
+            if self.get(i) == Some(id) {
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+        slot
+    }
+
+    /// The index of the unit with id `id`.
+    fn index(&self, id: &str) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        self.slots[self.slot(id)].checked_sub(1)
+    }
 }
 
 impl IndicatorData {
     fn new(year: u16, units: &[UnitRef]) -> Self {
-        let unit_ids: Vec<Arc<str>> = units.iter().map(|u| Arc::from(u.id)).collect();
-        let unit_index = unit_ids.iter().enumerate().map(|(i, id)| (Arc::clone(id), i)).collect();
-        IndicatorData { year, unit_ids, unit_index, ..IndicatorData::default() }
+        IndicatorData { year, unit_ids: UnitIds::new(units), ..IndicatorData::default() }
     }
 
     /// The year of the declaration these values come from.
@@ -491,13 +553,13 @@ impl IndicatorData {
 
     /// The value of indicator `key` (`portal.hai_long`) for unit `unit_id`.
     pub fn get(&self, key: &str, unit_id: &str) -> Option<Measurement> {
-        let u = *self.unit_index.get(unit_id)?;
+        let u = self.unit_ids.index(unit_id)?;
         self.column(key)?.measurement(u)
     }
 
     /// The index of unit `unit_id` in the columns.
     pub fn unit_index(&self, unit_id: &str) -> Option<usize> {
-        self.unit_index.get(unit_id).copied()
+        self.unit_ids.index(unit_id)
     }
 
     /// All indicator keys, in declaration order.
@@ -533,7 +595,7 @@ impl IndicatorData {
     /// Values of indicator `key`, as (unit id, measurement), in unit order.
     pub fn values_of<'s>(&'s self, key: &str) -> impl Iterator<Item = (&'s str, Measurement)> + 's {
         let col = self.column(key);
-        self.unit_ids.iter().enumerate().filter_map(move |(u, id)| Some((id.as_ref(), col?.measurement(u)?)))
+        (0..self.unit_ids.len()).filter_map(move |u| Some((self.unit_ids.get(u)?, col?.measurement(u)?)))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -673,9 +735,9 @@ impl Lowercase {
     }
 }
 
-/// A hasher for the maps a load builds by the thousand (unit ids and
-/// names): the word-at-a-time hash of rustc (`FxHasher`). Keys come from the
-/// year's own files.
+/// A hasher for the tables a load builds by the thousand (unit ids and
+/// names): the word-at-a-time hash of rustc (`FxHasher`), mixed at the end.
+/// Keys come from the year's own files.
 #[derive(Debug, Clone, Copy, Default)]
 struct WordHasher(u64);
 
@@ -711,9 +773,16 @@ impl std::hash::Hasher for WordHasher {
         self.add(i as u64);
     }
 
+    /// Mixed so that the low bits, which pick a table's slot, depend on
+    /// every byte (the finaliser of MurmurHash3).
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -722,7 +791,8 @@ type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 /// Finds units by id (exact) or by name or alias (normalised).
 pub(crate) struct UnitMatcher<'u, 'a> {
     units: &'u [UnitRef<'a>],
-    by_id: WordMap<&'a str, usize>,
+    /// The data's units by id.
+    by_id: &'u UnitIds,
     /// Built when a name is first looked up, unless building it was the
     /// way to report names shared by units.
     by_name: std::cell::OnceCell<WordMap<String, usize>>,
@@ -733,11 +803,8 @@ pub(crate) struct UnitMatcher<'u, 'a> {
 }
 
 impl<'u, 'a> UnitMatcher<'u, 'a> {
-    pub(crate) fn new(units: &'u [UnitRef<'a>], file: &Path, diags: &mut Diagnostics) -> Self {
-        let mut by_id = WordMap::with_capacity_and_hasher(units.len(), Default::default());
-        by_id.extend(units.iter().enumerate().map(|(i, u)| (u.id, i)));
-        let matcher =
-            UnitMatcher { units, ids_unique: by_id.len() == units.len(), by_id, by_name: Default::default(), next: Default::default() };
+    fn new(units: &'u [UnitRef<'a>], by_id: &'u UnitIds, file: &Path, diags: &mut Diagnostics) -> Self {
+        let matcher = UnitMatcher { units, ids_unique: by_id.unique, by_id, by_name: Default::default(), next: Default::default() };
         // Names shared by two units are reported now. Hashes of the
         // normalised names show there are none without keeping the names;
         // two units with one hash build the map at once, which tells.
@@ -804,7 +871,7 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
             self.next.set(guess + 1);
             return Some(guess);
         }
-        if let Some(&i) = self.by_id.get(t) {
+        if let Some(i) = self.by_id.index(t) {
             self.next.set(i + 1);
             return Some(i);
         }
@@ -901,10 +968,54 @@ pub(crate) fn data_lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// [`data_lines`] of a piece of a CSV text that starts after line `before`.
 fn lines_after(before: usize, text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines().enumerate().map(move |(i, l)| (before + i + 1, l)).filter(|(_, l)| {
+    Lines { text, at: 0 }.enumerate().map(move |(i, l)| (before + i + 1, l)).filter(|(_, l)| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
     })
+}
+
+/// The lines of a text as `str::lines` gives them, line feeds found eight
+/// bytes at a time.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut i = start;
+        let feed = loop {
+            let Some(w) = bytes.get(i..i + 8) else {
+                break bytes[i..].iter().position(|&b| b == b'\n').map(|n| i + n);
+            };
+            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ (ONES * u64::from(b'\n'));
+            // The lowest byte of `x` that is 0 has the lowest bit set here.
+            let found = x.wrapping_sub(ONES) & !x & (ONES << 7);
+            if found != 0 {
+                break Some(i + (found.trailing_zeros() / 8) as usize);
+            }
+            i += 8;
+        };
+        Some(match feed {
+            Some(end) => {
+                self.at = end + 1;
+                let line = &self.text[start..end];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => {
+                self.at = bytes.len();
+                &self.text[start..]
+            }
+        })
+    }
 }
 
 /// A CSV file read a piece of whole lines at a time, each piece checked as
@@ -1040,11 +1151,30 @@ pub fn load_indicators(root: &Path, year: u16, units: &[UnitRef]) -> (IndicatorD
     let Some(raw) = parse_toml::<RawDecl>(&decl_path, &src, &mut diags) else {
         return (data, diags);
     };
-    let matcher = UnitMatcher::new(units, &decl_path, &mut diags);
-    let mut kinds: Vec<&str> = units.iter().map(|u| u.kind).collect();
+    // The matcher finds units by id through the data's own index, lent to it meanwhile.
+    let unit_ids = std::mem::take(&mut data.unit_ids);
+    let matcher = UnitMatcher::new(units, &unit_ids, &decl_path, &mut diags);
+    // The distinct kinds, sorted; units of one kind mostly follow each other.
+    let mut kinds: Vec<&str> = Vec::new();
+    for u in units {
+        if kinds.last() != Some(&u.kind) && (kinds.len() > 64 || !kinds.contains(&u.kind)) {
+            kinds.push(u.kind);
+        }
+    }
     kinds.sort_unstable();
     kinds.dedup();
-    let kind_of: Vec<usize> = units.iter().map(|u| kinds.binary_search(&u.kind).unwrap_or(0)).collect();
+    let mut last: Option<(&str, usize)> = None;
+    let kind_of: Vec<usize> = units
+        .iter()
+        .map(|u| match last {
+            Some((kind, k)) if kind == u.kind => k,
+            _ => {
+                let k = kinds.binary_search(&u.kind).unwrap_or(0);
+                last = Some((u.kind, k));
+                k
+            }
+        })
+        .collect();
     let ctx = DeclCtx { root, path: &decl_path, src: &src, matcher: &matcher, kinds: &kinds };
     let units = UnitCtx { units, kinds: &kinds, kind_of: &kind_of };
     for table in raw.table {
@@ -1060,6 +1190,8 @@ pub fn load_indicators(root: &Path, year: u16, units: &[UnitRef]) -> (IndicatorD
             read_table(root, &mut data, checked, &matcher, &units, &mut diags);
         }
     }
+    drop(matcher);
+    data.unit_ids = unit_ids;
     diags.strip_root(root);
     (data, diags)
 }
@@ -1132,7 +1264,7 @@ fn check_table(ctx: &DeclCtx, dir: &Path, t: RawTable, diags: &mut Diagnostics) 
             let mut ids = Vec::new();
             for u in list {
                 let uid = u.get_ref().trim();
-                if ctx.matcher.by_id.contains_key(uid) {
+                if ctx.matcher.by_id.index(uid).is_some() {
                     ids.push(uid.to_owned());
                 } else {
                     let mut d =
@@ -1264,7 +1396,7 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
             );
         };
         match &ind.expected_units {
-            Some(ids) => ids.iter().filter_map(|id| data.unit_index.get(id.as_str())).for_each(|&u| missing(u)),
+            Some(ids) => ids.iter().filter_map(|id| matcher.by_id.index(id)).for_each(&mut missing),
             None => {
                 let applies = tc.checks[k].applies.as_slice();
                 let bits = match &mut expected {
@@ -1428,7 +1560,7 @@ const CELL_DIRECT: u32 = 1 << 31;
 
 /// Rows of a wide table whose direct stores are held back, then written
 /// column by column.
-const BLOCK_ROWS: usize = 64;
+const BLOCK_ROWS: usize = 256;
 
 /// What [`ShortValues::read`] finds in the cells of a row.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1465,12 +1597,11 @@ struct WideRows {
     /// Per declared column: never stored directly (a second header column of
     /// the same indicator, or a column that keeps a line per cell).
     slow: Vec<bool>,
-    /// Per kind index, built when first needed: per header column, the
-    /// largest held cell stored directly in a unit's first row (0: none; any
-    /// for an undeclared column, whose cells are never read).
-    limits: Vec<Option<Vec<u32>>>,
-    /// The same for a unit's later rows: none stored directly.
-    later: Vec<u32>,
+    /// Per kind index, built when first needed: what of a unit's first row
+    /// is stored directly.
+    limits: Vec<Option<Limits>>,
+    /// The same for a unit's later rows: nothing.
+    later: Limits,
     /// Scratch of [`ShortValues::read`], and its values.
     short: ShortValues,
     /// The block: the unit of each row held back, and per header column and
@@ -1503,7 +1634,7 @@ impl WideRows {
         WideRows {
             sep,
             cells,
-            later: columns.iter().map(|c| if c.is_some() { 0 } else { u32::MAX }).collect(),
+            later: Limits::new(columns.iter().map(|c| if c.is_some() { 0 } else { u32::MAX }).collect()),
             block: vec![0; cells * BLOCK_ROWS],
             written: vec![0; declared.len()],
             declared,
@@ -1572,7 +1703,7 @@ impl WideRows {
                     CELL_DIRECT
                 };
             }
-            self.limits[kind] = Some(limits);
+            self.limits[kind] = Some(Limits::new(limits));
         }
         if self.block_units.len() == BLOCK_ROWS {
             self.write_block(data, tc);
@@ -1643,7 +1774,7 @@ impl WideRows {
             if kj == k {
                 self.slow[j] = true;
                 for limits in self.limits.iter_mut().flatten() {
-                    limits[c] = 0;
+                    limits.stop(c);
                 }
             }
         }
@@ -1672,22 +1803,29 @@ impl WideRows {
         match &mut column.values {
             // Consecutive units: a run of values and at most two words of bits.
             values if self.consecutive && u0 + units.len() <= values.len() => {
-                // The column's type first widened to hold the largest value.
-                let top = held.iter().fold(0, |top, &h| top.max(h));
-                if top > 0 {
-                    values.fit(i64::from(top - 1));
-                }
+                // The column's type first widened to hold the largest value:
+                // the bits of all values have its highest one.
+                let top = held.iter().fold(0, |top, &h| top | h.saturating_sub(1));
+                values.fit(i64::from(top));
+                let full = !held.iter().fold(false, |empty, &h| empty | (h == 0));
                 let run = u0..u0 + units.len();
                 // No cell of the run was stored otherwise: each unit's row is
                 // its first, and `store` writes this column's cells held back
                 // before any of its own. An empty cell still holds 0, so the
                 // run is written without being read.
                 macro_rules! write_run {
-                    ($values:expr, $t:ty) => {
-                        for (to, &held) in $values[run].iter_mut().zip(held) {
-                            *to = held.saturating_sub(1) as $t;
+                    ($values:expr, $t:ty) => {{
+                        let to = &mut $values[run];
+                        if full {
+                            for (to, &held) in to.iter_mut().zip(held) {
+                                *to = (held - 1) as $t;
+                            }
+                        } else {
+                            for (to, &held) in to.iter_mut().zip(held) {
+                                *to = held.saturating_sub(1) as $t;
+                            }
                         }
-                    };
+                    }};
                 }
                 match values {
                     Values::I8(v) => write_run!(v, i8),
@@ -1702,14 +1840,18 @@ impl WideRows {
                         }
                     }
                 }
-                let bits = if held.iter().fold(true, |all, &h| all & (h != 0)) {
-                    u64::MAX >> (64 - held.len())
-                } else {
-                    held.iter().enumerate().fold(0, |bits, (n, &h)| bits | u64::from(h != 0) << n)
-                };
-                column.present.or_word(u0 / 64, bits << (u0 % 64));
-                if u0 % 64 != 0 {
-                    column.present.or_word(u0 / 64 + 1, bits >> (64 - u0 % 64));
+                // The bits of 64 units at a time, each over at most two words.
+                for (n, held) in held.chunks(64).enumerate() {
+                    let bits = if full {
+                        u64::MAX >> (64 - held.len())
+                    } else {
+                        held.iter().enumerate().fold(0, |bits, (n, &h)| bits | u64::from(h != 0) << n)
+                    };
+                    let u = u0 + 64 * n;
+                    column.present.or_word(u / 64, bits << (u % 64));
+                    if u % 64 != 0 {
+                        column.present.or_word(u / 64 + 1, bits >> (64 - u % 64));
+                    }
                 }
             }
             _ => {
@@ -1734,16 +1876,44 @@ impl WideRows {
     }
 }
 
+/// Which held cells of a row are stored directly: per header column, the
+/// largest (0: none; any for an undeclared column, whose cells are never
+/// read).
+#[derive(Clone)]
+struct Limits {
+    of: Vec<u32>,
+    /// The header columns whose limit is below some cell of 1 to 4 digits.
+    checked: Vec<usize>,
+}
+
+impl Limits {
+    /// The largest held cell of 1 to 4 digits.
+    const SHORT: u32 = 10_000;
+
+    fn new(of: Vec<u32>) -> Self {
+        let checked = (0..of.len()).filter(|&c| of[c] < Self::SHORT).collect();
+        Limits { of, checked }
+    }
+
+    /// Header column `c` is stored directly no more.
+    fn stop(&mut self, c: usize) {
+        if self.of[c] >= Self::SHORT {
+            self.checked.push(c);
+            self.checked.sort_unstable();
+        }
+        self.of[c] = 0;
+    }
+}
+
 /// Splits the cells of a row (`cells`, the text after the unit's separator;
 /// `values` as [`ShortValues::read`] left them for a plain row) and holds in
 /// `block` (a row of the block on) each cell `limits` lets be stored
 /// directly, 0 for the others (and empty cells). Returns whether some other
-/// cell is left, or `None` when the count of cells is not the header's (the
-/// length of `limits`).
-fn split_row(cells: &[u8], sep: u8, plain: Plain, values: &[u16], block: &mut [u32], limits: &[u32]) -> Option<bool> {
+/// cell is left, or `None` when the count of cells is not the header's.
+fn split_row(cells: &[u8], sep: u8, plain: Plain, values: &[u16], block: &mut [u32], limits: &Limits) -> Option<bool> {
     let mut others = false;
     let mut put = |field: usize, held: u32| {
-        if let (Some(to), Some(&limit)) = (block.get_mut(field * BLOCK_ROWS), limits.get(field)) {
+        if let (Some(to), Some(&limit)) = (block.get_mut(field * BLOCK_ROWS), limits.of.get(field)) {
             let direct = held <= limit;
             others |= !direct;
             *to = if direct { held } else { 0 };
@@ -1752,13 +1922,30 @@ fn split_row(cells: &[u8], sep: u8, plain: Plain, values: &[u16], block: &mut [u
     // The held cell of 1 to 4 digits of a plain row, at its last byte.
     let short = |end: usize| values.get(end + 3).map_or(CELL_OTHER, |&v| u32::from(v));
     let count = match plain {
-        Plain::Short => for_each_cell(cells, sep, |field, _, end| put(field, short(end))),
+        // Every cell is short: only the columns of lower limits are checked, after.
+        Plain::Short => {
+            let count = for_each_cell(cells, sep, |field, _, end| {
+                if let Some(to) = block.get_mut(field * BLOCK_ROWS) {
+                    *to = short(end);
+                }
+            });
+            if count == limits.of.len() {
+                for &c in &limits.checked {
+                    let to = &mut block[c * BLOCK_ROWS];
+                    if *to > limits.of[c] {
+                        others = true;
+                        *to = 0;
+                    }
+                }
+            }
+            count
+        }
         Plain::Digits => for_each_cell(cells, sep, |field, start, end| {
             put(field, if (1..=4).contains(&(end - start)) { short(end) } else { held_cell(&cells[start..end]) })
         }),
         Plain::No => for_each_cell(cells, sep, |field, start, end| put(field, held_cell(&cells[start..end]))),
     };
-    (count == limits.len()).then_some(others)
+    (count == limits.of.len()).then_some(others)
 }
 
 /// Calls `f(field, start, end)` for each field of `text` split at `sep`,
