@@ -2292,4 +2292,59 @@ mod tests {
         assert_eq!(r.value(2), Some(dec!(99.5)));
         assert_eq!(data.column("w.n").unwrap().line(1), Some(6));
     }
+
+    /// The fast path for rows without quotes reads exactly what the general
+    /// path reads: the same table with every unit name quoted (which forces
+    /// the general path) gives the same values, lines, marks and problems,
+    /// over enough rows to cross every block of rows held back.
+    #[test]
+    fn unquoted_rows_read_as_quoted_rows_do() {
+        let ids: Vec<&'static str> = (0..300).map(|i| &*Box::leak(format!("u{i}").into_boxed_str())).collect();
+        let units: Vec<UnitRef<'static>> = ids.iter().map(|id| UnitRef { id, name: id, aliases: &[], kind: "department" }).collect();
+        let decl = WIDE.replace("number_format = \"vi\"\n", "separator = \";\"\nnumber_format = \"vi\"\n");
+        let cells = ["7", "42", "1234", "98765", "1.903", "12,5", "7%", "", "x", "-3", "101", "0", "00012", "3,25%"];
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let mut rows = Vec::new();
+        for _ in 0..700 {
+            let unit = match next() % 50 {
+                0 => "nobody".to_string(),
+                _ => ids[next() % ids.len()].to_string(),
+            };
+            rows.push((unit, cells[next() % cells.len()], cells[next() % cells.len()]));
+        }
+        let table = |quote: bool| {
+            let body: String =
+                rows.iter().map(|(u, n, r)| if quote { format!("\"{u}\";{n};{r}\n") } else { format!("{u};{n};{r}\n") }).collect();
+            format!("unit;n;r\n{body}")
+        };
+        let read = |csv: String| {
+            let dir = tempfile::tempdir().unwrap();
+            let fx = dir.path().join("fixtures/2023");
+            std::fs::create_dir_all(&fx).unwrap();
+            std::fs::write(fx.join("indicators.toml"), &decl).unwrap();
+            std::fs::write(fx.join("t.csv"), csv).unwrap();
+            let (data, diags) = load_indicators(dir.path(), 2023, &units);
+            let cols: Vec<Vec<_>> = ["w.n", "w.r"]
+                .iter()
+                .map(|k| {
+                    let c = data.column(k).unwrap();
+                    (0..ids.len()).map(|u| (c.value(u), c.line(u), c.measurement(u).map(|m| m.percent))).collect()
+                })
+                .collect();
+            let problems: Vec<_> = diags
+                .iter()
+                .map(|d| (d.code, d.severity, d.unit.clone(), d.criterion.clone(), d.location.clone().map(|l| l.line)))
+                .collect();
+            (cols, problems)
+        };
+        let (fast, slow) = (read(table(false)), read(table(true)));
+        assert!(fast.1.len() > 50, "the table has problems to report ({})", fast.1.len());
+        assert!(fast.0[0].iter().filter(|c| c.0.is_some()).count() > 100, "and values to store");
+        assert_eq!(fast.0, slow.0);
+        assert_eq!(fast.1, slow.1);
+    }
 }
