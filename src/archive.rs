@@ -66,7 +66,7 @@ pub fn archive_document(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Val
             let points = if r.status.has_points() { Value::String(plain(r.points)) } else { Value::Null };
             nodes.insert(n.id.clone(), json!({ "points": points, "max": plain(r.max) }));
         }
-        detail.insert(m.units[res.unit].id.clone(), Value::Object(nodes));
+        detail.insert(m.units[res.unit].id.to_string(), Value::Object(nodes));
     }
     json!({
         "format": "parindex-archive-1",

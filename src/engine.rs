@@ -25,10 +25,12 @@ use serde::Serialize;
 
 use crate::diag::Diagnostics;
 use crate::eval::{evaluate_after, EvalStats, Outcome};
+use crate::name::Name;
 use crate::report::{plain, Report};
 use crate::rules::Rules;
 use crate::ruleset::stamp;
 use crate::ruleset::RuleSet;
+use crate::shown::Shown;
 
 /// One year's complete results: a valid rule set and what it evaluates to.
 #[derive(Debug)]
@@ -195,12 +197,6 @@ pub struct Moved<T> {
     pub new: T,
 }
 
-impl Moved<&String> {
-    fn cloned(self) -> Moved<String> {
-        Moved { old: self.old.clone(), new: self.new.clone() }
-    }
-}
-
 impl<T: PartialEq> Moved<T> {
     /// `Some` only when the value moved.
     pub fn between(old: T, new: T) -> Option<Moved<T>> {
@@ -213,7 +209,7 @@ impl<T: PartialEq> Moved<T> {
 /// covered by points awarded higher up).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CriterionChange {
-    pub id: String,
+    pub id: Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Moved<Option<Decimal>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -223,14 +219,14 @@ pub struct CriterionChange {
 /// One unit whose shown results or criteria changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitChange {
-    pub id: String,
-    pub name: String,
+    pub id: Name,
+    pub name: Name,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<Moved<String>>,
+    pub total: Option<Moved<Shown>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Moved<String>>,
+    pub scale: Option<Moved<Shown>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<Moved<String>>,
+    pub index: Option<Moved<Shown>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<Moved<u32>>,
     /// In tree order.
@@ -241,7 +237,7 @@ pub struct UnitChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AverageChange {
     pub kind: String,
-    pub index: Moved<String>,
+    pub index: Moved<Shown>,
 }
 
 /// What moved between two snapshots of a year.
@@ -250,9 +246,9 @@ pub struct Changes {
     /// Units present in both whose total, scale, index, rank or criteria moved, in the new report's order.
     pub units: Vec<UnitChange>,
     /// Unit ids only in the new snapshot.
-    pub added: Vec<String>,
+    pub added: Vec<Name>,
     /// Unit ids only in the old snapshot.
-    pub removed: Vec<String>,
+    pub removed: Vec<Name>,
     pub averages: Vec<AverageChange>,
 }
 
@@ -341,7 +337,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                     if op != np || omax != nmax {
                         let norm = |d: Option<Decimal>| d.map(|x| x.normalize());
                         moved[k].push(CriterionChange {
-                            id: id.to_string(),
+                            id: Name::from(id),
                             points: Moved::between(norm(op), norm(np)),
                             max: Moved::between(norm(omax), norm(nmax)),
                         });
@@ -372,9 +368,9 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                 let change = UnitChange {
                     id: nu.id.clone(),
                     name: nu.name.clone(),
-                    total: Moved::between(&ou.total, &nu.total).map(Moved::cloned),
-                    scale: Moved::between(&ou.scale, &nu.scale).map(Moved::cloned),
-                    index: Moved::between(&ou.index, &nu.index).map(Moved::cloned),
+                    total: Moved::between(ou.total, nu.total),
+                    scale: Moved::between(ou.scale, nu.scale),
+                    index: Moved::between(ou.index, nu.index),
                     rank: Moved::between(ou.rank, nu.rank),
                     criteria,
                 };
@@ -387,7 +383,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
     out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();
     for na in &new.report.averages {
         if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
-            if let Some(index) = Moved::between(oa.index.clone(), na.index.clone()) {
+            if let Some(index) = Moved::between(oa.index, na.index) {
                 out.averages.push(AverageChange { kind: na.kind.clone(), index });
             }
         }

@@ -175,7 +175,7 @@ pub fn run_expectations(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Res
                 c.check(at, uid, "rank", Some(&u.rank.to_string()), Decimal::from(r), None);
             }
             for (p, x) in &e.parts {
-                c.check(at, uid, &format!("part `{p}`"), u.parts.get(p).and_then(|v| v.as_str()), x.0, tol);
+                c.check(at, uid, &format!("part `{p}`"), u.parts.get(p).map(|v| v.as_str()), x.0, tol);
             }
             for (comp, x) in &e.components {
                 let actual = u.components.iter().find(|k| &k.id == comp).and_then(|k| k.index.as_deref());

@@ -204,7 +204,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
     Explanation {
         year: m.year,
         fingerprint: rs.fingerprint.clone(),
-        unit: UnitInfo { id: u.id.clone(), name: u.name.clone(), kind: m.kinds[u.kind].id.clone(), group: group.id.clone() },
+        unit: UnitInfo { id: u.id.to_string(), name: u.name.to_string(), kind: m.kinds[u.kind].id.clone(), group: group.id.clone() },
         legal: m.index_legal.iter().map(|&l| m.legal[l].title.clone()).collect(),
         nodes,
         parts,

@@ -12,12 +12,13 @@
 //! | [`ruleset`] | one year loaded, validated and compiled |
 //! | [`eval`] | points of every node for every unit |
 //! | [`aggregate`] | ranks within groups, averages per kind |
-//! | [`report`] | the shown results: table, JSON, CSV |
+//! | [`report`], [`shown`] | the shown results: table, JSON, CSV; shown numbers held inline |
 //! | [`explain`], [`archive`], [`diff`], [`expect`] | audit: why each point, archive and replay, rule-set diffs, expectations |
 //! | [`engine`], [`watch`] | the live rule set behind an atomic swap; file watching and reload |
 //! | [`fingerprint`] | SHA-256 of the canonical inputs |
 //! | [`round`] | declared rounding |
 //! | [`diag`] | located diagnostics with stable codes |
+//! | [`name`] | shared identifiers and names |
 //! | [`numfmt`], [`indicators`], [`stats`], [`targets`] | indicator tables, statistics and targets |
 
 #![forbid(unsafe_code)]
@@ -39,12 +40,14 @@ pub mod fixed;
 pub mod indicators;
 pub mod load;
 pub mod model;
+pub mod name;
 pub mod numfmt;
 pub mod raw;
 pub mod report;
 pub mod round;
 pub mod rules;
 pub mod ruleset;
+pub mod shown;
 pub mod stats;
 pub mod targets;
 pub mod validate;

@@ -337,11 +337,11 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
         let moved = i64::from(ua.rank) - i64::from(ub.rank);
         let (adj_a, adj_b) = (adjusted(&a, &ua.id), adjusted(&b, &ua.id));
         rows.push(vec![
-            ua.id.clone(),
-            ua.index.clone(),
+            ua.id.to_string(),
+            ua.index.to_string(),
             ua.rank.to_string(),
             adj_a.to_string(),
-            ub.index.clone(),
+            ub.index.to_string(),
             ub.rank.to_string(),
             adj_b.to_string(),
             format!("{moved:+}"),

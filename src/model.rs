@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::diag::Location;
+use crate::name::Name;
 use crate::round::Rounding;
 
 /// A legal document the criteria cite.
@@ -107,8 +108,8 @@ impl Node {
 
 #[derive(Debug, Clone)]
 pub struct Unit {
-    pub id: String,
-    pub name: String,
+    pub id: Name,
+    pub name: Name,
     pub aliases: Vec<String>,
     pub kind: usize,
     pub group: usize,

@@ -13,107 +13,111 @@ use serde::Serialize;
 
 use crate::eval::Outcome;
 use crate::fingerprint::Fingerprint;
+use crate::name::Name;
 use crate::ruleset::RuleSet;
+use crate::shown::Shown;
 
 /// A decimal without trailing zeros: 66.5, 100.
 pub fn plain(d: Decimal) -> String {
-    text(d.normalize())
+    Shown::plain(d).to_string()
 }
 
-/// `d` as `Display` writes it (every digit of its scale kept), written
-/// directly when the mantissa fits in 64 bits, as almost every shown number's does.
+/// `d` as `Display` writes it (every digit of its scale kept).
 pub fn text(d: Decimal) -> String {
-    let m = d.mantissa();
-    let Ok(digits) = u64::try_from(m.unsigned_abs()) else { return d.to_string() };
-    if m == 0 && d.is_sign_negative() {
-        return d.to_string();
-    }
-    let scale = d.scale() as usize;
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut x = digits;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    let digits = &buf[at..];
-    let mut out = String::with_capacity(digits.len() + scale + 3);
-    if m < 0 {
-        out.push('-');
-    }
-    let whole = digits.len().saturating_sub(scale);
-    if whole == 0 {
-        out.push('0');
-    }
-    // Digits are ASCII.
-    out.extend(digits[..whole].iter().map(|&b| b as char));
-    if scale > 0 {
-        out.push('.');
-        out.extend(std::iter::repeat('0').take(scale.saturating_sub(digits.len())));
-        out.extend(digits[whole..].iter().map(|&b| b as char));
-    }
-    out
+    Shown::of(d).to_string()
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ComponentRow {
-    pub id: String,
-    pub name: String,
+    pub id: Name,
+    pub name: Name,
     /// Points, shown; `None` when the unit is not evaluated on it.
-    pub score: Option<String>,
-    pub scale: String,
-    pub index: Option<String>,
+    pub score: Option<Shown>,
+    pub scale: Shown,
+    pub index: Option<Shown>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PreviousRow {
     pub year: u16,
-    pub index: String,
+    pub index: Shown,
     pub rank: u32,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChangeRow {
     /// Index points: this year's shown index less last year's published one.
-    pub index: String,
+    pub index: Shown,
     /// Rank places gained (positive) or lost (negative).
     pub rank: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ExactRow {
-    pub total: String,
-    pub scale: String,
-    pub index: String,
+    pub total: Shown,
+    pub scale: Shown,
+    pub index: Shown,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UnitRow {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    pub group: String,
-    pub scale: String,
-    pub total: String,
-    pub index: String,
+    pub id: Name,
+    pub name: Name,
+    pub kind: Name,
+    pub group: Name,
+    pub scale: Shown,
+    pub total: Shown,
+    pub index: Shown,
     pub rank: u32,
-    /// Part id → points shown; `None` when the unit is exempt from the part.
-    pub parts: serde_json::Map<String, serde_json::Value>,
+    pub parts: Parts,
     pub components: Vec<ComponentRow>,
     pub previous: Option<PreviousRow>,
     pub change: Option<ChangeRow>,
     pub exact: ExactRow,
 }
 
+/// A unit's parts, in the model's order: part id → points shown, `None`
+/// when the unit is exempt from the part. Serialised as a map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts(Vec<(Name, Option<Shown>)>);
+
+impl Parts {
+    /// The points shown for part `id`; `None` when the unit has no such
+    /// part or is exempt from it.
+    pub fn get(&self, id: &str) -> Option<&Shown> {
+        self.0.iter().find(|(p, _)| p == id).and_then(|(_, v)| v.as_ref())
+    }
+
+    /// Whether the unit is scored on part `id` or exempt from it (as opposed
+    /// to the part not applying to its kind at all).
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|(p, _)| p == id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Name, Option<&Shown>)> {
+        self.0.iter().map(|(p, v)| (p, v.as_ref()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Parts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(p, v)| (p, v)))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AverageRow {
     pub kind: String,
     pub name: String,
-    pub index: String,
+    pub index: Shown,
     pub units: usize,
 }
 
@@ -137,32 +141,36 @@ impl Report {
             let (ua, ub) = (&outcome.units[a], &outcome.units[b]);
             (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
         });
-        // Per kind: the parts that apply, and the components it is scored on.
-        let kind_parts: Vec<Vec<usize>> =
-            (0..m.kinds.len()).map(|k| (0..m.parts.len()).filter(|&pi| m.part_applies(pi, k)).collect()).collect();
-        let kind_components: Vec<Vec<usize>> =
-            (0..m.kinds.len()).map(|k| m.components().filter(|&c| m.nodes[c].max[k].is_some()).collect()).collect();
+        // Per kind: the parts that apply, and the components it is scored on;
+        // the names every row shares.
+        let kind_parts: Vec<Vec<(usize, Name)>> = (0..m.kinds.len())
+            .map(|k| (0..m.parts.len()).filter(|&pi| m.part_applies(pi, k)).map(|pi| (pi, Name::from(&m.parts[pi].id))).collect())
+            .collect();
+        let kind_components: Vec<Vec<(usize, Name, Name)>> = (0..m.kinds.len())
+            .map(|k| {
+                let scored = m.components().filter(|&c| m.nodes[c].max[k].is_some());
+                scored.map(|c| (c, Name::from(&m.nodes[c].id), Name::from(&m.nodes[c].name))).collect()
+            })
+            .collect();
+        let kinds: Vec<Name> = m.kinds.iter().map(|k| Name::from(&k.id)).collect();
+        let groups: Vec<Name> = m.groups.iter().map(|g| Name::from(&g.id)).collect();
         let units = order
             .into_par_iter()
             .map(|i| {
                 let res = &outcome.units[i];
                 let unit = &m.units[res.unit];
-                let mut parts = serde_json::Map::new();
-                for &pi in &kind_parts[unit.kind] {
-                    let v = res.parts[pi].map_or(serde_json::Value::Null, |v| serde_json::Value::String(text(r.points.apply(v))));
-                    parts.insert(m.parts[pi].id.clone(), v);
-                }
+                let parts = kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
                 let components = kind_components[unit.kind]
                     .iter()
-                    .map(|&c| {
-                        let n = &res.node(c);
+                    .map(|(c, id, name)| {
+                        let n = &res.node(*c);
                         let evaluated = n.status.in_scale() && !n.max.is_zero();
                         ComponentRow {
-                            id: m.nodes[c].id.clone(),
-                            name: m.nodes[c].name.clone(),
-                            score: evaluated.then(|| text(r.points.apply(n.points))),
-                            scale: plain(n.max),
-                            index: evaluated.then(|| text(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
+                            id: id.clone(),
+                            name: name.clone(),
+                            score: evaluated.then(|| Shown::of(r.points.apply(n.points))),
+                            scale: Shown::plain(n.max),
+                            index: evaluated.then(|| Shown::of(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
                         }
                     })
                     .collect();
@@ -171,20 +179,20 @@ impl Report {
                 UnitRow {
                     id: unit.id.clone(),
                     name: unit.name.clone(),
-                    kind: m.kinds[unit.kind].id.clone(),
-                    group: m.groups[unit.group].id.clone(),
-                    scale: plain(res.scale),
-                    total: text(r.points.apply(res.total)),
-                    index: text(shown_index),
+                    kind: kinds[unit.kind].clone(),
+                    group: groups[unit.group].clone(),
+                    scale: Shown::plain(res.scale),
+                    total: Shown::of(r.points.apply(res.total)),
+                    index: Shown::of(shown_index),
                     rank: res.rank,
-                    parts,
+                    parts: Parts(parts.collect()),
                     components,
-                    previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: p.index.to_string(), rank: p.rank }),
+                    previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: Shown::of(p.index), rank: p.rank }),
                     change: prev.map(|p| ChangeRow {
-                        index: text(r.index.apply(shown_index - p.index)),
+                        index: Shown::of(r.index.apply(shown_index - p.index)),
                         rank: i64::from(p.rank) - i64::from(res.rank),
                     }),
-                    exact: ExactRow { total: plain(res.total), scale: plain(res.scale), index: plain(res.index) },
+                    exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
                 }
             })
             .collect();
@@ -194,7 +202,7 @@ impl Report {
             .map(|a| AverageRow {
                 kind: m.kinds[a.kind].id.clone(),
                 name: m.kinds[a.kind].name.clone(),
-                index: r.average.apply(a.index).to_string(),
+                index: Shown::of(r.average.apply(a.index)),
                 units: a.units,
             })
             .collect();
@@ -234,17 +242,14 @@ impl Report {
                     table.push(row);
                 }
                 for (n, u) in rows.iter().filter(|u| u.group == g.id).enumerate() {
-                    let mut row = vec![(n + 1).to_string(), u.name.clone()];
+                    let mut row = vec![(n + 1).to_string(), u.name.to_string()];
                     for p in &parts {
-                        row.push(match u.parts.get(*p) {
-                            Some(serde_json::Value::String(s)) => s.clone(),
-                            _ => "Không đánh giá".to_string(),
-                        });
+                        row.push(u.parts.get(p).map_or_else(|| "Không đánh giá".to_string(), Shown::to_string));
                     }
-                    row.push(u.total.clone());
-                    row.push(u.scale.clone());
-                    row.push(u.index.clone());
-                    row.push(u.change.as_ref().map_or_else(|| "-".into(), |c| c.index.clone()));
+                    row.push(u.total.to_string());
+                    row.push(u.scale.to_string());
+                    row.push(u.index.to_string());
+                    row.push(u.change.as_ref().map_or_else(|| "-".into(), |c| c.index.to_string()));
                     row.push(u.change.as_ref().map_or_else(|| "-".into(), |c| c.rank.to_string()));
                     row.push(u.rank.to_string());
                     table.push(row);
@@ -272,25 +277,25 @@ impl Report {
         for u in &self.units {
             let mut row = vec![
                 self.year.to_string(),
-                u.id.clone(),
-                u.name.clone(),
-                u.kind.clone(),
-                u.group.clone(),
-                u.scale.clone(),
-                u.total.clone(),
-                u.index.clone(),
+                u.id.to_string(),
+                u.name.to_string(),
+                u.kind.to_string(),
+                u.group.to_string(),
+                u.scale.to_string(),
+                u.total.to_string(),
+                u.index.to_string(),
                 u.rank.to_string(),
             ];
             for p in &m.parts {
-                row.push(u.parts.get(&p.id).and_then(|v| v.as_str()).unwrap_or("").to_string());
+                row.push(u.parts.get(&p.id).map(Shown::to_string).unwrap_or_default());
             }
             for c in m.components() {
                 let id = &m.nodes[c].id;
-                row.push(u.components.iter().find(|x| &x.id == id).and_then(|x| x.index.clone()).unwrap_or_default());
+                row.push(u.components.iter().find(|x| x.id == *id).and_then(|x| x.index).map(|s| s.to_string()).unwrap_or_default());
             }
-            row.push(u.previous.as_ref().map(|p| p.index.clone()).unwrap_or_default());
+            row.push(u.previous.as_ref().map(|p| p.index.to_string()).unwrap_or_default());
             row.push(u.previous.as_ref().map(|p| p.rank.to_string()).unwrap_or_default());
-            row.push(u.change.as_ref().map(|c| c.index.clone()).unwrap_or_default());
+            row.push(u.change.as_ref().map(|c| c.index.to_string()).unwrap_or_default());
             row.push(u.change.as_ref().map(|c| c.rank.to_string()).unwrap_or_default());
             row.push(self.fingerprint.sha256.clone());
             out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
@@ -349,23 +354,4 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
         line(r, &mut out);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    #[test]
-    fn text_writes_what_display_writes() {
-        let mut values = vec![dec!(0), dec!(0.00), dec!(-0), dec!(-0.00), dec!(1), dec!(-1.5), dec!(0.05), dec!(-0.005), dec!(100.00)];
-        values.extend([dec!(79.4213), dec!(1e-28), dec!(79228162514264337593543950335), Decimal::from(u64::MAX), Decimal::from(i64::MIN)]);
-        for i in 0..2000i64 {
-            values.push(Decimal::new(i * 7919 - 5000, (i % 12) as u32));
-            values.push(Decimal::new(i.pow(3) * 1_000_003, (i % 29) as u32));
-        }
-        for d in values {
-            assert_eq!(text(d), d.to_string(), "{d:?}");
-        }
-    }
 }

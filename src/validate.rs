@@ -16,6 +16,7 @@ use toml::Spanned;
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
 use crate::load::{RawYear, Source};
 use crate::model::*;
+use crate::name::Name;
 use crate::raw::*;
 
 /// Builds diagnostics pointing into one source file.
@@ -192,11 +193,11 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
                 }
             };
             unit_ids.insert(id.clone(), units.len());
-            units.push(Unit { id: id.clone(), name: u.name.clone(), aliases: u.aliases.clone(), kind, group: usize::MAX });
+            units.push(Unit { id: Name::from(id), name: Name::from(&u.name), aliases: u.aliases.clone(), kind, group: usize::MAX });
         }
     }
-    let unit_names: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
-    let unit_help = |w: &str| suggest(w, unit_names.iter().map(String::as_str));
+    let unit_names: Vec<Name> = units.iter().map(|u| u.id.clone()).collect();
+    let unit_help = |w: &str| suggest(w, unit_names.iter().map(|n| n.as_str()));
 
     // Ranking groups: each unit in exactly one, of its own kind.
     let mut groups: Vec<Group> = Vec::new();

@@ -103,7 +103,7 @@ impl Running {
 }
 
 fn scale_of(s: &Snapshot, unit: &str) -> String {
-    s.report.unit(unit).map(|u| u.scale.clone()).unwrap_or_default()
+    s.report.unit(unit).map(|u| u.scale.to_string()).unwrap_or_default()
 }
 
 fn codes(d: &Diagnostics) -> Vec<Code> {
@@ -324,7 +324,7 @@ fn concurrent_readers_never_see_a_mix_of_old_and_new() {
                         assert_eq!(outcome, s.outcome);
                         assert_eq!(Report::new(&s.rule_set, &outcome), s.report);
                     }
-                    scales.insert(unit.scale.clone());
+                    scales.insert(unit.scale);
                     reads += 1;
                 }
                 scales
