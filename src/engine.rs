@@ -275,30 +275,78 @@ fn counted(r: &crate::eval::NodeResult) -> (Option<Decimal>, Option<Decimal>) {
 /// or rank moved, with every criterion whose points or maximum changed, and
 /// the averages that moved. Units and criteria are matched by id.
 pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
-    let mut out = Changes::default();
     let (om, nm) = (&old.rule_set.model, &new.rule_set.model);
-    let old_rows: HashMap<&str, &crate::report::UnitRow> = old.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
-    let new_ids: std::collections::HashSet<&str> = new.report.units.iter().map(|u| u.id.as_str()).collect();
-    // The old unit of each new one, by position when the units are the same.
+    // The old unit of each new one: by position when the units are the same
+    // (as after any edit of the criteria), else by id.
     let old_unit: Vec<Option<usize>> = if om.units.len() == nm.units.len() && om.units.iter().zip(&nm.units).all(|(a, b)| a.id == b.id) {
         (0..nm.units.len()).map(Some).collect()
     } else {
         let old_units: HashMap<&str, usize> = om.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
         nm.units.iter().map(|u| old_units.get(u.id.as_str()).copied()).collect()
     };
-    let new_units: HashMap<&str, usize> = nm.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect();
-    // Criteria in the new order, then those the new set dropped; each with its
-    // position in either set.
+    let mut kept = vec![false; om.units.len()];
+    for a in old_unit.iter().flatten() {
+        kept[*a] = true;
+    }
+    // Each unit's row in the old report.
+    let mut old_row = vec![usize::MAX; om.units.len()];
+    for (at, row) in old.report.units.iter().enumerate() {
+        old_row[row.unit] = at;
+    }
+    let mut criteria = criteria_moved(old, new, &old_unit);
+    // One change per unit that moved, in the new report's order, built in parallel.
+    let in_order: Vec<Vec<CriterionChange>> = new.report.units.iter().map(|row| std::mem::take(&mut criteria[row.unit])).collect();
+    let units = new
+        .report
+        .units
+        .par_iter()
+        .zip(in_order)
+        .filter_map(|(nu, criteria)| {
+            let ou = &old.report.units[old_row[old_unit[nu.unit]?]];
+            let shown = (ou.total, ou.scale, ou.index, ou.rank) != (nu.total, nu.scale, nu.index, nu.rank);
+            (shown || !criteria.is_empty()).then(|| UnitChange {
+                id: nu.id.clone(),
+                name: nu.name.clone(),
+                total: Moved::between(ou.total, nu.total),
+                scale: Moved::between(ou.scale, nu.scale),
+                index: Moved::between(ou.index, nu.index),
+                rank: Moved::between(ou.rank, nu.rank),
+                criteria,
+            })
+        })
+        .collect();
+    let added = new.report.units.iter().filter(|u| old_unit[u.unit].is_none()).map(|u| u.id.clone()).collect();
+    let removed = old.report.units.iter().filter(|u| !kept[u.unit]).map(|u| u.id.clone()).collect();
+    let mut averages = Vec::new();
+    for na in &new.report.averages {
+        if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
+            if let Some(index) = Moved::between(oa.index, na.index) {
+                averages.push(AverageChange { kind: na.kind.clone(), index });
+            }
+        }
+    }
+    Changes { units, added, removed, averages }
+}
+
+/// The criteria whose points or maximum moved, per new unit (in tree order:
+/// the new set's criteria, then those it dropped). Criterion by criterion
+/// over runs of units in parallel, so each criterion's points are read side
+/// by side, and a criterion whose column is the same for a whole run is
+/// passed over at once.
+fn criteria_moved(old: &Snapshot, new: &Snapshot, old_unit: &[Option<usize>]) -> Vec<Vec<CriterionChange>> {
+    let (om, nm) = (&old.rule_set.model, &new.rule_set.model);
     let old_nodes: HashMap<&str, usize> = om.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let new_nodes: HashMap<&str, usize> = nm.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let mut pairs: Vec<(&str, Option<usize>, Option<usize>)> =
-        nm.nodes.iter().enumerate().map(|(j, n)| (n.id.as_str(), old_nodes.get(n.id.as_str()).copied(), Some(j))).collect();
+    let mut pairs: Vec<(Name, Option<usize>, Option<usize>)> =
+        nm.nodes.iter().enumerate().map(|(j, n)| (Name::from(&n.id), old_nodes.get(n.id.as_str()).copied(), Some(j))).collect();
     pairs.extend(
-        om.nodes.iter().enumerate().filter(|(_, n)| !new_nodes.contains_key(n.id.as_str())).map(|(i, n)| (n.id.as_str(), Some(i), None)),
+        om.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !new_nodes.contains_key(n.id.as_str()))
+            .map(|(i, n)| (Name::from(&n.id), Some(i), None)),
     );
     let none = (None, None);
-    // The criteria that moved, per new unit: criterion by criterion over runs
-    // of units in parallel, so each criterion's points are read side by side.
     const RUN: usize = crate::eval::CHUNK;
     let (ou, nu) = (&old.outcome.units, &new.outcome.units);
     // Whether the units `range` are one run with one shape in both results,
@@ -313,7 +361,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
             && ou[first].run_points(0).len() == range.len()
             && nu[first].run_points(0).len() == range.len()
     };
-    let criteria: Vec<Vec<CriterionChange>> = (0..nm.units.len())
+    (0..nm.units.len())
         .step_by(RUN)
         .collect::<Vec<_>>()
         .into_par_iter()
@@ -321,8 +369,8 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
             let units = first..(first + RUN).min(nm.units.len());
             let mut moved: Vec<Vec<CriterionChange>> = vec![Vec::new(); units.len()];
             let whole = one_run(units.clone());
-            for &(id, oi, ni) in &pairs {
-                if let (true, Some(i), Some(j)) = (whole, oi, ni) {
+            for (id, oi, ni) in &pairs {
+                if let (true, Some(i), Some(j)) = (whole, *oi, *ni) {
                     let (o, n) = (&ou[first], &nu[first]);
                     if o.shape()[i] == n.shape()[j] && o.run_points(i) == n.run_points(j) {
                         continue;
@@ -337,7 +385,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
                     if op != np || omax != nmax {
                         let norm = |d: Option<Decimal>| d.map(|x| x.normalize());
                         moved[k].push(CriterionChange {
-                            id: Name::from(id),
+                            id: id.clone(),
                             points: Moved::between(norm(op), norm(np)),
                             max: Moved::between(norm(omax), norm(nmax)),
                         });
@@ -346,49 +394,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
             }
             moved
         })
-        .collect();
-    // One change per unit that moved, built in parallel, then put in the
-    // new report's order.
-    let mut row_of: Vec<Option<(usize, &crate::report::UnitRow)>> = vec![None; nm.units.len()];
-    for (at, nu) in new.report.units.iter().enumerate() {
-        match (old_rows.contains_key(nu.id.as_str()), new_units.get(nu.id.as_str())) {
-            (false, _) => out.added.push(nu.id.clone()),
-            (true, Some(&b)) => row_of[b] = Some((at, nu)),
-            (true, None) => {}
-        }
-    }
-    let mut moved: Vec<(usize, UnitChange)> = criteria
-        .into_par_iter()
-        .zip(row_of)
-        .filter_map(|(criteria, row)| {
-            let (at, nu) = row?;
-            let ou = old_rows[nu.id.as_str()];
-            let shown = (&ou.total, &ou.scale, &ou.index, ou.rank) != (&nu.total, &nu.scale, &nu.index, nu.rank);
-            (shown || !criteria.is_empty()).then(|| {
-                let change = UnitChange {
-                    id: nu.id.clone(),
-                    name: nu.name.clone(),
-                    total: Moved::between(ou.total, nu.total),
-                    scale: Moved::between(ou.scale, nu.scale),
-                    index: Moved::between(ou.index, nu.index),
-                    rank: Moved::between(ou.rank, nu.rank),
-                    criteria,
-                };
-                (at, change)
-            })
-        })
-        .collect();
-    moved.sort_unstable_by_key(|(at, _)| *at);
-    out.units = moved.into_iter().map(|(_, c)| c).collect();
-    out.removed = old.report.units.iter().filter(|u| !new_ids.contains(u.id.as_str())).map(|u| u.id.clone()).collect();
-    for na in &new.report.averages {
-        if let Some(oa) = old.report.averages.iter().find(|a| a.kind == na.kind) {
-            if let Some(index) = Moved::between(oa.index, na.index) {
-                out.averages.push(AverageChange { kind: na.kind.clone(), index });
-            }
-        }
-    }
-    out
+        .collect()
 }
 
 fn shown(d: Option<Decimal>) -> String {

@@ -74,6 +74,9 @@ pub struct UnitRow {
     pub previous: Option<PreviousRow>,
     pub change: Option<ChangeRow>,
     pub exact: ExactRow,
+    /// The unit's position in the rule set's model (not shown).
+    #[serde(skip)]
+    pub unit: usize,
 }
 
 /// A unit's parts, in the model's order: part id → points shown, `None`
@@ -193,6 +196,7 @@ impl Report {
                         rank: i64::from(p.rank) - i64::from(res.rank),
                     }),
                     exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
+                    unit: res.unit,
                 }
             })
             .collect();

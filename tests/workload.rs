@@ -192,3 +192,34 @@ fn decimal_and_fixed_point_leaves_add_up_exactly() {
         assert_eq!(outcome, evaluate(&rs.interpreted()).unwrap(), "native and rhai agree ({decimals} decimals)");
     }
 }
+
+/// A reload after the units file changes: a renamed unit is listed as
+/// removed and added, units are matched by id even when they are listed in
+/// another order, and no other unit's points move.
+#[test]
+fn a_reload_matches_units_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    gen::write_tree(dir.path(), 300, 9, 2023).unwrap();
+    let engine = parindex::engine::Engine::open(dir.path(), 2023).expect("opens");
+    let rename = |path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(|l| l.replacen("u7,", "x7,", 1)).collect();
+        let (a, b) = (lines.iter().position(|l| l.starts_with("u1,")).unwrap(), lines.iter().position(|l| l.starts_with("u2,")).unwrap());
+        lines.swap(a, b);
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    };
+    rename(&dir.path().join("fixtures/2023/units.csv"));
+    rename(&dir.path().join("fixtures/2023/indicators/workload.csv"));
+    match engine.reload() {
+        parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
+            assert_eq!(snapshot.rule_set.model.units[1].id, "u2", "the units are in the new order");
+            assert_eq!(changes.added, ["x7"]);
+            assert_eq!(changes.removed, ["u7"]);
+            for u in &changes.units {
+                assert!(u.total.is_none() && u.index.is_none() && u.criteria.is_empty(), "{} moved: {u:?}", u.id);
+            }
+            assert!(changes.unit("u1").is_none() && changes.unit("u2").is_none(), "units matched by id did not move");
+        }
+        other => panic!("expected the edit to be applied, got {other:?}"),
+    }
+}
