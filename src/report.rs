@@ -139,11 +139,12 @@ impl Report {
     pub fn new(rs: &RuleSet, outcome: &Outcome) -> Report {
         let m = &rs.model;
         let r = m.rounding;
-        let mut order: Vec<usize> = (0..outcome.units.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (ua, ub) = (&outcome.units[a], &outcome.units[b]);
-            (m.units[ua.unit].group, ua.rank, &m.units[ua.unit].id).cmp(&(m.units[ub.unit].group, ub.rank, &m.units[ub.unit].id))
-        });
+        // The rows' order: by ranking group, rank, then id (compared only
+        // between units that tie on group and rank).
+        let mut order: Vec<(u64, usize)> =
+            outcome.units.iter().enumerate().map(|(i, u)| (((m.units[u.unit].group as u64) << 32) | u64::from(u.rank), i)).collect();
+        let id = |i: usize| &m.units[outcome.units[i].unit].id;
+        order.sort_unstable_by(|&(ka, a), &(kb, b)| ka.cmp(&kb).then_with(|| id(a).cmp(id(b))));
         // Per kind: the parts that apply, and the components it is scored on;
         // the names every row shares.
         let kind_parts: Vec<Vec<(usize, Name)>> = (0..m.kinds.len())
@@ -157,10 +158,11 @@ impl Report {
             .collect();
         let kinds: Vec<Name> = m.kinds.iter().map(|k| Name::from(&k.id)).collect();
         let groups: Vec<Name> = m.groups.iter().map(|g| Name::from(&g.id)).collect();
-        let units = order
-            .into_par_iter()
-            .map(|i| {
-                let res = &outcome.units[i];
+        // Built in the results' order, which reads them in turn, then put in the rows' order.
+        let mut rows: Vec<Option<UnitRow>> = outcome
+            .units
+            .par_iter()
+            .map(|res| {
                 let unit = &m.units[res.unit];
                 let parts = kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
                 let components = kind_components[unit.kind]
@@ -179,7 +181,7 @@ impl Report {
                     .collect();
                 let shown_index = r.index.apply(res.index);
                 let prev = m.previous[res.unit];
-                UnitRow {
+                Some(UnitRow {
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     kind: kinds[unit.kind].clone(),
@@ -197,9 +199,10 @@ impl Report {
                     }),
                     exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
                     unit: res.unit,
-                }
+                })
             })
             .collect();
+        let units = order.iter().filter_map(|&(_, i)| rows[i].take()).collect();
         let averages = outcome
             .averages
             .iter()
