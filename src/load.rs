@@ -18,10 +18,12 @@
 //! and for the fingerprint.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::name::Name;
 use crate::raw::*;
 
 /// The text of one file as read, with its path relative to the root.
@@ -50,7 +52,8 @@ pub struct RawYear {
     pub tree: Vec<(Source, RawTreeFile)>,
     pub exemptions: Option<(Source, RawExemptionsFile)>,
     pub scripts: Vec<Source>,
-    pub units: Option<(Source, RawUnitsFile)>,
+    /// Shared with the next load of the same year while the data files do not change.
+    pub units: Option<Arc<(Source, RawUnitsFile)>>,
     pub scores: Option<(Source, RawScoresFile)>,
     pub facts: Option<(Source, RawFactsFile)>,
     pub previous: Option<(Source, RawPreviousFile)>,
@@ -69,7 +72,7 @@ impl RawYear {
             .chain(self.tree.iter().map(|(s, _)| s))
             .chain(self.exemptions.iter().map(|(s, _)| s))
             .chain(self.scripts.iter())
-            .chain(self.units.iter().map(|(s, _)| s))
+            .chain(self.units.iter().map(|u| &u.0))
             .chain(self.scores.iter().map(|(s, _)| s))
             .chain(self.facts.iter().map(|(s, _)| s))
             .chain(self.previous.iter().map(|(s, _)| s))
@@ -171,23 +174,42 @@ fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
             diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), &src.path, line_no, line, at));
             continue;
         }
-        let get = |i: usize| fields.get(i).map(|(o, t)| (start + o, t.trim().to_string()));
+        let get = |i: usize| fields.get(i).map(|(o, t)| (start + o, t.trim()));
         let (Some((io, id)), Some((_, name)), Some((ko, kind))) = (get(ci), get(cn), get(ck)) else {
             diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, "missing fields"), &src.path, line_no, line, 0));
             continue;
         };
         let aliases = ca
             .and_then(get)
-            .map(|(_, a)| a.split('|').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+            .map(|(_, a)| a.split('|').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
             .unwrap_or_default();
         out.unit.push(RawUnit {
-            id: toml::Spanned::new(io..io + id.len(), id),
-            name,
+            id: toml::Spanned::new(io..io + id.len(), Name::from(id)),
+            name: Name::from(name),
             aliases,
-            kind: toml::Spanned::new(ko..ko + kind.len(), kind),
+            kind: toml::Spanned::new(ko..ko + kind.len(), kind.to_string()),
         });
     }
     out
+}
+
+/// The units of the data folder `fix`: `units.csv`, else `units.toml`.
+fn read_units(root: &Path, fix: &Path, diags: &mut Diagnostics) -> Option<(Source, RawUnitsFile)> {
+    let units_csv = fix.join("units.csv");
+    match read_source(root, &units_csv) {
+        Ok(Some(src)) => {
+            if root.join(fix.join("units.toml")).exists() {
+                diags.push(Diagnostic::error(Code::Duplicate, "units are declared both in units.toml and units.csv").in_file(&units_csv));
+            }
+            let units = units_from_csv(&src, diags);
+            Some((src, units))
+        }
+        Ok(None) => load_file(root, fix.join("units.toml"), true, diags),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
 }
 
 /// The `.toml` files of a folder relative to `root`, sorted by name.
@@ -207,12 +229,15 @@ fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
 
 /// Reads every file of `year` under `root`. Problems are collected, never fatal here.
 pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
-    load_year_with(root, year, year)
+    load_year_with(root, year, year, None)
 }
 
 /// Reads the criteria of `year` and the data of `data_year` (to score one
-/// year's units under another year's rules).
-pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagnostics) {
+/// year's units under another year's rules). `units`, when given, are the
+/// units read from these data files by an earlier load that found no
+/// problem in them, and the files have not changed since: they are taken as
+/// they are instead of read again.
+pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<(Source, RawUnitsFile)>>) -> (RawYear, Diagnostics) {
     let mut diags = Diagnostics::default();
     let crit = PathBuf::from("criteria").join(year.to_string());
     let fix = PathBuf::from("fixtures").join(data_year.to_string());
@@ -265,21 +290,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16) -> (RawYear, Diagn
             raw.data_kinds = f.kind;
         }
     }
-    let units_csv = fix.join("units.csv");
-    raw.units = match read_source(root, &units_csv) {
-        Ok(Some(src)) => {
-            if root.join(fix.join("units.toml")).exists() {
-                diags.push(Diagnostic::error(Code::Duplicate, "units are declared both in units.toml and units.csv").in_file(&units_csv));
-            }
-            let units = units_from_csv(&src, &mut diags);
-            Some((src, units))
-        }
-        Ok(None) => load_file(root, fix.join("units.toml"), true, &mut diags),
-        Err(d) => {
-            diags.push(d);
-            None
-        }
-    };
+    raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
     raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
     raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
     raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);

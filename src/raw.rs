@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::name::Name;
 use crate::round::Rounding;
 
 /// An exact decimal read from TOML: an integer, a string ("62.77") or a
@@ -219,8 +220,8 @@ pub struct RawUnitsFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnit {
-    pub id: Spanned<String>,
-    pub name: String,
+    pub id: Spanned<Name>,
+    pub name: Name,
     #[serde(default)]
     pub aliases: Vec<String>,
     pub kind: Spanned<String>,

@@ -158,11 +158,10 @@ impl Report {
             .collect();
         let kinds: Vec<Name> = m.kinds.iter().map(|k| Name::from(&k.id)).collect();
         let groups: Vec<Name> = m.groups.iter().map(|g| Name::from(&g.id)).collect();
-        // Built in the results' order, which reads them in turn, then put in the rows' order.
-        let mut rows: Vec<Option<UnitRow>> = outcome
-            .units
-            .par_iter()
-            .map(|res| {
+        let units = order
+            .into_par_iter()
+            .map(|(_, i)| {
+                let res = &outcome.units[i];
                 let unit = &m.units[res.unit];
                 let parts = kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
                 let components = kind_components[unit.kind]
@@ -181,7 +180,7 @@ impl Report {
                     .collect();
                 let shown_index = r.index.apply(res.index);
                 let prev = m.previous[res.unit];
-                Some(UnitRow {
+                UnitRow {
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     kind: kinds[unit.kind].clone(),
@@ -199,10 +198,9 @@ impl Report {
                     }),
                     exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
                     unit: res.unit,
-                })
+                }
             })
             .collect();
-        let units = order.iter().filter_map(|&(_, i)| rows[i].take()).collect();
         let averages = outcome
             .averages
             .iter()

@@ -15,8 +15,9 @@ use crate::diag::{Diagnostics, Severity};
 use crate::eval::Shape;
 use crate::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
 use crate::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::load::load_year_with;
+use crate::load::{load_year_with, Source};
 use crate::model::Model;
+use crate::raw::RawUnitsFile;
 use crate::rules::{CompiledScript, Rules};
 use crate::validate::validate;
 
@@ -46,6 +47,8 @@ pub struct RuleSet {
     pub data_stamp: Vec<(PathBuf, u64, Option<SystemTime>)>,
     /// The warnings of the indicator tables, kept with them when shared.
     indicator_warnings: Diagnostics,
+    /// The units as read from the data files, shared with the next load while they are unchanged.
+    raw_units: Option<Arc<(Source, RawUnitsFile)>>,
     pub loaded_at: SystemTime,
 }
 
@@ -82,7 +85,8 @@ impl RuleSet {
         let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
-        let (raw, mut diags) = load_year_with(root, year, data_year);
+        // Unchanged data files: their units are shared, not read again.
+        let (raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
@@ -179,6 +183,7 @@ impl RuleSet {
             warnings: Diagnostics(diags.0.into_iter().filter(|d| d.severity == Severity::Warning).collect()),
             data_stamp,
             indicator_warnings,
+            raw_units: raw.units.clone(),
             loaded_at: SystemTime::now(),
         })
     }

@@ -158,12 +158,12 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
 
     // Units.
     let mut units: Vec<Unit> = Vec::new();
-    let mut unit_ids: HashMap<String, usize> = HashMap::new();
-    if let Some((usrc, ufile)) = &raw.units {
+    let mut unit_ids: HashMap<&str, usize> = HashMap::new();
+    if let Some((usrc, ufile)) = raw.units.as_deref() {
         let ua = At(usrc);
         for u in &ufile.unit {
             let id = u.id.get_ref();
-            if unit_ids.contains_key(id) {
+            if unit_ids.contains_key(id.as_str()) {
                 diags.push(ua.err(Code::Duplicate, &u.id, format!("unit `{id}` is declared twice")));
                 continue;
             }
@@ -192,8 +192,8 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
                     continue;
                 }
             };
-            unit_ids.insert(id.clone(), units.len());
-            units.push(Unit { id: Name::from(id), name: Name::from(&u.name), aliases: u.aliases.clone(), kind, group: usize::MAX });
+            unit_ids.insert(id.as_str(), units.len());
+            units.push(Unit { id: id.clone(), name: u.name.clone(), aliases: u.aliases.clone(), kind, group: usize::MAX });
         }
     }
     let unit_names: Vec<Name> = units.iter().map(|u| u.id.clone()).collect();
@@ -224,7 +224,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
             }
         }
         for u in &g.units {
-            match unit_ids.get(u.get_ref()) {
+            match unit_ids.get(u.get_ref().as_str()) {
                 Some(&ui) => {
                     if units[ui].kind != kind {
                         diags.push(
@@ -337,7 +337,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
                 }
             }
             for u in &e.units {
-                match unit_ids.get(u.get_ref()) {
+                match unit_ids.get(u.get_ref().as_str()) {
                     Some(&ui) => {
                         for &ni in &targets {
                             exempt.insert((ui, ni), ei);
@@ -357,7 +357,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     if let Some((ssrc, sfile)) = &raw.scores {
         let sa = At(ssrc);
         for (unit, entries) in sfile {
-            let Some(&ui) = unit_ids.get(unit.get_ref()) else {
+            let Some(&ui) = unit_ids.get(unit.get_ref().as_str()) else {
                 diags.push(with_help(
                     sa.err(Code::UnknownUnit, unit, format!("points for unknown unit `{}`", unit.get_ref())),
                     unit_help(unit.get_ref()),
@@ -407,7 +407,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     if let Some((fsrc, ffile)) = &raw.facts {
         let fa = At(fsrc);
         for (unit, entries) in ffile {
-            let Some(&ui) = unit_ids.get(unit.get_ref()) else {
+            let Some(&ui) = unit_ids.get(unit.get_ref().as_str()) else {
                 diags.push(with_help(
                     fa.err(Code::UnknownUnit, unit, format!("facts for unknown unit `{}`", unit.get_ref())),
                     unit_help(unit.get_ref()),
@@ -434,7 +434,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         let pa = At(psrc);
         previous_year = u16::try_from(pfile.year).ok();
         for p in &pfile.unit {
-            match unit_ids.get(p.id.get_ref()) {
+            match unit_ids.get(p.id.get_ref().as_str()) {
                 Some(&ui) => previous[ui] = Some(Previous { index: p.index.0, rank: p.rank }),
                 None => diags.push(with_help(
                     pa.err(Code::UnknownUnit, &p.id, format!("previous results for unknown unit `{}`", p.id.get_ref())),
