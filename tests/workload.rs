@@ -136,6 +136,9 @@ fn a_reload_after_one_edit_recomputes_only_that_criterion() {
     match engine.reload() {
         parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
             assert_eq!((snapshot.stats.computed, snapshot.stats.reused), (1, 29));
+            // The data files did not change: their units are shared, not read again.
+            let (old_units, new_units) = (&before.rule_set.model.units, &snapshot.rule_set.model.units);
+            assert!(old_units.iter().zip(new_units).all(|(a, b)| std::ptr::eq(a.id.as_str(), b.id.as_str())), "units are shared");
             let fresh = evaluate(&RuleSet::load(dir.path(), 2023, &Rules::default()).unwrap()).unwrap();
             assert_eq!(snapshot.outcome, fresh, "reused points equal recomputed ones");
             // The change list names exactly the units whose points at 1.2
@@ -210,9 +213,12 @@ fn a_reload_matches_units_by_id() {
     };
     rename(&dir.path().join("fixtures/2023/units.csv"));
     rename(&dir.path().join("fixtures/2023/indicators/workload.csv"));
+    let before = engine.current();
     match engine.reload() {
         parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
             assert_eq!(snapshot.rule_set.model.units[1].id, "u2", "the units are in the new order");
+            let (old_u0, new_u0) = (&before.rule_set.model.units[0].id, &snapshot.rule_set.model.units[0].id);
+            assert!(old_u0 == new_u0 && !std::ptr::eq(old_u0.as_str(), new_u0.as_str()), "the changed units file is read again");
             assert_eq!(changes.added, ["x7"]);
             assert_eq!(changes.removed, ["u7"]);
             for u in &changes.units {
