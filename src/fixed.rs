@@ -61,10 +61,11 @@ impl Fixed {
     pub fn from_decimals(v: &[Decimal]) -> Option<Fixed> {
         let scale = v.iter().map(|d| d.scale()).max().unwrap_or(0);
         (scale <= MAX_SCALE).then_some(())?;
-        let m = v
-            .iter()
-            .map(|d| i64::try_from(d.mantissa()).ok()?.checked_mul(POW10[(scale - d.scale()) as usize]))
-            .collect::<Option<Vec<i64>>>()?;
+        let mut m = Vec::with_capacity(v.len());
+        for d in v {
+            let x = i64::try_from(d.mantissa()).ok()?;
+            m.push(if d.scale() == scale { x } else { x.checked_mul(POW10[(scale - d.scale()) as usize])? });
+        }
         Some(Fixed { m, scale })
     }
 
