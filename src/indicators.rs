@@ -678,7 +678,7 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(path: &Path, src: &str, diags: &mu
 // ---------------------------------------------------------------------------
 // Unit matching
 
-/// Whitespace collapsed, Unicode lowercase; diacritics kept.
+/// Composed (NFC), whitespace collapsed, Unicode lowercase; diacritics kept.
 pub(crate) fn normalize_name(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     normalize_into(s, &mut out, &mut Lowercase::default());
@@ -687,6 +687,16 @@ pub(crate) fn normalize_name(s: &str) -> String {
 
 /// [`normalize_name`] into `out`, lowercasing through `lower`.
 fn normalize_into(s: &str, out: &mut String, lower: &mut Lowercase) {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    // A name typed or exported with combining marks ("ư" then U+0300)
+    // reads as its composed form ("ừ"), as most files write it.
+    let composed: String;
+    let s = if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        s
+    } else {
+        composed = s.nfc().collect();
+        &composed
+    };
     // Words as `split_whitespace` gives them, joined by one space.
     let mut space = false;
     for c in s.chars() {
@@ -2194,6 +2204,16 @@ mod tests {
     fn names_normalise_whitespace_and_case_but_keep_diacritics() {
         assert_eq!(normalize_name("  UBND  huyện\tMường Tè "), "ubnd huyện mường tè");
         assert_ne!(normalize_name("Mường Tè"), normalize_name("Muong Te"));
+    }
+
+    #[test]
+    fn names_with_combining_marks_match_their_composed_form() {
+        use unicode_normalization::UnicodeNormalization;
+        let composed = "UBND huyện Mường Tè";
+        let decomposed: String = composed.nfd().collect();
+        assert_ne!(composed, decomposed, "the decomposed form is other bytes");
+        assert_eq!(normalize_name(&decomposed), normalize_name(composed));
+        assert_eq!(normalize_name(&decomposed), "ubnd huyện mường tè");
     }
 
     #[test]

@@ -193,10 +193,15 @@ impl Model {
         self.nodes.iter().position(|n| n.id == id)
     }
 
-    /// A unit by id, name or alias (case-insensitive).
+    /// A unit by id, or by name or alias as tables match them (case,
+    /// spacing and the composition of diacritics aside).
     pub fn find_unit(&self, key: &str) -> Option<usize> {
-        let k = key.trim().to_lowercase();
-        self.units.iter().position(|u| u.id == key || u.name.to_lowercase() == k || u.aliases.iter().any(|a| a.to_lowercase() == k))
+        use crate::indicators::normalize_name;
+        let k = normalize_name(key);
+        self.units
+            .iter()
+            .position(|u| u.id == key.trim())
+            .or_else(|| self.units.iter().position(|u| normalize_name(&u.name) == k || u.aliases.iter().any(|a| normalize_name(a) == k)))
     }
 
     /// Whether part `part` has any criterion for units of kind `kind`.

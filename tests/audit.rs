@@ -110,6 +110,16 @@ fn explain_a_department() {
 }
 
 #[test]
+fn explain_finds_a_unit_by_its_name_however_its_diacritics_are_composed() {
+    use unicode_normalization::UnicodeNormalization;
+    let decomposed: String = "  sở thông tin và  TRUYỀN THÔNG ".nfd().collect();
+    assert!(!decomposed.is_ascii() && decomposed != decomposed.nfc().collect::<String>(), "written with combining marks");
+    let e = explain_json(&decomposed);
+    assert_eq!(e["unit"]["id"], "so-tttt");
+    assert_eq!(e["index"]["shown"], "88.65");
+}
+
+#[test]
 fn explain_a_district() {
     let e = explain_json("than-uyen");
     assert_eq!(e["parts"]["impact"], "2");
