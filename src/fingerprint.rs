@@ -189,26 +189,7 @@ fn strip_script(text: &str) -> String {
 
 /// All files under `root/rel` (recursively), relative to root, sorted.
 fn files_under(root: &Path, rel: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![rel.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let name_s = name.to_string_lossy();
-            if name_s.starts_with('.') || name_s.ends_with('~') || name_s.ends_with(".tmp") {
-                continue;
-            }
-            let p = dir.join(&name);
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(p),
-                Ok(t) if t.is_file() => out.push(p),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::files::files(&root.join(rel), true).into_iter().map(|(p, _)| rel.join(p)).collect()
 }
 
 fn hash_files(root: &Path, files: &[PathBuf]) -> Result<String, Diagnostic> {

@@ -15,7 +15,7 @@
 //! | [`report`], [`shown`] | the shown results: table, JSON, CSV; shown numbers held inline |
 //! | [`explain`], [`archive`], [`diff`], [`expect`] | audit: why each point, archive and replay, rule-set diffs, expectations |
 //! | [`engine`], [`watch`] | the live rule set behind an atomic swap; file watching and reload |
-//! | [`fingerprint`] | SHA-256 of the canonical inputs |
+//! | [`fingerprint`], [`files`] | SHA-256 of the canonical inputs; the files that make up a year |
 //! | [`round`] | declared rounding |
 //! | [`diag`] | located diagnostics with stable codes |
 //! | [`name`] | shared identifiers and names |
@@ -35,6 +35,7 @@ pub mod engine;
 pub mod eval;
 pub mod expect;
 pub mod explain;
+pub mod files;
 pub mod fingerprint;
 pub mod fixed;
 pub mod indicators;

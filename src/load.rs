@@ -214,17 +214,8 @@ fn read_units(root: &Path, fix: &Path, diags: &mut Diagnostics) -> Option<(Sourc
 
 /// The `.toml` files of a folder relative to `root`, sorted by name.
 fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(root.join(rel_dir)) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .filter_map(|p| p.file_name().map(|n| rel_dir.join(n)))
-        .collect();
-    files.sort();
-    files
+    let files = crate::files::files(&root.join(rel_dir), false).into_iter().map(|(p, _)| p);
+    files.filter(|p| p.extension().is_some_and(|x| x == "toml")).map(|p| rel_dir.join(p)).collect()
 }
 
 /// Reads every file of `year` under `root`. Problems are collected, never fatal here.

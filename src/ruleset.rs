@@ -210,19 +210,9 @@ impl RuleSet {
 /// a reload whether files changed without reading them.
 pub fn stamp(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();
-    let mut stack = dirs.to_vec();
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let Ok(meta) = e.metadata() else { continue };
-            if meta.is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push((e.path(), meta.len(), meta.modified().ok()));
-            }
-        }
+    for d in dirs {
+        out.extend(crate::files::files(d, true).into_iter().map(|(p, m)| (d.join(p), m.len(), m.modified().ok())));
     }
-    out.sort();
     out
 }
 

@@ -17,7 +17,7 @@
 //! caller as [`WatchEvent`]s and watching goes on.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, W
 
 use crate::diag::Diagnostics;
 use crate::engine::{Changes, Engine, ReloadOutcome, Snapshot};
+pub use crate::files::is_scratch;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,18 +279,6 @@ fn is_relevant(event: &Event) -> bool {
         _ => true,
     };
     kind_counts && event.paths.iter().any(|p| !is_scratch(p))
-}
-
-/// Editors' temporary, backup, lock and swap files, and hidden files.
-pub fn is_scratch(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".tmp")
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        // vim's probe that a folder is writable
-        || name == "4913"
 }
 
 /// A time of day as `HH:MM:SS UTC`.
