@@ -183,6 +183,7 @@ pub struct Average {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub year: u16,
+    /// One result per unit, in the model's order: `units[i].unit == i`.
     pub units: Vec<UnitResult>,
     pub averages: Vec<Average>,
 }
@@ -901,6 +902,7 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
     if !failures.is_empty() {
         return Err(group_failures(failures));
     }
+    debug_assert!(units.iter().enumerate().all(|(i, u)| u.unit == i), "results are in the model's order");
     crate::aggregate::rank(model, &mut units);
     let averages = crate::aggregate::averages(model, &units);
     Ok((Outcome { year: model.year, units, averages }, stats))

@@ -328,14 +328,13 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
             return (text.clone(), serde_json::json!({ "year": data, "error": text }));
         }
     };
-    let adjusted =
-        |s: &Snapshot, id: &str| s.rule_set.model.units.iter().position(|u| u.id == id).map_or(0, |u| s.outcome.units[u].adjusted);
+    let b_rows: std::collections::HashMap<&str, &parindex::report::UnitRow> = b.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for ua in &a.report.units {
-        let Some(ub) = b.report.unit(&ua.id) else { continue };
+        let Some(ub) = b_rows.get(ua.id.as_str()) else { continue };
         let moved = i64::from(ua.rank) - i64::from(ub.rank);
-        let (adj_a, adj_b) = (adjusted(&a, &ua.id), adjusted(&b, &ua.id));
+        let (adj_a, adj_b) = (a.outcome.units[ua.unit].adjusted, b.outcome.units[ub.unit].adjusted);
         rows.push(vec![
             ua.id.to_string(),
             ua.index.to_string(),
