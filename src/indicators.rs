@@ -2057,34 +2057,28 @@ fn held_cell(cell: &[u8]) -> u32 {
     if cell.is_empty() {
         return 0;
     }
-    if cell.len() > 18 {
-        return CELL_OTHER;
-    }
-    let mut v: u64 = 0;
-    for &b in cell {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return CELL_OTHER;
-        }
-        v = v * 10 + u64::from(d);
-    }
-    u32::try_from(v + 1).unwrap_or(CELL_OTHER)
+    digits(cell).and_then(|v| u32::try_from(v + 1).ok()).unwrap_or(CELL_OTHER)
 }
 
 /// The value of a cell printed as digits only, read without allocating.
 #[inline]
 fn plain_integer(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
+    digits(text.as_bytes()).map(|v| v as i64)
+}
+
+/// The value of 1 to 18 decimal digits (so it fits an `i64`).
+#[inline]
+fn digits(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b.len() > 18 {
         return None;
     }
-    let mut v: i64 = 0;
+    let mut v: u64 = 0;
     for &c in b {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        v = v * 10 + i64::from(d);
+        v = v * 10 + u64::from(d);
     }
     Some(v)
 }
