@@ -56,10 +56,40 @@ const PUBLISHED: &[Row] = &[
     ("sin-ho", "49.42", "12.84", "0.50", "8.61", "71.37", "100", "71.37", 8, "11.75", 0),
 ];
 
-fn report() -> serde_json::Value {
+fn shown_report() -> Report {
     let rs = RuleSet::load(&common::repo(), 2023, &Rules::default()).expect("the 2023 set loads");
     let outcome = evaluate(&rs).expect("the 2023 set evaluates");
-    Report::new(&rs, &outcome).to_json()
+    Report::new(&rs, &outcome)
+}
+
+fn report() -> serde_json::Value {
+    shown_report().to_json()
+}
+
+/// The parts as the library reads them, against the same published rows:
+/// a part the unit is exempt from is present without points; a part that
+/// does not apply to the unit's kind is absent.
+#[test]
+fn parts_read_as_published() {
+    let report = shown_report();
+    for &(id, appraisal, survey, impact, sipas, ..) in PUBLISHED {
+        let u = report.unit(id).unwrap_or_else(|| panic!("{id} has a row"));
+        let ids: Vec<&str> = u.parts.iter().map(|(p, _)| p.as_str()).collect();
+        let shown: Vec<Option<&str>> = u.parts.iter().map(|(_, v)| v.map(|s| s.as_str())).collect();
+        let mut want_ids = vec!["appraisal", "survey"];
+        let mut want_shown = vec![Some(appraisal), Some(survey)];
+        if !impact.is_empty() {
+            want_ids.push("impact");
+            want_shown.push(Some(impact));
+        }
+        want_ids.push("sipas");
+        want_shown.push((!sipas.is_empty()).then_some(sipas));
+        assert_eq!((ids, shown), (want_ids, want_shown), "{id}");
+        assert_eq!(u.parts.len(), u.parts.iter().count());
+        assert_eq!(u.parts.contains("impact"), !impact.is_empty(), "{id}");
+        assert!(u.parts.contains("sipas"), "{id} is scored on SIPAS or exempt from it");
+        assert_eq!(u.parts.get("sipas").map(|s| s.as_str()), (!sipas.is_empty()).then_some(sipas), "{id}");
+    }
 }
 
 #[test]
