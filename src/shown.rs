@@ -26,15 +26,7 @@ pub struct Shown {
 impl Shown {
     /// `d` as `Display` writes it: 66.50 stays 66.50.
     pub fn of(d: Decimal) -> Shown {
-        let m = d.mantissa();
-        match u64::try_from(m.unsigned_abs()) {
-            Ok(digits) if !(m == 0 && d.is_sign_negative()) => Shown::from_parts(m < 0, digits, d.scale() as usize),
-            _ => {
-                let mut s = Shown { len: 0, bytes: [0; CAP] };
-                fmt::write(&mut s, format_args!("{d}")).expect("a decimal's text is at most 31 bytes");
-                s
-            }
-        }
+        Shown::from_parts(d.is_sign_negative(), d.mantissa().unsigned_abs(), d.scale() as usize)
     }
 
     /// `d` without trailing zeros: 66.5, 100.
@@ -42,12 +34,22 @@ impl Shown {
         Shown::of(d.normalize())
     }
 
-    fn from_parts(negative: bool, mut x: u64, scale: usize) -> Shown {
-        let mut digits = [0u8; 20];
+    fn from_parts(negative: bool, x: u128, scale: usize) -> Shown {
+        // At most 29 digits; by 64-bit division while the rest fits.
+        let mut digits = [0u8; 29];
         let mut at = digits.len();
-        loop {
+        let mut push = |d: u8| {
             at -= 1;
-            digits[at] = b'0' + (x % 10) as u8;
+            digits[at] = b'0' + d;
+        };
+        let mut x = x;
+        while u64::try_from(x).is_err() {
+            push((x % 10) as u8);
+            x /= 10;
+        }
+        let mut x = x as u64;
+        loop {
+            push((x % 10) as u8);
             x /= 10;
             if x == 0 {
                 break;
@@ -87,16 +89,6 @@ impl Shown {
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever written.
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
-    }
-}
-
-impl fmt::Write for Shown {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        if !s.is_ascii() || self.len as usize + s.len() > CAP {
-            return Err(fmt::Error);
-        }
-        self.extend(s.as_bytes());
-        Ok(())
     }
 }
 
