@@ -353,13 +353,7 @@ fn criteria_moved(old: &Snapshot, new: &Snapshot, old_unit: &[Option<usize>]) ->
     // at the same places: then a criterion whose column is the same in both
     // moved for none of them.
     let one_run = |range: std::ops::Range<usize>| {
-        let first = range.start;
-        range.clone().all(|b| old_unit[b] == Some(b))
-            && [ou, nu].iter().all(|us| {
-                us.get(range.clone()).is_some_and(|run| run.iter().enumerate().all(|(k, u)| u.slot() == k && u.same_run(&us[first])))
-            })
-            && ou[first].run_points(0).len() == range.len()
-            && nu[first].run_points(0).len() == range.len()
+        range.clone().all(|b| old_unit[b] == Some(b)) && old.outcome.one_run(range.clone()) && new.outcome.one_run(range)
     };
     (0..nm.units.len())
         .step_by(RUN)

@@ -128,17 +128,6 @@ impl UnitResult {
         &self.shape
     }
 
-    /// Whether `other` was evaluated in the same run of units as this one,
-    /// with the same shape.
-    pub fn same_run(&self, other: &UnitResult) -> bool {
-        Arc::ptr_eq(&self.points, &other.points) && Arc::ptr_eq(&self.shape, &other.shape)
-    }
-
-    /// This unit's place in its run.
-    pub fn slot(&self) -> usize {
-        self.slot
-    }
-
     /// Node `i`'s points for every unit of this unit's run, by slot.
     pub fn run_points(&self, i: usize) -> &[Decimal] {
         let n = self.points.units;
@@ -357,15 +346,30 @@ struct Run<'s> {
     previous: Option<(&'s Points, &'s [NodeShape])>,
 }
 
+impl Outcome {
+    /// Whether the units `units` were evaluated as one whole run with one
+    /// shape, each at its own place: then node `i`'s points for all of them
+    /// are the first one's [`UnitResult::run_points`]`(i)`.
+    pub fn one_run(&self, units: std::ops::Range<usize>) -> bool {
+        let n = units.len();
+        self.units.get(units).is_some_and(|run| {
+            run.first().is_some_and(|u0| {
+                u0.points.units == n
+                    && run
+                        .iter()
+                        .enumerate()
+                        .all(|(k, u)| u.slot == k && Arc::ptr_eq(&u.points, &u0.points) && Arc::ptr_eq(&u.shape, &u0.shape))
+            })
+        })
+    }
+}
+
 impl Reuse<'_> {
     /// The points and shape of the units `first..first + n` in the previous
     /// results, when they were one run with one shape.
     fn run(&self, first: usize, n: usize) -> Option<(&Points, &[NodeShape])> {
-        let units = self.outcome.units.get(first..first + n)?;
-        let u0 = units.first()?;
-        let one = u0.points.units == n
-            && units.iter().enumerate().all(|(k, u)| u.slot == k && Arc::ptr_eq(&u.points, &u0.points) && Arc::ptr_eq(&u.shape, &u0.shape));
-        one.then_some((&*u0.points, &*u0.shape))
+        let u0 = &self.outcome.units.get(first)?;
+        self.outcome.one_run(first..first + n).then_some((&*u0.points, &*u0.shape))
     }
 }
 
