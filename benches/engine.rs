@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use parindex::eval::evaluate;
+use parindex::formula::rules::Rules;
 use parindex::report::Report;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::score::eval::evaluate;
+use parindex::score::ruleset::RuleSet;
 
 fn province_2023(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

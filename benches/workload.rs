@@ -11,10 +11,10 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use parindex::engine::{Engine, ReloadOutcome};
-use parindex::eval::evaluate;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::formula::rules::Rules;
+use parindex::live::engine::{Engine, ReloadOutcome};
+use parindex::score::eval::evaluate;
+use parindex::score::ruleset::RuleSet;
 use rust_decimal::Decimal;
 
 #[path = "../examples/workload/gen.rs"]

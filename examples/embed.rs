@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use parindex::engine::Engine;
-use parindex::watch::{WatchEvent, WatchOptions, Watcher};
+use parindex::live::engine::Engine;
+use parindex::live::watch::{WatchEvent, WatchOptions, Watcher};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

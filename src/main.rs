@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use parindex::audit::{archive, expect};
 use parindex::diag::Diagnostics;
-use parindex::engine::Snapshot;
-use parindex::rules::Rules;
-use parindex::ruleset::unit_refs;
-use parindex::ruleset::RuleSet;
-use parindex::{archive, expect};
+use parindex::formula::rules::Rules;
+use parindex::live::engine::Snapshot;
+use parindex::score::ruleset::unit_refs;
+use parindex::score::ruleset::RuleSet;
 use std::path::Path;
 
 #[derive(Parser)]
@@ -196,8 +196,8 @@ fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
         Ok(s) => s.rule_set.warnings,
         Err(d) => d,
     };
-    diags.extend(parindex::stats::load_statistics(root, year).1);
-    diags.extend(parindex::targets::load_targets(root, year).1);
+    diags.extend(parindex::input::stats::load_statistics(root, year).1);
+    diags.extend(parindex::input::targets::load_targets(root, year).1);
     print_diags(&diags, format);
     let errors = diags.errors().count();
     eprintln!("{errors} errors, {} warnings", diags.len() - errors);
@@ -218,7 +218,7 @@ fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) -> ExitCode {
         eprintln!("error[UNKNOWN_UNIT]: no unit `{unit}` in {year}{hint}");
         return ExitCode::FAILURE;
     };
-    let e = parindex::explain::explain(&s.rule_set, &s.outcome, u);
+    let e = parindex::audit::explain::explain(&s.rule_set, &s.outcome, u);
     match format {
         DiagFormat::Text => print!("{}", e.to_text()),
         DiagFormat::Json => print!("{}", json_text(&e.to_json())),
@@ -281,9 +281,9 @@ fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: DiagFormat) 
             return ExitCode::FAILURE;
         }
     };
-    let (ta, _) = parindex::targets::load_targets(root, from);
-    let (tb, _) = parindex::targets::load_targets(root, to);
-    let d = parindex::diff::diff(&a, &b, &ta, &tb);
+    let (ta, _) = parindex::input::targets::load_targets(root, from);
+    let (tb, _) = parindex::input::targets::load_targets(root, to);
+    let d = parindex::audit::diff::diff(&a, &b, &ta, &tb);
     let side = data.map(|y| side_by_side(root, from, to, y));
     match format {
         DiagFormat::Text => {
@@ -399,7 +399,7 @@ fn test(root: &Path, only: Option<u16>) -> ExitCode {
 }
 
 fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
-    let (set, mut diags) = parindex::targets::load_targets(root, year);
+    let (set, mut diags) = parindex::input::targets::load_targets(root, year);
     if diags.has_errors() {
         print_diags(&diags, DiagFormat::Text);
         return ExitCode::FAILURE;
@@ -418,7 +418,7 @@ fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = parindex::targets::evaluate(&set, &rs.indicators, &unit_refs(&rs.model));
+    let report = parindex::input::targets::evaluate(&set, &rs.indicators, &unit_refs(&rs.model));
     diags.extend(report.diagnostics.clone());
     match format {
         Format::Table => print!("{}", report.to_table()),
@@ -448,8 +448,8 @@ fn main() -> ExitCode {
 
 /// `parindex watch`: the results, then each reload's new results and changes, or the rejected edit's errors.
 fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce_ms: u64) -> ExitCode {
-    use parindex::engine::Engine;
-    use parindex::watch::{clock_utc, Backend, WatchEvent, WatchOptions, Watcher};
+    use parindex::live::engine::Engine;
+    use parindex::live::watch::{clock_utc, Backend, WatchEvent, WatchOptions, Watcher};
     use std::time::Duration;
 
     fn results(s: &Snapshot, format: Format) -> String {

@@ -3,10 +3,10 @@
 mod common;
 
 use common::*;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::formula::rules::Rules;
+use parindex::score::ruleset::RuleSet;
 
-fn fingerprint(root: &std::path::Path) -> parindex::fingerprint::Fingerprint {
+fn fingerprint(root: &std::path::Path) -> parindex::input::fingerprint::Fingerprint {
     RuleSet::load(root, 2023, &Rules::default()).expect("loads").fingerprint
 }
 

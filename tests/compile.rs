@@ -3,11 +3,11 @@
 mod common;
 
 use common::*;
-use parindex::eval::evaluate;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::formula::rules::Rules;
+use parindex::score::eval::evaluate;
+use parindex::score::ruleset::RuleSet;
 
-fn both(root: &std::path::Path, year: u16) -> (parindex::eval::Outcome, parindex::eval::Outcome, (usize, usize)) {
+fn both(root: &std::path::Path, year: u16) -> (parindex::score::eval::Outcome, parindex::score::eval::Outcome, (usize, usize)) {
     let rs = RuleSet::load(root, year, &Rules::default()).expect("loads");
     let counts = rs.plan_counts();
     let native = evaluate(&rs).expect("evaluates");

@@ -4,10 +4,10 @@
 
 mod common;
 
-use parindex::eval::evaluate;
+use parindex::formula::rules::Rules;
 use parindex::report::Report;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::score::eval::evaluate;
+use parindex::score::ruleset::RuleSet;
 
 /// (unit, appraisal, survey, impact, SIPAS, total, scale, index, rank, change, rank change),
 /// transcribed from Biểu 1 and Biểu 2 of the 2023 report; "" where the report has no value.
@@ -237,7 +237,7 @@ fn portal_leaves_are_scored_from_the_portal_figures() {
         let n = m.node_index(node).unwrap();
         (outcome.units[u].node(n).status, outcome.units[u].node(n).points.normalize().to_string())
     };
-    use parindex::eval::Status::*;
+    use parindex::score::eval::Status::*;
     // 98.97% on time ≥ 98: the full 2 points; 95.79% ≥ 95: 1.5; 74.10%: 0.
     assert_eq!(points("so-tttt", "3.4.1"), (Scored, "2".into()));
     assert_eq!(points("so-ldtbxh", "3.4.1"), (Scored, "1.5".into()));

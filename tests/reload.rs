@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use parindex::diag::{Code, Diagnostics};
-use parindex::engine::{Changes, Engine, ReloadOutcome, Snapshot};
-use parindex::eval::evaluate;
+use parindex::live::engine::{Changes, Engine, ReloadOutcome, Snapshot};
+use parindex::live::watch::{WatchEvent, WatchOptions, Watcher};
 use parindex::report::Report;
-use parindex::watch::{WatchEvent, WatchOptions, Watcher};
+use parindex::score::eval::evaluate;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -266,7 +266,7 @@ fn twenty_quick_writes_make_few_reloads_and_the_last_wins() {
 #[test]
 fn polling_picks_up_changes_where_file_events_do_not_arrive() {
     let r = Running::start(WatchOptions { debounce: DEBOUNCE, poll: Some(Duration::from_millis(50)) });
-    assert_eq!(r.watcher.backend(), parindex::watch::Backend::Poll(Duration::from_millis(50)));
+    assert_eq!(r.watcher.backend(), parindex::live::watch::Backend::Poll(Duration::from_millis(50)));
     common::edit(r.root(), TREE_8, SIPAS_MAX, "part = \"sipas\"\nmax = 12");
     r.applied(|s| scale_of(s, "so-tttt") == "102");
 }

@@ -6,9 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use parindex::diag::{Code, Diagnostics, Severity};
-use parindex::indicators::{load_indicators, IndicatorData, UnitRef};
-use parindex::stats::load_statistics;
-use parindex::targets::{evaluate, load_targets, Status, TargetReport};
+use parindex::input::indicators::{load_indicators, IndicatorData, UnitRef};
+use parindex::input::stats::load_statistics;
+use parindex::input::targets::{evaluate, load_targets, Status, TargetReport};
 use rust_decimal_macros::dec;
 
 fn root() -> PathBuf {

@@ -7,9 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use parindex::eval::evaluate;
-use parindex::rules::Rules;
-use parindex::ruleset::RuleSet;
+use parindex::formula::rules::Rules;
+use parindex::score::eval::evaluate;
+use parindex::score::ruleset::RuleSet;
 use rust_decimal::Decimal;
 
 #[path = "../examples/workload/gen.rs"]
@@ -119,7 +119,7 @@ fn expected_scores_follow_the_workload_definition() {
 fn a_reload_after_one_edit_recomputes_only_that_criterion() {
     let dir = tempfile::tempdir().unwrap();
     gen::write_tree(dir.path(), 500, 30, 2023).unwrap();
-    let engine = parindex::engine::Engine::open(dir.path(), 2023).expect("opens");
+    let engine = parindex::live::engine::Engine::open(dir.path(), 2023).expect("opens");
     assert_eq!(engine.current().stats.computed, 30);
 
     let tree = dir.path().join("criteria/2023/tree/workload.toml");
@@ -134,7 +134,7 @@ fn a_reload_after_one_edit_recomputes_only_that_criterion() {
 
     let before = engine.current();
     match engine.reload() {
-        parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
+        parindex::live::engine::ReloadOutcome::Applied { snapshot, changes } => {
             assert_eq!((snapshot.stats.computed, snapshot.stats.reused), (1, 29));
             // The data files did not change: their units are shared, not read again.
             let (old_units, new_units) = (&before.rule_set.model.units, &snapshot.rule_set.model.units);
@@ -203,7 +203,7 @@ fn decimal_and_fixed_point_leaves_add_up_exactly() {
 fn a_reload_matches_units_by_id() {
     let dir = tempfile::tempdir().unwrap();
     gen::write_tree(dir.path(), 300, 9, 2023).unwrap();
-    let engine = parindex::engine::Engine::open(dir.path(), 2023).expect("opens");
+    let engine = parindex::live::engine::Engine::open(dir.path(), 2023).expect("opens");
     let rename = |path: &Path| {
         let text = std::fs::read_to_string(path).unwrap();
         let mut lines: Vec<String> = text.lines().map(|l| l.replacen("u7,", "x7,", 1)).collect();
@@ -215,7 +215,7 @@ fn a_reload_matches_units_by_id() {
     rename(&dir.path().join("fixtures/2023/indicators/workload.csv"));
     let before = engine.current();
     match engine.reload() {
-        parindex::engine::ReloadOutcome::Applied { snapshot, changes } => {
+        parindex::live::engine::ReloadOutcome::Applied { snapshot, changes } => {
             assert_eq!(snapshot.rule_set.model.units[1].id, "u2", "the units are in the new order");
             let (old_u0, new_u0) = (&before.rule_set.model.units[0].id, &snapshot.rule_set.model.units[0].id);
             assert!(old_u0 == new_u0 && !std::ptr::eq(old_u0.as_str(), new_u0.as_str()), "the changed units file is read again");

@@ -5,7 +5,7 @@
 //! operation here is exact: sums and products are checked and never
 //! rounded, a division is only by a power of ten (a change of scale), and
 //! `tiers` of a ratio of integers compares in 128-bit integers as
-//! [`crate::compile`] does. A number is therefore equal to the one the
+//! [`crate::formula::compile`] does. A number is therefore equal to the one the
 //! decimal evaluator computes from the same inputs. Whatever does not fit
 //! (an overflow, a larger scale, a division by anything else, a division by
 //! zero, a boolean where a number is expected) gives `None`, and the batch is
@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::compile::{threshold, Expr, Program};
+use crate::formula::compile::{threshold, Expr, Program};
 
 /// The largest scale a batch may have.
 const MAX_SCALE: u32 = 18;
@@ -176,7 +176,7 @@ fn div(a: Cow<'_, Fixed>, b: &Fixed) -> Option<Fixed> {
     Some(Fixed { m: a.into_owned().m, scale })
 }
 
-/// Integers below 10^12 in magnitude, where [`crate::compile`]'s ratio test is exact.
+/// Integers below 10^12 in magnitude, where [`crate::formula::compile`]'s ratio test is exact.
 fn small_integers(f: &Fixed) -> bool {
     f.scale == 0 && f.largest() < 1_000_000_000_000
 }
@@ -193,7 +193,7 @@ fn pick(bands: &[(Decimal, Decimal)], otherwise: &Fixed, band: impl Fn(usize) ->
 }
 
 /// `tiers` of `x / y` for small integers, `y > 0`: `a / b ≥ t` is decided
-/// as `a·den ≥ num·b` (see `crate::compile::ratio_ge`), in 64 bits when
+/// as `a·den ≥ num·b` (see `crate::formula::compile::ratio_ge`), in 64 bits when
 /// the products fit there, else in 128.
 fn tiers_of_ratio(x: &Fixed, y: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
     let ts: Vec<(i128, i128)> = bands.iter().map(|(t, _)| threshold(*t)).collect::<Option<_>>()?;
@@ -307,7 +307,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::compile::{Batch, CmpOp};
+    use crate::formula::compile::{Batch, CmpOp};
     use rust_decimal_macros::dec;
 
     fn b(e: Expr) -> Box<Expr> {

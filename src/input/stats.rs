@@ -28,9 +28,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
-use crate::indicators::{parse_toml, read_source};
-use crate::numfmt::{parse_number, NumberFormat};
-use crate::round::Rounding;
+use crate::input::indicators::{parse_toml, read_source};
+use crate::input::numfmt::{parse_number, NumberFormat};
+use crate::input::round::Rounding;
 
 /// One statistics file.
 #[derive(Debug, Clone, Serialize)]

@@ -1,7 +1,7 @@
 //! Data: the facts rules read, by data key, one column per key.
 //!
 //! Facts come from `facts.toml` (typed by hand) and from indicator tables
-//! (CSV files such as the national portal's, see [`crate::indicators`]).
+//! (CSV files such as the national portal's, see [`crate::input::indicators`]).
 //! Indicator values are read in place from their columns, never copied, so a
 //! national data set costs its compact columns and nothing more. A rule leaf
 //! resolves each of its input keys to an [`InputColumn`] once, then reads
@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::indicators::IndicatorData;
-use crate::model::{Model, Value};
+use crate::input::indicators::IndicatorData;
+use crate::input::model::{Model, Value};
 
 /// One fact for one unit, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,7 @@ pub struct Data {
 #[derive(Clone, Copy)]
 pub enum InputColumn<'a> {
     Facts(&'a [Option<Cell>]),
-    Indicator(crate::indicators::ColumnRef<'a>),
+    Indicator(crate::input::indicators::ColumnRef<'a>),
 }
 
 impl InputColumn<'_> {

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::eval::Outcome;
-use crate::load::{parse_toml, read_source, Source};
-use crate::raw::Dec;
+use crate::input::load::{parse_toml, read_source, Source};
+use crate::input::raw::Dec;
 use crate::report::Report;
-use crate::ruleset::RuleSet;
+use crate::score::eval::Outcome;
+use crate::score::ruleset::RuleSet;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

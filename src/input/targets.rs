@@ -29,8 +29,8 @@ use serde_json::{json, Value};
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, line_col, Code, Diagnostic, Diagnostics, Location};
-use crate::indicators::{normalize_name, parse_toml, read_source, IndicatorData, UnitRef};
-use crate::numfmt::parse_number;
+use crate::input::indicators::{normalize_name, parse_toml, read_source, IndicatorData, UnitRef};
+use crate::input::numfmt::parse_number;
 
 /// How a value must compare with a threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::eval::{Outcome, Status};
-use crate::fingerprint::Fingerprint;
+use crate::input::fingerprint::Fingerprint;
 use crate::report::{plain, Report};
-use crate::ruleset::RuleSet;
+use crate::score::eval::{Outcome, Status};
+use crate::score::ruleset::RuleSet;
 
 /// The archive file of a year under `root`.
 pub fn archive_path(root: &Path, year: u16) -> PathBuf {

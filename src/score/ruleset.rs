@@ -9,17 +9,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::compile::Plan;
 use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
-use crate::eval::Shape;
-use crate::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
-use crate::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::load::{load_year_with, Source};
-use crate::model::Model;
-use crate::raw::RawUnitsFile;
-use crate::rules::{CompiledScript, Rules};
-use crate::validate::validate;
+use crate::formula::compile::Plan;
+use crate::formula::rules::{CompiledScript, Rules};
+use crate::input::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
+use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
+use crate::input::load::{load_year_with, Source};
+use crate::input::model::Model;
+use crate::input::raw::RawUnitsFile;
+use crate::input::validate::validate;
+use crate::score::eval::Shape;
 
 /// A year's complete, valid rule set.
 #[derive(Debug, Clone)]
@@ -153,7 +153,7 @@ impl RuleSet {
                 })
             })
             .collect();
-        let templates = crate::eval::templates(&model);
+        let templates = crate::score::eval::templates(&model);
         let mut unit_exempt = vec![Vec::new(); model.units.len()];
         for (&(u, n), &e) in &model.exempt {
             unit_exempt[u].push((n, e));
@@ -211,7 +211,7 @@ impl RuleSet {
 pub fn stamp(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();
     for d in dirs {
-        out.extend(crate::files::files(d, true).into_iter().map(|(p, m)| (d.join(p), m.len(), m.modified().ok())));
+        out.extend(crate::source::files::files(d, true).into_iter().map(|(p, m)| (d.join(p), m.len(), m.modified().ok())));
     }
     out
 }

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::{covering_ancestor, Outcome, Status};
-use crate::fingerprint::Fingerprint;
+use crate::input::fingerprint::Fingerprint;
 use crate::report::plain;
-use crate::ruleset::RuleSet;
+use crate::score::eval::{covering_ancestor, Outcome, Status};
+use crate::score::ruleset::RuleSet;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InputUsed {

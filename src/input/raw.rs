@@ -13,8 +13,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::name::Name;
-use crate::round::Rounding;
+use crate::input::name::Name;
+use crate::input::round::Rounding;
 
 /// An exact decimal read from TOML: an integer, a string ("62.77") or a
 /// float literal. A TOML float is taken by its shortest round-trip text, which

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::diag::Location;
-use crate::name::Name;
-use crate::round::Rounding;
+use crate::input::name::Name;
+use crate::input::round::Rounding;
 
 /// A legal document the criteria cite.
 #[derive(Debug, Clone)]
@@ -196,7 +196,7 @@ impl Model {
     /// A unit by id, or by name or alias as tables match them (case,
     /// spacing and the composition of diacritics aside).
     pub fn find_unit(&self, key: &str) -> Option<usize> {
-        use crate::indicators::normalize_name;
+        use crate::input::indicators::normalize_name;
         let k = normalize_name(key);
         self.units
             .iter()

@@ -14,10 +14,10 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
-use crate::load::{RawYear, Source};
-use crate::model::*;
-use crate::name::Name;
-use crate::raw::*;
+use crate::input::load::{RawYear, Source};
+use crate::input::model::*;
+use crate::input::name::Name;
+use crate::input::raw::*;
 
 /// Builds diagnostics pointing into one source file.
 struct At<'a>(&'a Source);
@@ -82,7 +82,7 @@ fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String> {
 fn toml_to_dynamic(v: &toml::Value) -> Result<rhai::Dynamic, String> {
     Ok(match v {
         toml::Value::Integer(i) => rhai::Dynamic::from_decimal(Decimal::from(*i)),
-        toml::Value::Float(f) => rhai::Dynamic::from_decimal(crate::raw::literal_decimal(*f)?),
+        toml::Value::Float(f) => rhai::Dynamic::from_decimal(crate::input::raw::literal_decimal(*f)?),
         toml::Value::String(s) => rhai::Dynamic::from(s.clone()),
         toml::Value::Boolean(b) => rhai::Dynamic::from_bool(*b),
         toml::Value::Array(a) => rhai::Dynamic::from_array(a.iter().map(toml_to_dynamic).collect::<Result<_, _>>()?),

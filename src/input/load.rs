@@ -23,8 +23,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::name::Name;
-use crate::raw::*;
+use crate::input::name::Name;
+use crate::input::raw::*;
 
 /// The text of one file as read, with its path relative to the root.
 #[derive(Debug, Clone)]
@@ -148,7 +148,7 @@ fn load_file<T: DeserializeOwned>(root: &Path, rel: PathBuf, required: bool, dia
 /// Units from `units.csv`: a header `id,name,kind,aliases` (aliases
 /// separated by `|`), one unit a row; the form for thousands of units.
 fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
-    use crate::indicators::{at_csv, data_lines, split_record};
+    use crate::input::indicators::{at_csv, data_lines, split_record};
     let mut out = RawUnitsFile::default();
     let mut fields = Vec::new();
     let mut lines = data_lines(&src.text);
@@ -214,7 +214,7 @@ fn read_units(root: &Path, fix: &Path, diags: &mut Diagnostics) -> Option<(Sourc
 
 /// The `.toml` files of a folder relative to `root`, sorted by name.
 fn toml_files(root: &Path, rel_dir: &Path) -> Vec<PathBuf> {
-    let files = crate::files::files(&root.join(rel_dir), false).into_iter().map(|(p, _)| p);
+    let files = crate::source::files::files(&root.join(rel_dir), false).into_iter().map(|(p, _)| p);
     files.filter(|p| p.extension().is_some_and(|x| x == "toml")).map(|p| rel_dir.join(p)).collect()
 }
 

@@ -5,17 +5,19 @@
 //! table, JSON and CSV are renderings of it, so the three formats can never
 //! disagree. Full-precision values stay available under `exact` in JSON.
 
+pub mod shown;
+
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::Outcome;
-use crate::fingerprint::Fingerprint;
-use crate::name::Name;
-use crate::ruleset::RuleSet;
-use crate::shown::Shown;
+use crate::input::fingerprint::Fingerprint;
+use crate::input::name::Name;
+use crate::score::eval::Outcome;
+use crate::score::ruleset::RuleSet;
+use shown::Shown;
 
 /// A decimal without trailing zeros: 66.5, 100.
 pub fn plain(d: Decimal) -> String {
@@ -239,7 +241,7 @@ impl Report {
             header.extend(parts.iter().map(|p| m.parts.iter().find(|x| x.id == *p).map_or_else(String::new, |x| x.name.clone())));
             header.extend(["Tổng điểm", "Thang điểm", "Chỉ số %", "Tăng/giảm chỉ số", "Tăng/giảm thứ hạng", "Thứ hạng"].map(String::from));
             let mut table: Vec<Vec<String>> = Vec::new();
-            let groups: Vec<&crate::model::Group> = m.groups.iter().filter(|g| g.kind == ki).collect();
+            let groups: Vec<&crate::input::model::Group> = m.groups.iter().filter(|g| g.kind == ki).collect();
             for (gi, g) in groups.iter().enumerate() {
                 if groups.len() > 1 {
                     let mut row = vec![roman(gi + 1), g.name.clone()];

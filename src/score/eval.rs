@@ -18,12 +18,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::compile::{cmp_dec, Batch, Plan};
 use crate::data::{Data, InputColumn};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::fixed::{Fixed, FixedBatch};
-use crate::model::{Model, Value};
-use crate::ruleset::RuleSet;
+use crate::formula::compile::{cmp_dec, Batch, Plan};
+use crate::formula::fixed::{Fixed, FixedBatch};
+use crate::input::model::{Model, Value};
+use crate::score::ruleset::RuleSet;
 
 /// How a node got its points, for one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,7 +452,7 @@ fn score_leaf(
     let mut typed: Vec<Option<bool>> = vec![None; cols.len()];
     let key = |i: usize| &rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf").inputs[i].1;
     // The common case, every input an indicator column: read column by column.
-    let all_indicators: Option<Vec<crate::indicators::ColumnRef<'_>>> = cols
+    let all_indicators: Option<Vec<crate::input::indicators::ColumnRef<'_>>> = cols
         .iter()
         .map(|c| match c {
             Some(InputColumn::Indicator(c)) => Some(*c),
@@ -599,7 +599,7 @@ fn run_fixed(
     rs: &RuleSet,
     leaf: usize,
     run: &Run<'_>,
-    program: &crate::compile::Program,
+    program: &crate::formula::compile::Program,
     units: &[usize],
     mut fixed: Vec<FixedBatch>,
     maxima: &[Decimal],
@@ -907,8 +907,8 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
         return Err(group_failures(failures));
     }
     debug_assert!(units.iter().enumerate().all(|(i, u)| u.unit == i), "results are in the model's order");
-    crate::aggregate::rank(model, &mut units);
-    let averages = crate::aggregate::averages(model, &units);
+    crate::score::aggregate::rank(model, &mut units);
+    let averages = crate::score::aggregate::averages(model, &units);
     Ok((Outcome { year: model.year, units, averages }, stats))
 }
 

@@ -180,7 +180,7 @@ pub fn trace_tiers(v: &Dynamic, bands: &Array, otherwise: &Dynamic) -> Option<Re
     let mut out = Vec::with_capacity(bands.len());
     for b in bands {
         let Some(pair) = b.read_lock::<Array>() else { return Some(rt("each band of `tiers` must be [threshold, points]")) };
-        let nums: Option<Vec<Decimal>> = pair.iter().map(crate::rules::to_decimal).collect();
+        let nums: Option<Vec<Decimal>> = pair.iter().map(crate::formula::rules::to_decimal).collect();
         match nums.as_deref() {
             Some([t, p]) => out.push((*t, *p)),
             // Bands computed from data cannot be compiled: run the script per unit.

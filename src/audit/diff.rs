@@ -11,11 +11,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::fingerprint::canonical;
-use crate::model::Model;
+use crate::input::fingerprint::canonical;
+use crate::input::model::Model;
+use crate::input::targets::TargetSet;
 use crate::report::plain;
-use crate::ruleset::RuleSet;
-use crate::targets::TargetSet;
+use crate::score::ruleset::RuleSet;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Change {

@@ -18,7 +18,7 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, Position, AST};
 use rust_decimal::Decimal;
 
 use crate::diag::{Code, Diagnostic, Location};
-use crate::load::Source;
+use crate::input::load::Source;
 
 /// Every limit a rule script runs under, applied to the one shared engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +129,7 @@ pub fn on_time(status: &str, full: Decimal, late: Decimal) -> RhaiResult<Decimal
 }
 
 fn register_helpers(engine: &mut Engine) {
-    use crate::compile::{count_sym, mul_sym, trace_call, trace_count, trace_tiers};
+    use crate::formula::compile::{count_sym, mul_sym, trace_call, trace_count, trace_tiers};
     type R = RhaiResult<Dynamic>;
     let dec = |r: RhaiResult<Decimal>| r.map(Dynamic::from_decimal);
     engine.register_fn("tiers", move |v: Dynamic, bands: Array| -> R {
@@ -169,7 +169,9 @@ fn register_helpers(engine: &mut Engine) {
         let done = items.iter().filter(|i| truthy(i)).count();
         let each_d = match to_decimal(&each) {
             Some(d) => d,
-            None if each.is::<crate::compile::Sym>() => return mul_sym(crate::compile::Expr::Const(Decimal::from(done)), &each),
+            None if each.is::<crate::formula::compile::Sym>() => {
+                return mul_sym(crate::formula::compile::Expr::Const(Decimal::from(done)), &each)
+            }
             None => return rt_err("the points of each item must be a number"),
         };
         dec(Ok(Decimal::from(done) * each_d))
@@ -210,7 +212,7 @@ pub fn build_engine(limits: &Limits) -> Engine {
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     register_helpers(&mut engine);
-    crate::compile::register_tracing(&mut engine);
+    crate::formula::compile::register_tracing(&mut engine);
     engine
 }
 
@@ -279,8 +281,8 @@ impl Rules {
 
     /// Traces `score(x)` for a leaf with `inputs` (in slot order, then `max`)
     /// and constant `params`: a native program when the formula can be compiled.
-    pub fn trace(&self, script: &CompiledScript, inputs: &[String], params: &rhai::Map) -> crate::compile::Plan {
-        use crate::compile::{Expr, Plan, Program, Sym};
+    pub fn trace(&self, script: &CompiledScript, inputs: &[String], params: &rhai::Map) -> crate::formula::compile::Plan {
+        use crate::formula::compile::{Expr, Plan, Program, Sym};
         let mut x = params.clone();
         for (i, name) in inputs.iter().enumerate() {
             x.insert(name.as_str().into(), Dynamic::from(Sym(Arc::new(Expr::Input(i)))));

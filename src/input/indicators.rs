@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use toml::Spanned;
 
 use crate::diag::{closest, did_you_mean, Code, Diagnostic, Diagnostics, Location};
-use crate::numfmt::{parse_number, NumberFormat};
+use crate::input::numfmt::{parse_number, NumberFormat};
 
 /// A unit as the data modules need it; the unit model owns the real thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,8 +28,8 @@ use notify::event::{AccessKind, AccessMode, MetadataKind, ModifyKind};
 use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::diag::Diagnostics;
-use crate::engine::{Changes, Engine, ReloadOutcome, Snapshot};
-pub use crate::files::is_scratch;
+use crate::live::engine::{Changes, Engine, ReloadOutcome, Snapshot};
+pub use crate::source::files::is_scratch;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,13 +24,13 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::diag::Diagnostics;
-use crate::eval::{evaluate_after, EvalStats, Outcome};
-use crate::name::Name;
+use crate::formula::rules::Rules;
+use crate::input::name::Name;
+use crate::report::shown::Shown;
 use crate::report::{plain, Report};
-use crate::rules::Rules;
-use crate::ruleset::stamp;
-use crate::ruleset::RuleSet;
-use crate::shown::Shown;
+use crate::score::eval::{evaluate_after, EvalStats, Outcome};
+use crate::score::ruleset::stamp;
+use crate::score::ruleset::RuleSet;
 
 /// One year's complete results: a valid rule set and what it evaluates to.
 #[derive(Debug)]
@@ -266,7 +266,7 @@ impl Changes {
 
 /// A node's points and maximum as they count for a unit: `None` when the
 /// node does not count (not applicable, exempt, covered higher up).
-fn counted(r: &crate::eval::NodeResult) -> (Option<Decimal>, Option<Decimal>) {
+fn counted(r: &crate::score::eval::NodeResult) -> (Option<Decimal>, Option<Decimal>) {
     let counts = r.status.in_scale();
     ((counts && r.status.has_points()).then_some(r.points), counts.then_some(r.max))
 }
@@ -347,7 +347,7 @@ fn criteria_moved(old: &Snapshot, new: &Snapshot, old_unit: &[Option<usize>]) ->
             .map(|(i, n)| (Name::from(&n.id), Some(i), None)),
     );
     let none = (None, None);
-    const RUN: usize = crate::eval::CHUNK;
+    const RUN: usize = crate::score::eval::CHUNK;
     let (ou, nu) = (&old.outcome.units, &new.outcome.units);
     // Whether the units `range` are one run with one shape in both results,
     // at the same places: then a criterion whose column is the same in both

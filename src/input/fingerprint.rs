@@ -189,7 +189,7 @@ fn strip_script(text: &str) -> String {
 
 /// All files under `root/rel` (recursively), relative to root, sorted.
 fn files_under(root: &Path, rel: &Path) -> Vec<PathBuf> {
-    crate::files::files(&root.join(rel), true).into_iter().map(|(p, _)| rel.join(p)).collect()
+    crate::source::files::files(&root.join(rel), true).into_iter().map(|(p, _)| rel.join(p)).collect()
 }
 
 fn hash_files(root: &Path, files: &[PathBuf]) -> Result<String, Diagnostic> {

@@ -6,8 +6,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::eval::{Average, UnitResult};
-use crate::model::Model;
+use crate::input::model::Model;
+use crate::score::eval::{Average, UnitResult};
 
 /// Competition ranks of `values`, highest first: ties share a rank.
 pub fn competition_ranks(values: &[Decimal]) -> Vec<u32> {

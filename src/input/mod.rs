@@ -1,0 +1,18 @@
+//! Input: every file of a year read into raw serde types and checked into the [`model`].
+//!
+//! Raw types ([`raw`]) are what serde reads; [`validate`] turns them into the
+//! checked [`model`] that every later stage uses. Indicator tables, statistics
+//! and targets are read here too, with their number formats ([`numfmt`]) and
+//! name matching, and [`fingerprint`] hashes every input once.
+
+pub mod fingerprint;
+pub mod indicators;
+pub mod load;
+pub mod model;
+pub mod name;
+pub mod numfmt;
+pub mod raw;
+pub mod round;
+pub mod stats;
+pub mod targets;
+pub mod validate;
