@@ -1,0 +1,19 @@
+//! `parindex check`: every problem of a year's files.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::*;
+
+pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
+    let mut diags = match load(root, year) {
+        Ok(s) => s.rule_set.warnings,
+        Err(d) => d,
+    };
+    diags.extend(parindex::input::stats::load_statistics(root, year).1);
+    diags.extend(parindex::input::targets::load_targets(root, year).1);
+    print_diags(&diags, format);
+    let errors = diags.errors().count();
+    eprintln!("{errors} errors, {} warnings", diags.len() - errors);
+    exit(errors == 0)
+}

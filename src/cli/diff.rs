@@ -1,0 +1,113 @@
+//! `parindex diff`: what changed between two years' rule sets.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use parindex::diag::Diagnostics;
+use parindex::formula::rules::Rules;
+use parindex::score::ruleset::RuleSet;
+
+use super::*;
+
+pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: DiagFormat) -> ExitCode {
+    let rules = Rules::default();
+    let (a, b) = match (RuleSet::load(root, from, &rules), RuleSet::load(root, to, &rules)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            for (y, r) in [(from, a.err()), (to, b.err())] {
+                if let Some(d) = r {
+                    eprintln!("the rule set of {y} has errors:");
+                    print_diags(&d, DiagFormat::Text);
+                }
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let (ta, _) = parindex::input::targets::load_targets(root, from);
+    let (tb, _) = parindex::input::targets::load_targets(root, to);
+    let d = parindex::audit::diff::diff(&a, &b, &ta, &tb);
+    let side = data.map(|y| side_by_side(root, from, to, y));
+    match format {
+        DiagFormat::Text => {
+            print!("{}", d.to_text());
+            if let Some(text) = &side {
+                print!("\n{}", text.0);
+            }
+        }
+        DiagFormat::Json => {
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            if let Some(text) = side {
+                v["data"] = text.1;
+            }
+            print!("{}", json_text(&v));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// One year's units scored under two rule sets: text and JSON.
+fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_json::Value) {
+    let mut text = format!("units of {data} scored under the rule sets of {from} and {to}:\n");
+    let (a, b) = (load_with(root, from, data), load_with(root, to, data));
+    let fail = |y: u16, d: &Diagnostics| {
+        let units: std::collections::BTreeSet<&str> = d.errors().filter_map(|e| e.unit.as_deref()).collect();
+        format!(
+            "  the data of {data} cannot be scored under the rule set of {y}: {} errors{}; first: {}\n",
+            d.errors().count(),
+            if units.is_empty() { String::new() } else { format!(" for {} units", units.len()) },
+            d.errors().next().map(|e| e.message.clone()).unwrap_or_default()
+        )
+    };
+    let (a, b) = match (a, b) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            if let Err(d) = &a {
+                text.push_str(&fail(from, d));
+            }
+            if let Err(d) = &b {
+                text.push_str(&fail(to, d));
+            }
+            return (text.clone(), serde_json::json!({ "year": data, "error": text }));
+        }
+    };
+    let b_rows: std::collections::HashMap<&str, &parindex::report::UnitRow> = b.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for ua in &a.report.units {
+        let Some(ub) = b_rows.get(ua.id.as_str()) else { continue };
+        let moved = i64::from(ua.rank) - i64::from(ub.rank);
+        let (adj_a, adj_b) = (a.outcome.units[ua.unit].adjusted, b.outcome.units[ub.unit].adjusted);
+        rows.push(vec![
+            ua.id.to_string(),
+            ua.index.to_string(),
+            ua.rank.to_string(),
+            adj_a.to_string(),
+            ub.index.to_string(),
+            ub.rank.to_string(),
+            adj_b.to_string(),
+            format!("{moved:+}"),
+        ]);
+        json_rows.push(serde_json::json!({
+            "id": ua.id,
+            "from": { "group": ua.group, "total": ua.total, "scale": ua.scale, "index": ua.index, "rank": ua.rank, "adjusted": adj_a },
+            "to": { "group": ub.group, "total": ub.total, "scale": ub.scale, "index": ub.index, "rank": ub.rank, "adjusted": adj_b },
+            "rank_move": moved,
+        }));
+    }
+    let header: Vec<String> = vec![
+        "unit".into(),
+        format!("index {from}"),
+        format!("rank {from}"),
+        "adj.".into(),
+        format!("index {to}"),
+        format!("rank {to}"),
+        "adj.".into(),
+        "rank move".into(),
+    ];
+    text.push_str(&parindex::report::align(&header, &rows));
+    text.push_str(
+        "ranks are within each year's ranking groups; adj.: what-if adjustments, i.e. criteria the data have nothing for \
+         (left out of the unit's scale) and awarded points capped at a lower maximum\n",
+    );
+    (text, serde_json::json!({ "year": data, "units": json_rows }))
+}

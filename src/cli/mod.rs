@@ -1,0 +1,168 @@
+//! The command line: presentation and exit codes over the library, one file per command.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod check;
+mod diff;
+mod explain;
+mod replay;
+mod score;
+mod targets;
+mod test;
+mod watch;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use parindex::diag::Diagnostics;
+use parindex::formula::rules::Rules;
+use parindex::live::engine::Snapshot;
+use parindex::score::ruleset::RuleSet;
+use std::path::Path;
+
+#[derive(Parser)]
+#[command(name = "parindex", version, about = "Scores government units on the Public Administration Reform (PAR) index")]
+pub(crate) struct Cli {
+    /// Folder holding `criteria/`, `rules/` and `fixtures/`.
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DiagFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Score every unit of a year and print the tables.
+    Score {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Also write the result to `results/<year>.json` (atomically).
+        #[arg(long)]
+        archive: bool,
+        /// With --archive: replace a different archived result.
+        #[arg(long, requires = "archive")]
+        force: bool,
+    },
+    /// Validate a year's criteria, rules and data, and the consistency checks of its statistics; print every problem found.
+    Check {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
+    /// Explain a unit's result: every criterion, its data, rule, points or exemption, and how the index was computed.
+    Explain {
+        #[arg(long)]
+        year: u16,
+        /// Unit id, name or alias.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
+    /// Recompute an archived year and compare it with `results/<year>.json`.
+    Replay {
+        #[arg(long)]
+        year: u16,
+    },
+    /// What changed between two years' rule sets.
+    Diff {
+        from: u16,
+        to: u16,
+        /// Also score this year's data under both rule sets, side by side.
+        #[arg(long)]
+        data: Option<u16>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
+    /// Run every expectation of `fixtures/*/expected*.toml`.
+    Test {
+        /// Only this year.
+        #[arg(long)]
+        year: Option<u16>,
+    },
+    /// Targets of a year: per unit and target, met or not and by how far.
+    Targets {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Score a year, then rescore it whenever its files change; invalid edits are reported and never served.
+    Watch {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Poll the files instead of waiting for file events (for file systems that send none).
+        #[arg(long)]
+        poll: bool,
+        /// Quiet time after the last change before rescoring.
+        #[arg(long, default_value_t = 200)]
+        debounce_ms: u64,
+    },
+}
+
+pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
+    let mut err = std::io::stderr().lock();
+    match format {
+        DiagFormat::Text => {
+            let _ = write!(err, "{diags}");
+        }
+        DiagFormat::Json => {
+            let _ = writeln!(err, "{}", serde_json::to_string_pretty(diags).unwrap_or_default());
+        }
+    }
+}
+
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())
+}
+
+pub(crate) fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+pub(crate) fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
+    load_with(root, year, year)
+}
+
+/// The criteria of `year` with the data of `data_year`, loaded and evaluated.
+pub(crate) fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapshot, Diagnostics> {
+    Snapshot::from_rule_set(RuleSet::load_with(root, year, data_year, &Rules::default())?, 1)
+}
+
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.as_path();
+    match cli.command {
+        Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
+        Command::Check { year, format } => check::check(root, year, format),
+        Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
+        Command::Replay { year } => replay::replay(root, year),
+        Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
+        Command::Test { year } => test::test(root, year),
+        Command::Targets { year, format } => targets::targets(root, year, format),
+        Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),
+    }
+}

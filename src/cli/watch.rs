@@ -1,0 +1,73 @@
+//! `parindex watch`: rescoring on every save.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use parindex::live::engine::Snapshot;
+
+use super::*;
+
+/// `parindex watch`: the results, then each reload's new results and changes, or the rejected edit's errors.
+pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: bool, debounce_ms: u64) -> ExitCode {
+    use parindex::live::engine::Engine;
+    use parindex::live::watch::{clock_utc, Backend, WatchEvent, WatchOptions, Watcher};
+    use std::time::Duration;
+
+    fn results(s: &Snapshot, format: Format) -> String {
+        match format {
+            Format::Table => s.report.to_table(&s.rule_set),
+            Format::Json => format!("{}\n", serde_json::to_string_pretty(&s.report.to_json()).unwrap_or_default()),
+            Format::Csv => s.report.to_csv(&s.rule_set),
+        }
+    }
+    let engine = match Engine::open(root, year) {
+        Ok(e) => std::sync::Arc::new(e),
+        Err(diags) => {
+            print_diags(&diags, DiagFormat::Text);
+            return ExitCode::FAILURE;
+        }
+    };
+    let on_event = move |event: WatchEvent| {
+        let mut out = std::io::stdout().lock();
+        let _ = match event {
+            WatchEvent::Reloaded { snapshot, changes } => match format {
+                Format::Json => {
+                    let event =
+                        serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
+                    writeln!(out, "{event}")
+                }
+                _ => writeln!(out, "\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
+            },
+            WatchEvent::Rejected { diagnostics, serving } => {
+                writeln!(out, "\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
+            }
+            WatchEvent::Unchanged { .. } => writeln!(out, "files changed; the results did not"),
+            WatchEvent::Error { message } => writeln!(out, "watch error: {message}"),
+            _ => Ok(()),
+        };
+        let _ = out.flush();
+    };
+    let options = WatchOptions { debounce: Duration::from_millis(debounce_ms), poll: poll.then_some(Duration::from_millis(500)) };
+    // Watching starts before the results are shown, so no save made after they appear is missed.
+    let watcher = match Watcher::spawn(std::sync::Arc::clone(&engine), options, on_event) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot watch the files: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{}", results(&engine.current(), format));
+        let _ = out.flush();
+    }
+    let how = match watcher.backend() {
+        Backend::Native => "file events".to_string(),
+        Backend::Poll(every) => format!("polling every {} ms", every.as_millis()),
+    };
+    let dirs: Vec<String> = engine.sources().iter().map(|d| d.display().to_string()).collect();
+    eprintln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
+    loop {
+        std::thread::park();
+    }
+}
