@@ -1,0 +1,4 @@
+//! Bad-input cases: archive.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Bad-input cases: criteria.
+
+#[allow(unused_imports)]
+use super::*;

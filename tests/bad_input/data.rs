@@ -1,0 +1,4 @@
+//! Bad-input cases: data.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Bad-input cases: files.
+
+#[allow(unused_imports)]
+use super::*;

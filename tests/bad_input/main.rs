@@ -1,0 +1,44 @@
+//! The bad-input suite: each case edits a copy of the shipped 2023 tree the
+//! way a careless or dishonest user would, runs the real binary, and asserts
+//! the diagnostic's code and location, and that no result was printed.
+//!
+//! One file per kind of input: criteria, data, rules, files (CSV and
+//! encodings), archive and reload.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod archive;
+mod criteria;
+mod data;
+mod files;
+mod rules;
+
+use std::path::Path;
+
+pub use common::*;
+
+/// Runs `score` and `check` (text and JSON) on a broken tree: both fail,
+/// `score` prints no result, and `check` reports `code` at `file` (a path
+/// relative to the root, followed by `:line:col` when `line` is given).
+/// Returns check's text output, with the root redacted.
+pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> String {
+    let score = run(root, &["score", "--year", "2023"]);
+    assert_eq!(score.status.code(), Some(1), "score must fail: {}", stderr(&score));
+    assert!(stdout(&score).is_empty(), "no result may be printed: {}", stdout(&score));
+    let check = run(root, &["check", "--year", "2023"]);
+    assert_eq!(check.status.code(), Some(1), "check must fail: {}", stderr(&check));
+    let err = stderr(&check);
+    assert!(err.contains(&format!("error[{code}]")), "expected {code} in:\n{err}");
+    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
+    let text = stderr(&json);
+    let end = text.rfind(']').expect("a JSON list of diagnostics");
+    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
+    let hit = diags.as_array().expect("a list").iter().find(|d| {
+        d["code"] == code
+            && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
+            && line.map_or(true, |l| d["location"]["line"] == l)
+    });
+    assert!(hit.is_some(), "{code} at {file}:{line:?} in JSON:\n{text}");
+    redact(&err, root)
+}

@@ -1,0 +1,4 @@
+//! Bad-input cases: rules.
+
+#[allow(unused_imports)]
+use super::*;
