@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use parindex::audit::expect;
+use parindex::audit::{expect, published};
 
 use super::*;
 
@@ -14,12 +14,19 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
     };
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let run = load(root, year).and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
+        let run = load(root, year).and_then(|s| {
+            let mut run = expect::run_expectations(&s.rule_set, &s.outcome, &s.report)?;
+            published::add_to(&mut run, &s.rule_set, &s.outcome)?;
+            Ok(run)
+        });
         match run {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
                 println!("{year}: {} passed, {} failed", run.passed, run.failures.len());
+                for note in &run.notes {
+                    println!("{year}: {note}");
+                }
                 if !run.failures.is_empty() {
                     print!("{}", run.failures);
                 }

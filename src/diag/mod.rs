@@ -68,6 +68,8 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// A statement the report publishes about a component or criterion does not hold.
+    PublishedStatementFails,
 }
 
 impl Code {
@@ -96,6 +98,7 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::PublishedStatementFails => "PUBLISHED_STATEMENT_FAILS",
         }
     }
 }
