@@ -24,15 +24,15 @@ fn replay_names_an_edited_value_and_passes_again_when_reverted() {
     std::fs::copy(repo().join("results/2023.json"), t.path().join("results/2023.json")).unwrap();
     assert_eq!(run(t.path(), &["replay", "--year", "2023"]).status.code(), Some(0));
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let o = run(t.path(), &["replay", "--year", "2023"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("so-tttt criterion 1 points: archived 11.31 → recomputed 11.3"), "{out}");
+    assert!(out.contains("so-tttt criterion 1.1 points: archived 2.08 → recomputed 2.07"), "{out}");
     assert!(out.contains("so-tttt total: archived 88.65 → recomputed 88.64"), "{out}");
     assert!(out.contains("inputs: the data changed"), "{out}");
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.30", "[so-tttt]\n\"1\" = 11.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.07", "[so-tttt]\n\"1.1\" = 2.08");
     let o = run(t.path(), &["replay", "--year", "2023"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
@@ -157,7 +157,7 @@ fn archive_refuses_to_replace_a_different_result_unless_forced() {
     assert!(again.status.success());
     assert!(stderr(&again).contains("already holds this result"));
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let refused = run(t.path(), &["score", "--year", "2023", "--archive"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("holds a different result"), "{}", stderr(&refused));
@@ -175,7 +175,7 @@ fn a_killed_writer_never_leaves_a_half_written_archive() {
     assert!(run(t.path(), &["score", "--year", "2023", "--archive"]).status.success());
     let path = t.path().join("results/2023.json");
     let old = std::fs::read_to_string(&path).unwrap();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let mut seen_new = false;
     for delay_us in (0..40).map(|i| i * 500) {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parindex"))

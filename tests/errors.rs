@@ -38,17 +38,17 @@ fn exemption_naming_a_criterion_that_does_not_exist() {
 #[test]
 fn points_above_a_maximum() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
     assert!(err.contains("fixtures/2023/scores.toml:"), "{err}");
-    assert!(err.contains("unit `so-tttt`, criterion `1`"), "{err}");
+    assert!(err.contains("unit `so-tttt`, criterion `1.1`"), "{err}");
     insta::assert_snapshot!(err);
 }
 
 #[test]
 fn points_below_zero() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = -1");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = -1");
     broken(t.path(), "SCORE_BELOW_ZERO");
 }
 
@@ -65,7 +65,7 @@ fn a_unit_with_no_data_for_a_scored_leaf() {
 #[test]
 fn a_leaf_with_neither_points_nor_rule() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n# \"1\" = 11.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n# \"1.1\" = 2.08");
     let err = broken(t.path(), "MISSING_DATA");
     assert!(err.contains("unit `so-tttt`, criterion `1.1`"), "{err}");
 }

@@ -68,6 +68,9 @@ pub struct NodeLine {
     /// The exemption is the parent's, not named for this node.
     #[serde(skip)]
     pub inherited_exemption: bool,
+    /// Where the node's points come from: published, derived, reconstructed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<String>,
 }
@@ -134,6 +137,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
     let r = m.rounding;
     let res = &outcome.units[unit];
     let u = &m.units[unit];
+    let mut provenance = crate::audit::published::provenance(rs, &u.id);
     let nodes = m
         .nodes
         .iter()
@@ -189,6 +193,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                 inherited_exemption: matches!((nr.status, n.parent.map(|p| res.node(p).status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
                 exemption,
                 legal: n.legal.as_ref().map(|l| m.legal_text(l)),
+                provenance: provenance.remove(&n.id),
             }
         })
         .collect();
@@ -292,7 +297,8 @@ impl Explanation {
                 }
                 _ => format!("{} / {}: sum of its sub-criteria", n.points.as_deref().unwrap_or("?"), n.max),
             };
-            let _ = writeln!(out, "{head}  —  {detail}");
+            let from = n.provenance.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
+            let _ = writeln!(out, "{head}  —  {detail}{from}");
             if let Some(part) = &n.part {
                 let _ = writeln!(out, "{indent}    counts towards part `{part}`");
             }

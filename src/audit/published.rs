@@ -9,8 +9,10 @@
 //! today, with its reason), it is a known contradiction of the report
 //! (declared, with its reason), or it is not checkable (it needs last year's
 //! component indices). Indices are the engine's full-precision points over
-//! maxima, rounded as the rules declare for components, and compared within
-//! the printed rounding: a shown 96.30 holds a printed "96,3".
+//! maxima, rounded as the rules declare for components (half-up to 2
+//! decimals), and compared with the printed number, whose trailing zeros the
+//! report drops: a shown 96.30 holds a printed "96,3", a shown 75.54 does not
+//! hold "76%".
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +40,9 @@ struct RawFile {
     /// Last year's component and criterion indices, by unit then node.
     #[serde(default)]
     previous: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where each unit's points come from, by unit then node.
+    #[serde(default)]
+    provenance: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -155,6 +160,9 @@ pub struct Checked {
     pub text: String,
     /// Where the statement is declared.
     pub line: usize,
+    /// About the change against last year (checked against the `[previous]`
+    /// indices, which the unit's own change statements imply).
+    pub change: bool,
     pub verdict: Verdict,
 }
 
@@ -187,22 +195,30 @@ impl Fidelity {
     pub fn checkable(&self) -> usize {
         self.holds() + self.fails() + self.open()
     }
+    /// Statements on the year's own values that hold, and that are checkable.
+    pub fn fidelity(&self) -> (usize, usize) {
+        let of = |f: fn(&Verdict) -> bool| self.checked.iter().filter(|c| !c.change && f(&c.verdict)).count();
+        (of(|v| matches!(v, Verdict::Holds)), of(|v| matches!(v, Verdict::Holds | Verdict::Fails { .. } | Verdict::Open { .. })))
+    }
     /// One line: the counts and the fidelity figure.
     pub fn summary(&self) -> String {
-        let pct = if self.checkable() == 0 {
+        let (h, n) = self.fidelity();
+        let pct = if n == 0 {
             Decimal::ZERO
         } else {
-            (Decimal::from(self.holds() * 100) / Decimal::from(self.checkable())).round_dp_with_strategy(1, RoundingStrategy::ToZero)
+            (Decimal::from(h * 100) / Decimal::from(n)).round_dp_with_strategy(1, RoundingStrategy::ToZero)
         };
+        let ch = |f: fn(&Verdict) -> bool| self.checked.iter().filter(|c| c.change && f(&c.verdict)).count();
         format!(
-            "published statements: {} hold, {} open, {} known contradictions, {} not checkable, {} do not hold; fidelity {}/{} ({pct}%)",
+            "published statements: {} hold, {} open, {} known contradictions, {} not checkable, {} do not hold; \
+             fidelity {h}/{n} ({pct}%) on the year's values; {}/{} on the change against last year",
             self.holds(),
             self.open(),
             self.contradictions(),
             self.not_checkable(),
             self.fails(),
-            self.holds(),
-            self.checkable(),
+            ch(|v| matches!(v, Verdict::Holds)),
+            ch(|v| matches!(v, Verdict::Holds | Verdict::Fails { .. } | Verdict::Open { .. })),
         )
     }
 }
@@ -244,9 +260,11 @@ fn parse_ratio(s: &str) -> Result<(usize, usize), String> {
     Ok((p(n)?, p(m)?))
 }
 
-/// Whether `shown` is printed as `printed`: half-up at the printed decimals.
+/// Whether `shown` (rounded as the rules declare, 2 decimals) is what the
+/// report prints. The report drops trailing zeros ("96,3%" is 96.30, "76%" is
+/// 76.00: 13 / 13.5 = 96.296% is printed "96,3"), so the two must be equal.
 fn prints_as(shown: Decimal, printed: Decimal) -> bool {
-    shown.round_dp_with_strategy(printed.scale(), RoundingStrategy::MidpointAwayFromZero) == printed
+    shown == printed
 }
 
 impl Year<'_> {
@@ -508,7 +526,9 @@ impl Year<'_> {
             Kind::Change => {
                 let v = parse_dec(value()?)?;
                 let d = self.mean_change(s.group, node)?.ok_or(NOT_CHECKABLE)?;
-                if prints_as(d, v) {
+                // Last year's mean is taken from indices shown to 2 decimals
+                // (the report's own were exact): within 0.01.
+                if (d - v).abs() <= Decimal::new(1, 2) {
                     Ok(())
                 } else {
                     Err(format!("mean changed {d}"))
@@ -569,6 +589,28 @@ impl Year<'_> {
 
 const NOT_CHECKABLE: &str = "needs last year's component and criterion indices";
 
+/// Where the points of one unit come from, by node (published, derived from
+/// the report's statements, or reconstructed), as the year's statements file
+/// declares; empty when it declares nothing or cannot be read (`parindex
+/// test` reports why).
+pub fn provenance(rs: &RuleSet, unit: &str) -> BTreeMap<String, String> {
+    let Ok(Some(src)) = read_source(&rs.root, &statements_file(rs.model.year)) else {
+        return BTreeMap::new();
+    };
+    parse_toml::<RawFile>(&src).ok().and_then(|mut f| f.provenance.remove(unit)).unwrap_or_default()
+}
+
+/// Last year's component indices of one unit that the report's change
+/// statements imply, by component (see `tools/previous_2023.py`); empty when
+/// the year declares none.
+pub fn previous(rs: &RuleSet, unit: &str) -> BTreeMap<String, Decimal> {
+    let Ok(Some(src)) = read_source(&rs.root, &statements_file(rs.model.year)) else {
+        return BTreeMap::new();
+    };
+    let declared = parse_toml::<RawFile>(&src).ok().and_then(|mut f| f.previous.remove(unit)).unwrap_or_default();
+    declared.into_iter().filter_map(|(k, v)| v.parse::<Decimal>().ok().map(|d| (k, d))).collect()
+}
+
 /// Reads and checks the published statements of the year, if it has any.
 pub fn check(rs: &RuleSet, outcome: &Outcome) -> Result<Option<Fidelity>, Diagnostics> {
     let rel = statements_file(rs.model.year);
@@ -608,7 +650,8 @@ pub fn check(rs: &RuleSet, outcome: &Outcome) -> Result<Option<Fidelity>, Diagno
             (Err(shown), None) => Verdict::Fails { shown },
         };
         let (line, _) = crate::diag::line_col(&src.text, at);
-        fidelity.checked.push(Checked { seed_line: s.line, text: s.text.clone(), line, verdict });
+        let change = matches!(s.kind, Kind::Change | Kind::ChangeCount | Kind::ChangeRangeOfOthers);
+        fidelity.checked.push(Checked { seed_line: s.line, text: s.text.clone(), line, change, verdict });
     }
     if problems.has_errors() {
         return Err(problems);
