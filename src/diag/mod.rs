@@ -68,6 +68,13 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// A rule script imports a module or calls `eval`: a rule reads only its own file.
+    ScriptImport,
+    /// A criterion passes its rule a parameter the rule does not declare, or
+    /// one that is missing, of the wrong type or out of its declared range.
+    RuleParam,
+    /// A rule's arithmetic overflowed the range of decimals for a unit.
+    ScriptOverflow,
 }
 
 impl Code {
@@ -96,6 +103,9 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::ScriptImport => "SCRIPT_IMPORT",
+            Code::RuleParam => "RULE_PARAM",
+            Code::ScriptOverflow => "SCRIPT_OVERFLOW",
         }
     }
 }
