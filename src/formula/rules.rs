@@ -250,6 +250,8 @@ pub struct CompiledScript {
     pub name: String,
     pub path: PathBuf,
     pub ast: Arc<AST>,
+    /// The parameters it declares (`// param` lines); empty when it declares none.
+    pub params: Vec<crate::formula::params::Param>,
 }
 
 /// A rule script uses `import` or `eval`.
@@ -298,7 +300,8 @@ impl Rules {
                 .in_file(&src.path)
                 .help("a rule script defines `fn score(x) { ... }` and returns the points"));
         }
-        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast) })
+        let params = crate::formula::params::declared(&src.path, &src.text)?;
+        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast), params })
     }
 
     /// Traces `score(x)` for a leaf with `inputs` (in slot order, then `max`)

@@ -47,3 +47,74 @@ fn eval_of_text_is_refused() {
     let line = line_of(t.path(), PROPORTIONAL, "eval(");
     rejected(t.path(), "SCRIPT_IMPORT", PROPORTIONAL, Some(line));
 }
+
+/// Checks that `criterion`'s params, edited from `from` to `to` in `tree`,
+/// are refused with RULE_PARAM at the criterion's line.
+fn bad_params(tree: &str, criterion: &str, from: &str, to: &str) -> String {
+    let t = temp_tree();
+    edit(t.path(), tree, from, to);
+    let line = line_of(t.path(), tree, &format!("id = \"{criterion}\""));
+    rejected(t.path(), "RULE_PARAM", tree, Some(line))
+}
+
+const BANDS_341: &str = "params = { bands = [[98, 1], [95, 0.75], [90, 0.5], [80, 0.25]] }";
+
+#[test]
+fn a_misspelt_parameter_is_reported_at_the_criterion_with_a_suggestion() {
+    let err = bad_params(TREE_3, "3.4.1", BANDS_341, "params = { bandz = [[98, 1], [95, 0.75], [90, 0.5], [80, 0.25]] }");
+    assert!(err.contains("did you mean `bands`?"), "{err}");
+    assert!(!err.contains("SCRIPT_RUNTIME"), "the script is not blamed: {err}");
+}
+
+#[test]
+fn bands_not_highest_first_are_refused() {
+    bad_params(TREE_3, "3.4.1", BANDS_341, "params = { bands = [[80, 0.25], [90, 0.5], [95, 0.75], [98, 1]] }");
+}
+
+#[test]
+fn bands_with_a_repeated_threshold_are_refused() {
+    bad_params(TREE_3, "3.4.1", BANDS_341, "params = { bands = [[98, 1], [95, 0.75], [95, 0.5]] }");
+}
+
+#[test]
+fn a_band_share_above_1_is_refused() {
+    bad_params(TREE_3, "3.4.1", BANDS_341, "params = { bands = [[98, 1.5], [95, 0.75]] }");
+}
+
+#[test]
+fn a_band_that_is_not_a_pair_is_refused() {
+    bad_params(TREE_3, "3.4.1", BANDS_341, "params = { bands = [[98, 1], [95]] }");
+}
+
+#[test]
+fn a_negative_target_is_refused() {
+    bad_params(TREE_7, "7.3.2", "params = { target = 50 }", "params = { target = -50 }");
+}
+
+#[test]
+fn a_target_of_zero_is_refused() {
+    bad_params(TREE_7, "7.3.2", "params = { target = 50 }", "params = { target = 0 }");
+}
+
+#[test]
+fn a_target_written_as_text_is_refused() {
+    bad_params(TREE_7, "7.3.2", "params = { target = 50 }", "params = { target = \"50%\" }");
+}
+
+#[test]
+fn a_missing_parameter_is_refused() {
+    bad_params(TREE_7, "7.3.2", "params = { target = 50 }", "");
+}
+
+#[test]
+fn a_parameter_the_rule_does_not_take_is_refused() {
+    bad_params(TREE_7, "7.3.2", "params = { target = 50 }", "params = { target = 50, bonus = 1 }");
+}
+
+#[test]
+fn a_declaration_of_an_unknown_type_is_reported_in_the_script() {
+    let t = temp_tree();
+    edit(t.path(), PROPORTIONAL, "// param target: number > 0", "// param target: money");
+    let line = line_of(t.path(), PROPORTIONAL, "// param target");
+    rejected(t.path(), "SCRIPT_COMPILE", PROPORTIONAL, Some(line));
+}
