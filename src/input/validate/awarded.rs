@@ -187,8 +187,8 @@ fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, 
             other_part = Some(i);
         }
         if n.is_leaf() {
-            // Maxima were summed in checked arithmetic: a part of a sum fits.
-            max += n.max[kind].unwrap_or_default();
+            // A part of a sum of maxima fits, unless the sum was refused.
+            max = max.checked_add(n.max[kind].unwrap_or_default())?;
         }
         i += 1;
     }
