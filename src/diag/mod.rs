@@ -68,6 +68,9 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// `parindex test` found no expectation to run: no expectation file for
+    /// the year, or a file that declares none.
+    NoExpectations,
 }
 
 impl Code {
@@ -96,6 +99,7 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::NoExpectations => "NO_EXPECTATIONS",
         }
     }
 }
