@@ -81,6 +81,9 @@ pub enum Code {
     WrongYear,
     /// A unit has no entry in `previous.toml`: its change columns are blank.
     NoPrevious,
+    /// `parindex test` found no expectation to run: no expectation file for
+    /// the year, or a file that declares none.
+    NoExpectations,
 }
 
 impl Code {
@@ -114,6 +117,7 @@ impl Code {
             Code::RedundantExemption => "REDUNDANT_EXEMPTION",
             Code::WrongYear => "WRONG_YEAR",
             Code::NoPrevious => "NO_PREVIOUS",
+            Code::NoExpectations => "NO_EXPECTATIONS",
         }
     }
 }
