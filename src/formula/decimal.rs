@@ -258,6 +258,18 @@ impl Arith for Decimals<'_> {
     fn not_a_number(&mut self, what: &'static str) -> Option<Vec<Decimal>> {
         Some((0..self.units()).map(|i| self.fail(i, EvalError::NotANumber(what))).collect())
     }
+
+    fn mul_const(&mut self, a: &Vec<Decimal>, d: Decimal) -> Option<Vec<Decimal>> {
+        Some((0..a.len()).map(|i| a[i].checked_mul(d).unwrap_or_else(|| self.fail(i, EvalError::Overflow))).collect())
+    }
+
+    fn min_const(&mut self, a: &Vec<Decimal>, d: Decimal) -> Option<Vec<Decimal>> {
+        Some(a.iter().map(|&x| if cmp_dec(d, x).is_lt() { d } else { x }).collect())
+    }
+
+    fn max_const(&mut self, a: &Vec<Decimal>, d: Decimal) -> Option<Vec<Decimal>> {
+        Some(a.iter().map(|&x| if cmp_dec(d, x).is_gt() { d } else { x }).collect())
+    }
 }
 
 impl Program {

@@ -282,6 +282,31 @@ impl Arith for FixedLane {
     fn not_a_number(&mut self, _: &'static str) -> Option<Fixed> {
         None
     }
+
+    fn mul_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (m, scale) = parts(d)?;
+        let scale = a.scale + scale;
+        (scale <= MAX_SCALE).then_some(())?;
+        Some(Fixed { m: scaled(&a.m, m)?, scale })
+    }
+
+    fn min_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (a, t) = at_common_scale(a, d)?;
+        Some(Fixed { m: a.m.iter().map(|&x| x.min(t)).collect(), scale: a.scale })
+    }
+
+    fn max_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (a, t) = at_common_scale(a, d)?;
+        Some(Fixed { m: a.m.iter().map(|&x| x.max(t)).collect(), scale: a.scale })
+    }
+}
+
+/// `a` and the constant `d` at the larger of their scales: `d` as a mantissa there.
+fn at_common_scale(a: &Fixed, d: Decimal) -> Option<(Cow<'_, Fixed>, i64)> {
+    let (m, scale) = parts(d)?;
+    let common = a.scale.max(scale);
+    let t = m.checked_mul(*POW10.get((common - scale) as usize)?)?;
+    Some((a.rescaled(common)?, t))
 }
 
 impl Program {

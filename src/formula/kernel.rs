@@ -53,6 +53,21 @@ pub trait Arith {
     fn tiers_of_ratio(&mut self, x: &Self::Col, y: &Self::Col, bands: &[(Decimal, Decimal)], otherwise: &Self::Col) -> Option<Self::Col>;
     /// A boolean where a number is needed (`what`): an error for every unit.
     fn not_a_number(&mut self, what: &'static str) -> Option<Self::Col>;
+    /// `a × d`, `min(a, d)`, `max(a, d)` for a constant `d` (the common
+    /// `× points`, and the caps of `proportional` and `clamp`): the same as
+    /// with a column of `d`, which a lane may compute without one.
+    fn mul_const(&mut self, a: &Self::Col, d: Decimal) -> Option<Self::Col> {
+        let c = self.constant(d)?;
+        self.mul(a, &c)
+    }
+    fn min_const(&mut self, a: &Self::Col, d: Decimal) -> Option<Self::Col> {
+        let c = self.constant(d)?;
+        self.min(a, &c)
+    }
+    fn max_const(&mut self, a: &Self::Col, d: Decimal) -> Option<Self::Col> {
+        let c = self.constant(d)?;
+        self.max(a, &c)
+    }
 }
 
 /// Evaluates `e` over a batch: `inputs` holds one value per input slot
@@ -72,22 +87,40 @@ pub fn run<'a, A: Arith>(lane: &mut A, e: &Expr, inputs: &'a [Value<A::Col>]) ->
             let (x, y) = both(lane, a, b)?;
             Value::Num(lane.sub(&x, &y)?)
         }
-        Expr::Mul(a, b) => {
-            let (x, y) = both(lane, a, b)?;
-            Value::Num(lane.mul(&x, &y)?)
-        }
+        Expr::Mul(a, b) => match b.as_ref() {
+            Expr::Const(d) => {
+                let x = num(lane, a)?;
+                Value::Num(lane.mul_const(&x, *d)?)
+            }
+            _ => {
+                let (x, y) = both(lane, a, b)?;
+                Value::Num(lane.mul(&x, &y)?)
+            }
+        },
         Expr::Div(a, b) => {
             let (x, y) = both(lane, a, b)?;
             Value::Num(lane.div(&x, &y)?)
         }
-        Expr::Min(a, b) => {
-            let (x, y) = both(lane, a, b)?;
-            Value::Num(lane.min(&x, &y)?)
-        }
-        Expr::Max(a, b) => {
-            let (x, y) = both(lane, a, b)?;
-            Value::Num(lane.max(&x, &y)?)
-        }
+        Expr::Min(a, b) => match b.as_ref() {
+            Expr::Const(d) => {
+                let x = num(lane, a)?;
+                Value::Num(lane.min_const(&x, *d)?)
+            }
+            _ => {
+                let (x, y) = both(lane, a, b)?;
+                Value::Num(lane.min(&x, &y)?)
+            }
+        },
+        Expr::Max(a, b) => match b.as_ref() {
+            Expr::Const(d) => {
+                let x = num(lane, a)?;
+                Value::Num(lane.max_const(&x, *d)?)
+            }
+            _ => {
+                let (x, y) = both(lane, a, b)?;
+                Value::Num(lane.max(&x, &y)?)
+            }
+        },
         Expr::Neg(a) => {
             let x = num(lane, a)?;
             Value::Num(lane.neg(&x)?)

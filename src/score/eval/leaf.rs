@@ -86,6 +86,8 @@ fn store(
             if out_of_range(p, max) {
                 let n = &rs.model.nodes[leaf];
                 failures.push(Failure { leaf: None, diag: range_error(p, max, n.location.clone(), &rs.model.units[u].id, &n.id) });
+                // Reported: summed as 0, so no sum above it can overflow.
+                *slot = Decimal::ZERO;
             }
         }
         Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),

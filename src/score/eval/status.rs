@@ -38,7 +38,8 @@ fn sum_max(model: &Model, nodes: &mut [NodeShape]) {
     for i in (0..nodes.len()).rev() {
         if let Some(p) = model.nodes[i].parent {
             let m = nodes[i].max;
-            nodes[p].max += m;
+            // Saturating: maxima that large make the points' sums overflow, which is reported.
+            nodes[p].max = nodes[p].max.saturating_add(m);
         }
     }
 }

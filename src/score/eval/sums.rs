@@ -35,6 +35,8 @@ pub(super) fn aggregate_chunk(
     let mut mixed = vec![false; model.nodes.len()];
     // Problems with the run's slot of their unit, sorted by it at the end.
     let mut found: Vec<(usize, Failure)> = Vec::new();
+    // Per slot: the first node whose points overflowed, when one did.
+    let mut overflow: Vec<Option<usize>> = vec![None; n];
     for i in (0..model.nodes.len()).rev() {
         let node = &model.nodes[i];
         let (before, from_i) = points.split_at_mut(i * n);
@@ -42,7 +44,7 @@ pub(super) fn aggregate_chunk(
         // Every child is in: the fixed-point sum becomes the node's points.
         if let Some(sum) = sums[i].take() {
             if mixed[i] {
-                col.iter_mut().enumerate().for_each(|(k, p)| *p += sum.decimal(k));
+                col.iter_mut().enumerate().for_each(|(k, p)| add(p, sum.decimal(k), &mut overflow[k], i));
             } else {
                 col.iter_mut().enumerate().for_each(|(k, p)| *p = sum.decimal(k));
                 fixed[i] = Some(sum);
@@ -62,12 +64,15 @@ pub(super) fn aggregate_chunk(
                             (Some(c), Some(sum)) => match sum.checked_add(&c) {
                                 Some(total) => sums[p] = Some(total),
                                 None => {
-                                    into.iter_mut().enumerate().for_each(|(k, a)| *a += sum.decimal(k) + c.decimal(k));
+                                    into.iter_mut().enumerate().for_each(|(k, a)| {
+                                        add(a, sum.decimal(k), &mut overflow[k], p);
+                                        add(a, c.decimal(k), &mut overflow[k], p);
+                                    });
                                     mixed[p] = true;
                                 }
                             },
                             (None, sum) => {
-                                into.iter_mut().zip(col.iter()).for_each(|(a, b)| *a += *b);
+                                into.iter_mut().zip(col.iter()).enumerate().for_each(|(k, (a, b))| add(a, *b, &mut overflow[k], p));
                                 sums[p] = sum;
                                 mixed[p] = true;
                             }
@@ -91,6 +96,8 @@ pub(super) fn aggregate_chunk(
                     if out_of_range(col[k], s[i].max) {
                         let diag = range_error(col[k], s[i].max, award.location.clone(), unit_id, &node.id);
                         found.push((k, Failure { leaf: None, diag }));
+                        // Reported: summed as 0, so no sum above it can overflow.
+                        col[k] = Decimal::ZERO;
                     }
                 }
                 Status::NoData => adjusted[k] += 1,
@@ -114,7 +121,7 @@ pub(super) fn aggregate_chunk(
             // within their maxima lies within the sum of those maxima.
             if let Some((p, into)) = parent.as_mut() {
                 if s[i].status.has_points() && s[*p].status == Status::Sum {
-                    into[k] += col[k];
+                    add(&mut into[k], col[k], &mut overflow[k], *p);
                     mixed[*p] = true;
                 }
             }
@@ -149,15 +156,15 @@ pub(super) fn aggregate_chunk(
                         .help(format!("award points at `{}` and its sibling criteria instead", model.nodes[i].id));
                         found.push((k, Failure { leaf: None, diag }));
                     }
-                    s if s.in_scale() => *parts[p].get_or_insert(Decimal::ZERO) += at(i),
+                    s if s.in_scale() => add(parts[p].get_or_insert(Decimal::ZERO), at(i), &mut overflow[k], i),
                     _ => {}
                 }
             }
             let (mut total, mut scale) = (Decimal::ZERO, Decimal::ZERO);
             for &i in &roots {
                 if shape[i].status.in_scale() {
-                    total += at(i);
-                    scale += shape[i].max;
+                    add(&mut total, at(i), &mut overflow[k], i);
+                    add(&mut scale, shape[i].max, &mut overflow[k], i);
                 }
             }
             let index = if scale.is_zero() {
@@ -166,8 +173,17 @@ pub(super) fn aggregate_chunk(
                 found.push((k, Failure { leaf: None, diag }));
                 Decimal::ZERO
             } else {
-                total / scale * Decimal::ONE_HUNDRED
+                match total.checked_div(scale).and_then(|q| q.checked_mul(Decimal::ONE_HUNDRED)) {
+                    Some(index) => index,
+                    None => {
+                        overflow[k] = overflow[k].or(roots.first().copied());
+                        Decimal::ZERO
+                    }
+                }
             };
+            if let Some(node) = overflow[k] {
+                found.push((k, Failure { leaf: None, diag: sum_overflow(rs, node, u) }));
+            }
             UnitResult {
                 unit: u,
                 shape: Arc::clone(shape),
@@ -185,4 +201,27 @@ pub(super) fn aggregate_chunk(
     found.sort_by_key(|(k, _)| *k);
     failures.extend(found.into_iter().map(|(_, f)| f));
     units
+}
+
+/// `*a + b` into `a`; on an overflow `a` is left as it was and the first
+/// node `at` where the unit's sums overflowed is noted.
+#[inline]
+fn add(a: &mut Decimal, b: Decimal, overflow: &mut Option<usize>, at: usize) {
+    match a.checked_add(b) {
+        Some(sum) => *a = sum,
+        None => *overflow = overflow.or(Some(at)),
+    }
+}
+
+/// The points of unit `u` under node `at` add up beyond the range of decimals.
+fn sum_overflow(rs: &RuleSet, at: usize, u: usize) -> Diagnostic {
+    let (node, unit_id) = (&rs.model.nodes[at], &rs.model.units[u].id);
+    Diagnostic::error(
+        Code::ScriptOverflow,
+        format!("the points of unit `{unit_id}` at criterion `{}` add up beyond the range of decimals", node.id),
+    )
+    .at(node.location.clone())
+    .unit(unit_id)
+    .criterion(&node.id)
+    .help("check the maxima and the points awarded under this criterion for a misplaced digit")
 }
