@@ -16,6 +16,10 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
             return ExitCode::FAILURE;
         }
     };
+    // Warnings do not stop the results; they are told on stderr.
+    if !s.rule_set.warnings.is_empty() {
+        print_diags(&s.rule_set.warnings, DiagFormat::Text);
+    }
     let code = write_scores(&s, format, archive, force);
     // The process ends here: its memory goes back whole, without freeing a
     // national year's results piece by piece.
