@@ -182,8 +182,13 @@ fn run_year(root: &Path, rules: &Rules) {
     assert!(archive::replay(&back, &a).identical(), "an archive just written replays identical");
 }
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    // 24 cases by default, so that `cargo test` stays quick; `PROPTEST_CASES=1000` for a longer search.
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// A random edit of one shipped file gives results or diagnostics, never a panic.
     #[test]
