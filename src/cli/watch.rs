@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use parindex::lang::Text;
 use parindex::live::engine::Snapshot;
 
 use super::*;
@@ -27,6 +28,8 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
             return ExitCode::FAILURE;
         }
     };
+    let lang = text_lang();
+    let t = move |x: parindex::lang::Text| x.get(lang);
     let on_event = move |event: WatchEvent| {
         let mut out = std::io::stdout().lock();
         let _ = match event {
@@ -36,13 +39,20 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
                         serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
                     writeln!(out, "{event}")
                 }
-                _ => writeln!(out, "\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
+                _ => writeln!(out, "\n{}\n{} {}):\n{changes}", results(&snapshot, format), t(Text::ChangedRuleSet), snapshot.generation),
             },
             WatchEvent::Rejected { diagnostics, serving } => {
-                writeln!(out, "\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
+                writeln!(
+                    out,
+                    "\n{}\n{}{} {}",
+                    t(Text::RejectedEdit),
+                    parindex::diag::render_all(&diagnostics, lang),
+                    t(Text::StillServingAt),
+                    clock_utc(serving.loaded_at())
+                )
             }
-            WatchEvent::Unchanged { .. } => writeln!(out, "files changed; the results did not"),
-            WatchEvent::Error { message } => writeln!(out, "watch error: {message}"),
+            WatchEvent::Unchanged { .. } => writeln!(out, "{}", t(Text::FilesChangedNoResult)),
+            WatchEvent::Error { message } => writeln!(out, "{}: {message}", t(Text::WatchError)),
             _ => Ok(()),
         };
         let _ = out.flush();
@@ -66,7 +76,7 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
         Backend::Poll(every) => format!("polling every {} ms", every.as_millis()),
     };
     let dirs: Vec<String> = engine.sources().iter().map(|d| d.display().to_string()).collect();
-    eprintln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
+    eprintln!("{} {} ({how}); {}", t(Text::Watching), dirs.join(", "), t(Text::CtrlCToStop));
     loop {
         std::thread::park();
     }

@@ -180,6 +180,8 @@ catalogue! {
     ChangedRuleSet => "thay đổi (bộ quy tắc", "changed (rule set";
     FilesChangedNoResult => "tệp đã thay đổi; kết quả không đổi", "files changed; the results did not";
     WatchError => "lỗi theo dõi", "watch error";
+    Watching => "đang theo dõi", "watching";
+    CtrlCToStop => "Ctrl-C để dừng", "Ctrl-C to stop";
     RankingGroup => "nhóm xếp hạng", "ranking group";
     ExplainParts => "các phần", "parts";
     ExplainScale => "thang điểm", "scale";

@@ -21,10 +21,12 @@ use crate::report::page::{
 fn page(live: &Live, snap: &Snapshot, title: &str, body: Markup) -> Html<String> {
     let lang = live.lang;
     let t = |x: Text| x.get(lang);
-    let rejected = live.status().rejected.clone();
+    let mut rejected = live.status().rejected.clone();
+    if let Some(r) = &mut rejected {
+        r.diagnostics.strip_root(live.engine.root());
+    }
     let status = html! {
-        @if let Some(mut r) = rejected {
-            @let _ = r.diagnostics.strip_root(live.engine.root());
+        @if let Some(r) = rejected {
             (banner(&r.diagnostics, BannerInfo { generation: r.generation, serving_since: r.serving_since }, lang))
         }
         p.muted.serving data-generation=(snap.generation) {

@@ -67,10 +67,16 @@
   }
 
   wire();
-  if (window.EventSource) {
+  // EventSource reconnects by itself after a dropped connection; when it gives
+  // up (the server answered with an error while restarting), start again.
+  function listen() {
     var es = new EventSource("/events");
     es.addEventListener("update", refresh);
     es.onopen = function () { document.body.classList.remove("offline"); refresh(); };
-    es.onerror = function () { document.body.classList.add("offline"); };
+    es.onerror = function () {
+      document.body.classList.add("offline");
+      if (es.readyState === EventSource.CLOSED) setTimeout(listen, 1000);
+    };
   }
+  if (window.EventSource) listen();
 })();

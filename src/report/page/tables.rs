@@ -17,16 +17,21 @@ fn roman(n: usize) -> String {
 pub fn tables_view(report: &Report, rs: &RuleSet, lang: Lang, mode: Mode) -> Markup {
     let m = &rs.model;
     let t = |x: Text| x.get(lang);
-    let mut number = 0;
+    let kinds: Vec<(usize, &crate::input::model::Kind, Vec<&UnitRow>)> = m
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(ki, kind)| (ki, kind, report.units.iter().filter(|u| u.kind == kind.id).collect::<Vec<_>>()))
+        .filter(|(_, _, rows)| !rows.is_empty())
+        .collect();
     html! {
         h1 { (report.name) }
         @if mode == Mode::Live { p.muted.noprint { (t(Text::SortHint)) } }
-        @for (ki, kind) in m.kinds.iter().enumerate() {
-            @let rows: Vec<&UnitRow> = report.units.iter().filter(|u| u.kind == kind.id).collect();
-            @if !rows.is_empty() {
+        @for (number, (ki, kind, rows)) in kinds.iter().enumerate() {
+            @let (ki, number) = (*ki, number + 1);
+            {
                 @let parts: Vec<(&str, &str)> = m.parts.iter().enumerate().filter(|(pi, _)| m.part_applies(*pi, ki)).map(|(_, p)| (p.id.as_str(), p.name.as_str())).collect();
                 @let groups: Vec<&crate::input::model::Group> = m.groups.iter().filter(|g| g.kind == ki).collect();
-                @let _ = { number += 1; };
                 section.kind {
                     h2 { (t(Text::Table)) " " (number) ": " (kind.name) " (" (rows.len()) " " (t(Text::UnitsCount)) ")" }
                     table.sortable.results data-kind=(kind.id) {
@@ -81,7 +86,7 @@ pub fn tables_view(report: &Report, rs: &RuleSet, lang: Lang, mode: Mode) -> Mar
                             } }
                         }
                     }
-                    (components_view(&rows, lang))
+                    (components_view(rows, lang))
                 }
             }
         }

@@ -96,7 +96,7 @@ fn node_row(n: &Value, lang: Lang) -> Markup {
     let max = if status == "exempt" { n["declared_max"].as_str().unwrap_or("-") } else { s(n, "max") };
     html! {
         tr class=(status) data-node=(s(n, "id")) {
-            td.name class={ "d" (depth) } { (s(n, "id")) " " (s(n, "name")) }
+            td class={ "name d" (depth) } { (s(n, "id")) " " (s(n, "name")) }
             td.num { (max) }
             td.num.points { (n["points"].as_str().unwrap_or("")) }
             td.detail {
