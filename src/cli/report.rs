@@ -48,11 +48,11 @@ pub(crate) fn report(root: &Path, year: u16, _format: ReportFormat, out: &Path, 
     let html = document(lang, Mode::Print, &s.report.name, fingerprint, header, body).into_string();
     match write_atomic(out, |w| w.write_all(html.as_bytes())) {
         Ok(()) => {
-            eprintln!("{} {}", t(Text::Wrote), out.display());
+            eoutln!("{} {}", t(Text::Wrote), out.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {} {}: {e}", t(Text::CannotWrite), out.display());
+            eoutln!("error: {} {}: {e}", t(Text::CannotWrite), out.display());
             ExitCode::FAILURE
         }
     }

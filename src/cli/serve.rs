@@ -34,13 +34,13 @@ pub(crate) fn serve(root: &Path, args: ServeArgs, lang: Lang) -> ExitCode {
     let year = args.year;
     let started = run(engine, options, |addr| {
         let shown = if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::from([127, 0, 0, 1]), addr.port()) } else { addr };
-        println!("{} {year}: http://{shown}/", Text::ServingAt.get(lang));
-        eprintln!("{}", Text::ServeStop.get(lang));
+        outln!("{} {year}: http://{shown}/", Text::ServingAt.get(lang));
+        eoutln!("{}", Text::ServeStop.get(lang));
     });
     match started {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {} {}:{}: {e}", Text::CannotServe.get(lang), args.bind, args.port);
+            eoutln!("error: {} {}:{}: {e}", Text::CannotServe.get(lang), args.bind, args.port);
             ExitCode::FAILURE
         }
     }
