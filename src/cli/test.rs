@@ -12,10 +12,22 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
         Some(y) => vec![y],
         None => expect::years_with_expectations(root),
     };
+    if years.is_empty() {
+        eoutln!("error[NO_EXPECTATIONS]: no expectations to run: no `fixtures/<year>/expected*.toml` under `{}`", root.display());
+        return ExitCode::FAILURE;
+    }
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let run = load(root, year).and_then(|s| {
-            let mut run = expect::run_expectations(&s.rule_set, &s.outcome, &s.report)?;
+        let s = match load(root, year) {
+            Ok(s) => s,
+            Err(diags) => {
+                failed += 1;
+                outln!("{year}: cannot be scored");
+                out!("{diags}");
+                continue;
+            }
+        };
+        let run = expect::run_expectations(&s.rule_set, &s.outcome, &s.report).and_then(|mut run| {
             published::add_to(&mut run, &s.rule_set, &s.outcome)?;
             Ok(run)
         });
@@ -23,21 +35,21 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
-                println!("{year}: {} passed, {} failed", run.passed, run.failures.len());
+                outln!("{year}: {} passed, {} failed", run.passed, run.failures.len());
                 for note in &run.notes {
-                    println!("{year}: {note}");
+                    outln!("{year}: {note}");
                 }
                 if !run.failures.is_empty() {
-                    print!("{}", run.failures);
+                    out!("{}", run.failures);
                 }
             }
             Err(diags) => {
                 failed += 1;
-                println!("{year}: cannot be scored");
-                print!("{diags}");
+                outln!("{year}: the expectations cannot be run");
+                out!("{diags}");
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     exit(failed == 0)
 }

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod lang;
+pub use lang::{render, render_all, title, totals};
+
 /// How bad a problem is: an error stops the results, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,6 +71,30 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// Points awarded where the unit is not evaluated: at a criterion it is
+    /// exempt from, or that has no maximum for its kind (they would be ignored).
+    PointsNotEvaluated,
+    /// Points awarded for a unit both at a criterion and at one of its
+    /// sub-criteria (or at a part and one of its criteria): one would be dropped.
+    OverlappingPoints,
+    /// An exemption changes nothing for a unit: what it names has no maximum
+    /// for the unit's kind, or another exemption already takes it out.
+    RedundantExemption,
+    /// A file holds the results of another year than the one it must.
+    WrongYear,
+    /// A unit has no entry in `previous.toml`: its change columns are blank.
+    NoPrevious,
+    /// `parindex test` found no expectation to run: no expectation file for
+    /// the year, or a file that declares none.
+    NoExpectations,
+    /// A rule script imports a module or calls `eval`: a rule reads only its own file.
+    ScriptImport,
+    /// A criterion passes its rule a parameter the rule does not declare, or
+    /// one that is missing, of the wrong type or out of its declared range.
+    RuleParam,
+    /// A rule's arithmetic, or the sum of a unit's points, went beyond the
+    /// range of decimals (about 7.9 × 10^28).
+    ScriptOverflow,
     /// A statement the report publishes about a component or criterion does not hold.
     PublishedStatementFails,
 }
@@ -98,6 +125,15 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::PointsNotEvaluated => "POINTS_NOT_EVALUATED",
+            Code::OverlappingPoints => "OVERLAPPING_POINTS",
+            Code::RedundantExemption => "REDUNDANT_EXEMPTION",
+            Code::WrongYear => "WRONG_YEAR",
+            Code::NoPrevious => "NO_PREVIOUS",
+            Code::NoExpectations => "NO_EXPECTATIONS",
+            Code::ScriptImport => "SCRIPT_IMPORT",
+            Code::RuleParam => "RULE_PARAM",
+            Code::ScriptOverflow => "SCRIPT_OVERFLOW",
             Code::PublishedStatementFails => "PUBLISHED_STATEMENT_FAILS",
         }
     }
