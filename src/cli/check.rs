@@ -1,19 +1,63 @@
-//! `parindex check`: every problem of a year's files.
+//! `parindex check`: every problem of a year's files; and how every command
+//! prints diagnostics.
 
-use std::path::Path;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+
+use parindex::diag::{render, Diagnostics, RenderOptions, SourceMap};
 
 use super::*;
 
 pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
-    let mut diags = match load(root, year) {
-        Ok(s) => s.rule_set.warnings,
-        Err(d) => d,
+    let (mut diags, sources) = match load(root, year) {
+        Ok(s) => (s.rule_set.warnings.clone(), Some(Arc::clone(&s.rule_set.sources))),
+        Err(d) => (d, None),
     };
     diags.extend(parindex::input::stats::load_statistics(root, year).1);
     diags.extend(parindex::input::targets::load_targets(root, year).1);
-    print_diags(&diags, format);
-    let errors = diags.errors().count();
-    eprintln!("{errors} errors, {} warnings", diags.len() - errors);
-    exit(errors == 0)
+    show(&diags, sources.as_deref(), format, true);
+    exit(!diags.has_errors())
+}
+
+/// The root the files of diagnostics are relative to.
+static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+pub(crate) fn set_root(root: &Path) {
+    let _ = ROOT.set(root.to_path_buf());
+}
+
+/// The files the diagnostics point at: those of `loaded` (as they were
+/// read), the others read now.
+fn source_map(diags: &Diagnostics, loaded: Option<&SourceMap>) -> SourceMap {
+    let mut map = loaded.cloned().unwrap_or_default();
+    let root = ROOT.get().map_or(Path::new("."), PathBuf::as_path);
+    for f in diags.files() {
+        map.read(root, f);
+    }
+    map
+}
+
+/// Prints `diags` on stderr: as text (errors first, runs of alike warnings
+/// counted, colour on a terminal) or JSON; `totals` ends with the line
+/// `N errors, M warnings`.
+pub(crate) fn show(diags: &Diagnostics, loaded: Option<&SourceMap>, format: DiagFormat, totals: bool) {
+    let map = source_map(diags, loaded);
+    let mut err = std::io::stderr().lock();
+    match format {
+        DiagFormat::Text => {
+            let opts = RenderOptions { colour: std::io::stderr().is_terminal(), totals, ..RenderOptions::default() };
+            let _ = err.write_all(render(diags, &map, opts).as_bytes());
+        }
+        DiagFormat::Json => {
+            let mut diags = diags.clone();
+            diags.resolve(&map);
+            let _ = writeln!(err, "{}", serde_json::to_string_pretty(&diags).unwrap_or_default());
+            if totals {
+                let errors = diags.errors().count();
+                let _ = writeln!(err, "{errors} errors, {} warnings", diags.len() - errors);
+            }
+        }
+    }
 }

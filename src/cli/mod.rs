@@ -1,6 +1,5 @@
 //! The command line: presentation and exit codes over the library, one file per command.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -120,15 +119,7 @@ pub(crate) enum Command {
 }
 
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
-    let mut err = std::io::stderr().lock();
-    match format {
-        DiagFormat::Text => {
-            let _ = write!(err, "{diags}");
-        }
-        DiagFormat::Json => {
-            let _ = writeln!(err, "{}", serde_json::to_string_pretty(diags).unwrap_or_default());
-        }
-    }
+    check::show(diags, None, format, true);
 }
 
 pub(crate) fn json_text(v: &serde_json::Value) -> String {
@@ -155,6 +146,7 @@ pub(crate) fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapsh
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
+    check::set_root(root);
     match cli.command {
         Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
         Command::Check { year, format } => check::check(root, year, format),

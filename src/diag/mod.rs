@@ -3,12 +3,23 @@
 //! Loading and validation never stop at the first problem: they collect
 //! [`Diagnostic`]s, each with a stable [`Code`], a [`Severity`], the file,
 //! line and column it points at, and the unit and criterion it concerns.
-//! The CLI prints them as text (with the offending line and a caret) or JSON.
+//! Each points at a file by path and a byte [`Span`], with secondary
+//! [`Label`]s; [`render`] shows them with the text of the files from the
+//! [`SourceMap`]: `file:line:col`, the line with the span underlined, the
+//! labels, then notes for the unit, the criterion and the help. The CLI
+//! prints them so, or as JSON.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+pub use crate::source::map::{SourceFile, SourceMap};
+
+pub mod render;
+
+pub use render::{render, RenderOptions};
 
 /// How bad a problem is: an error stops the results, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -106,7 +117,31 @@ impl fmt::Display for Code {
     }
 }
 
-/// A place in a file: 1-based line and column.
+/// A byte range of a file: `start..end`, `end` excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(range: Range<usize>) -> Self {
+        Span { start: range.start, end: range.end.max(range.start) }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(r: Range<usize>) -> Self {
+        Span::new(r)
+    }
+}
+
+/// A place in a file: 1-based line and column (in characters), and the
+/// byte range it covers when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub file: PathBuf,
@@ -114,25 +149,74 @@ pub struct Location {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// The bytes of `file` this place covers; a diagnostic made `at` this
+    /// place takes it as its [`Diagnostic::span`], where it is serialised.
+    #[serde(skip)]
+    pub span: Option<Span>,
 }
 
 impl Location {
     pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: None, column: None }
+        Location { file: file.into(), line: None, column: None, span: None }
     }
 
     pub fn at(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line: Some(line), column: Some(column) }
+        Location { file: file.into(), line: Some(line), column: Some(column), span: None }
     }
 
     /// The location of byte `offset` in `source`, the text of `file`.
+    ///
+    /// Scans `source` up to `offset`: for one diagnostic. Code that locates
+    /// many places of one file uses [`Location::in_source`], which looks
+    /// them up in the file's line index.
     pub fn from_offset(file: impl Into<PathBuf>, source: &str, offset: usize) -> Self {
         let (line, column) = line_col(source, offset);
-        Location::at(file, line, column)
+        Location { span: Some(Span::new(offset..token_end(source, offset))), ..Location::at(file, line, column) }
+    }
+
+    /// The place of `range` in a registered file, from its line index.
+    pub fn in_source(file: &SourceFile, range: Range<usize>) -> Self {
+        let (line, column) = file.line_col(range.start);
+        Location { span: Some(Span::new(range)), ..Location::at(&file.path, line, column) }
+    }
+
+    /// `file`'s bytes `range`; line and column are found when rendering.
+    pub fn span(file: impl Into<PathBuf>, range: Range<usize>) -> Self {
+        Location { span: Some(Span::new(range)), ..Location::file(file) }
+    }
+
+    /// Fills the line and column from the span, or the span from the line
+    /// and column, with the file's text from `map`.
+    pub fn resolve(&mut self, map: &SourceMap) {
+        let Some(f) = map.file(&self.file) else { return };
+        match (self.span, self.line) {
+            (Some(s), None) => {
+                let (l, c) = f.line_col(s.start);
+                self.line = Some(l);
+                self.column = Some(c);
+            }
+            (None, Some(l)) => {
+                if let Some(at) = f.offset(l, self.column.unwrap_or(1)) {
+                    let end = if self.column.is_some() { token_end(&f.text, at) } else { f.offset(l, usize::MAX).unwrap_or(at) };
+                    self.span = Some(Span::new(at..end));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `file:line:col`, `file:line` or `file`.
+    pub fn display(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file.display()),
+            (Some(l), None) => format!("{}:{l}", self.file.display()),
+            _ => self.file.display().to_string(),
+        }
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column (in characters) of a byte offset, by a scan of
+/// `source` up to it; see [`SourceFile::line_col`] for many look-ups.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = &source[..floor_char_boundary(source, offset)];
@@ -147,6 +231,48 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The end of the token starting at byte `at`: a quoted string through its
+/// closing quote, else a run of characters up to a space or punctuation
+/// that separates values; at least one character, never past the line.
+pub fn token_end(source: &str, at: usize) -> usize {
+    let at = floor_char_boundary(source, at.min(source.len()));
+    let rest = &source[at..];
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let mut chars = line.char_indices();
+    let Some((_, first)) = chars.next() else { return at };
+    let len = if first == '"' || first == '\'' {
+        let mut escaped = false;
+        line.char_indices()
+            .skip(1)
+            .find(|&(_, c)| {
+                let end = c == first && !escaped;
+                escaped = c == '\\' && !escaped;
+                end
+            })
+            .map_or(line.len(), |(i, c)| i + c.len_utf8())
+    } else if is_separator(first) {
+        first.len_utf8()
+    } else {
+        line.char_indices().find(|&(_, c)| is_separator(c)).map_or(line.len(), |(i, _)| i)
+    };
+    at + len
+}
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ',' | ';' | '=' | '[' | ']' | '{' | '}' | '(' | ')' | '"' | '#')
+}
+
+/// A second place a diagnostic points at, with what it is ("first
+/// declared here").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    #[serde(flatten)]
+    pub location: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    pub message: String,
 }
 
 /// One problem found in the user's files.
@@ -164,7 +290,14 @@ pub struct Diagnostic {
     /// What was expected instead, or a suggestion ("did you mean `x`?").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// The offending source line, for the caret display.
+    /// The bytes of the location's file the problem is about (underlined).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// Other places the problem concerns, each with a message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+    /// The offending source line, shown when the file is not in the
+    /// source map the diagnostic is rendered with.
     #[serde(skip)]
     pub source_line: Option<String>,
 }
@@ -179,6 +312,8 @@ impl Diagnostic {
             unit: None,
             criterion: None,
             help: None,
+            span: None,
+            labels: Vec::new(),
             source_line: None,
         }
     }
@@ -187,7 +322,11 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
+    /// Points at `location` (and the bytes it covers, when it knows them).
     pub fn at(mut self, location: Location) -> Self {
+        if location.span.is_some() {
+            self.span = location.span;
+        }
         self.location = Some(location);
         self
     }
@@ -196,13 +335,44 @@ impl Diagnostic {
         self.at(Location::file(file))
     }
 
-    /// Points at byte `offset` of `source` (the text of `file`), keeping the line for display.
+    /// Points at byte `offset` of `source` (the text of `file`) and the
+    /// token there, keeping the line for display.
     pub fn at_offset(mut self, file: &Path, source: &str, offset: usize) -> Self {
         let loc = Location::from_offset(file, source, offset);
         if let Some(line) = loc.line {
             self.source_line = source.lines().nth(line - 1).map(str::to_owned);
         }
-        self.location = Some(loc);
+        self.at(loc)
+    }
+
+    /// Points at bytes `range` of a registered file, located by its line index.
+    pub fn in_source(self, file: &SourceFile, range: Range<usize>) -> Self {
+        self.at(Location::in_source(file, range))
+    }
+
+    /// Points at bytes `range` of `file`; the line and column are found in
+    /// the source map when the diagnostic is rendered or resolved.
+    pub fn span(self, file: impl Into<PathBuf>, range: Range<usize>) -> Self {
+        let file = file.into();
+        match &self.location {
+            // The same place, now with its extent.
+            Some(l) if l.file == file && l.span.is_none() && l.line.is_some() => {
+                let mut l = l.clone();
+                l.span = Some(Span::new(range));
+                self.at(l)
+            }
+            _ => self.at(Location::span(file, range)),
+        }
+    }
+
+    /// A second place, bytes `range` of `file`, with what it is.
+    pub fn label(self, file: impl Into<PathBuf>, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.label_at(Location::span(file, range), message)
+    }
+
+    /// A second place given as a location ("first declared here").
+    pub fn label_at(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span: location.span, location, message: message.into() });
         self
     }
 
@@ -229,37 +399,32 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Completes line, column and span of the location and labels from `map`.
+    pub fn resolve(&mut self, map: &SourceMap) {
+        if let Some(l) = &mut self.location {
+            if l.span.is_none() {
+                l.span = self.span;
+            }
+            l.resolve(map);
+            self.span = l.span;
+        }
+        for label in &mut self.labels {
+            if label.location.span.is_none() {
+                label.location.span = label.span;
+            }
+            label.location.resolve(map);
+            label.span = label.location.span;
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
-    /// `error[SCORE_ABOVE_MAX]: message` then `  --> file:line:col`, the line, a caret,
-    /// the unit and criterion, and the help.
+    /// `error[SCORE_ABOVE_MAX]: message` then `  --> file:line:col`, the
+    /// line with the span underlined, the unit and criterion, and the help
+    /// (see [`render`] for the rendering with a source map).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{sev}[{}]: {}", self.code, self.message)?;
-        if let Some(loc) = &self.location {
-            write!(f, "\n  --> {}", loc.file.display())?;
-            if let (Some(l), Some(c)) = (loc.line, loc.column) {
-                write!(f, ":{l}:{c}")?;
-                if let Some(src) = &self.source_line {
-                    let gutter = l.to_string().len();
-                    write!(f, "\n{:gutter$} |\n{l} | {src}\n{:gutter$} | {:>c$}", "", "", "^")?;
-                }
-            }
-        }
-        match (&self.unit, &self.criterion) {
-            (Some(u), Some(c)) => write!(f, "\n  = unit `{u}`, criterion `{c}`")?,
-            (Some(u), None) => write!(f, "\n  = unit `{u}`")?,
-            (None, Some(c)) => write!(f, "\n  = criterion `{c}`")?,
-            (None, None) => {}
-        }
-        if let Some(h) = &self.help {
-            write!(f, "\n  = help: {h}")?;
-        }
-        Ok(())
+        f.write_str(render::render_one(self, &SourceMap::new(), false).trim_end())
     }
 }
 
@@ -300,12 +465,32 @@ impl Diagnostics {
     /// Makes every location relative to `root`, so messages read the same on any machine.
     pub fn strip_root(&mut self, root: &Path) {
         for d in &mut self.0 {
-            if let Some(loc) = &mut d.location {
+            for loc in d.location.iter_mut().chain(d.labels.iter_mut().map(|l| &mut l.location)) {
                 if let Ok(rel) = loc.file.strip_prefix(root) {
                     loc.file = rel.to_path_buf();
                 }
             }
         }
+    }
+
+    /// Completes every line, column and span from the files of `map`.
+    pub fn resolve(&mut self, map: &SourceMap) {
+        for d in &mut self.0 {
+            d.resolve(map);
+        }
+    }
+
+    /// Every file a diagnostic or label points at, each once.
+    pub fn files(&self) -> Vec<&Path> {
+        let mut out: Vec<&Path> = Vec::new();
+        for d in &self.0 {
+            for l in d.location.iter().chain(d.labels.iter().map(|l| &l.location)) {
+                if !out.contains(&l.file.as_path()) {
+                    out.push(&l.file);
+                }
+            }
+        }
+        out
     }
 
     /// The codes of all diagnostics, for tests.
@@ -315,14 +500,10 @@ impl Diagnostics {
 }
 
 impl fmt::Display for Diagnostics {
+    /// Every diagnostic, errors first, as [`render`] shows them without
+    /// source map or totals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            writeln!(f, "{d}")?;
-        }
-        Ok(())
+        f.write_str(&render(self, &SourceMap::new(), RenderOptions { totals: false, ..RenderOptions::default() }))
     }
 }
 

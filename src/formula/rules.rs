@@ -247,7 +247,7 @@ pub struct CompiledScript {
 fn position_location(path: &std::path::Path, pos: Position) -> Location {
     match (pos.line(), pos.position()) {
         (Some(l), Some(c)) => Location::at(path, l, c),
-        (Some(l), None) => Location { file: path.to_path_buf(), line: Some(l), column: None },
+        (Some(l), None) => Location { file: path.to_path_buf(), line: Some(l), column: None, span: None },
         _ => Location::file(path),
     }
 }
@@ -335,7 +335,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn src(text: &str) -> Source {
-        Source { path: PathBuf::from("rules/t.rhai"), text: text.to_string() }
+        Source::new("rules/t.rhai", text)
     }
 
     fn run(rules: &Rules, text: &str, x: rhai::Map) -> Result<Decimal, Diagnostic> {

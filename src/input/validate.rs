@@ -24,10 +24,10 @@ struct At<'a>(&'a Source);
 
 impl At<'_> {
     fn err<T>(&self, code: Code, span: &Spanned<T>, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(code, msg).at_offset(&self.0.path, &self.0.text, span.span().start)
+        Diagnostic::error(code, msg).in_source(self.0, span.span())
     }
     fn loc<T>(&self, span: &Spanned<T>) -> Location {
-        Location::from_offset(&self.0.path, &self.0.text, span.span().start)
+        Location::in_source(self.0, span.span())
     }
 }
 
@@ -503,11 +503,11 @@ fn build_tree(raw: &RawYear, kinds: &[Kind], parts: &[Part], legal: &[Legal], sc
             }
             if let Some(prev) = by_id.get(id) {
                 let l = At(prev.src).loc(&prev.raw.id);
-                diags.push(at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice")).criterion(id).help(format!(
-                    "first declared at {}:{}",
-                    l.file.display(),
-                    l.line.unwrap_or(0)
-                )));
+                diags.push(
+                    at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice"))
+                        .criterion(id)
+                        .label_at(l, "first declared here"),
+                );
                 continue;
             }
             by_id.insert(id.clone(), Item { raw: n, src });
@@ -621,6 +621,8 @@ fn build_tree(raw: &RawYear, kinds: &[Kind], parts: &[Part], legal: &[Legal], sc
                         inputs: r.inputs.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
                         params,
                         params_text: toml::to_string(&r.params).unwrap_or_default().trim().replace('\n', ", "),
+                        input_at: r.inputs.values().map(|v| at.loc(v)).collect(),
+                        rule_at: at.loc(name),
                     })
                 }
                 None => {

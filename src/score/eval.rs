@@ -23,6 +23,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::formula::compile::{cmp_dec, Batch, Plan};
 use crate::formula::fixed::{Fixed, FixedBatch};
 use crate::input::model::{Model, Value};
+use crate::score::located;
 use crate::score::ruleset::RuleSet;
 
 /// How a node got its points, for one unit.
@@ -271,7 +272,7 @@ fn unit_shape(rs: &RuleSet, unit: usize) -> Shape {
 enum LeafError {
     /// The unit has no value for this data key.
     Missing(String),
-    Failed(Diagnostic),
+    Failed(Box<Diagnostic>),
 }
 
 /// A problem found while evaluating one unit, before grouping.
@@ -296,11 +297,15 @@ fn missing(rs: &RuleSet, leaf: usize, u: usize, key: &str) -> Failure {
     let unit_id = &rs.model.units[u].id;
     Failure {
         leaf: Some(leaf),
-        diag: Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
-            .at(node.location.clone())
-            .unit(unit_id)
-            .criterion(&node.id)
-            .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
+        diag: located::missing_data(
+            rs,
+            node,
+            key,
+            Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id)),
+        )
+        .unit(unit_id)
+        .criterion(&node.id)
+        .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
     }
 }
 
@@ -330,7 +335,10 @@ fn store(
         Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),
         Err(LeafError::Failed(d)) => {
             let unit_id = &rs.model.units[u].id;
-            failures.push(Failure { leaf: Some(leaf), diag: d.unit(unit_id).criterion(&rs.model.nodes[leaf].id) });
+            failures.push(Failure {
+                leaf: Some(leaf),
+                diag: located::called_by(rs, *d, &rs.model.nodes[leaf]).unit(unit_id).criterion(&rs.model.nodes[leaf].id),
+            });
         }
     }
 }
@@ -581,9 +589,11 @@ fn score_leaf(
     for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
         let r = match error {
             None => Ok(value),
-            Some(e) => Err(LeafError::Failed(
-                Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)).at(Location::file(&script.path)),
-            )),
+            Some(e) => Err(LeafError::Failed(Box::new(located::in_script(
+                rs,
+                script,
+                Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)),
+            )))),
         };
         store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
     }
@@ -823,7 +833,7 @@ fn aggregate_chunk(
 fn interpreted(rs: &RuleSet, leaf: usize, u: usize, max: Decimal) -> Result<Decimal, LeafError> {
     let rule = rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf");
     let x = rule_input(&rs.model, &rs.data, leaf, u, max).map_err(LeafError::Missing)?;
-    rs.rules.call(&rs.scripts[rule.script], x).map_err(LeafError::Failed)
+    rs.rules.call(&rs.scripts[rule.script], x).map_err(|d| LeafError::Failed(Box::new(d)))
 }
 
 /// Units per parallel task: large enough to amortise scheduling.
