@@ -17,6 +17,9 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
             return ExitCode::FAILURE;
         }
     };
+    if !s.rule_set.warnings.is_empty() {
+        check::show(&s.rule_set.warnings, Some(&s.rule_set.sources), DiagFormat::Text, true);
+    }
     let code = write_scores(&s, format, archive, force);
     // The process ends here: its memory goes back whole, without freeing a
     // national year's results piece by piece.

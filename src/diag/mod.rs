@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use crate::source::map::{SourceFile, SourceMap};
+pub use crate::source::map::{LineIndex, SourceFile, SourceMap};
 
 pub mod render;
 
@@ -343,6 +343,16 @@ impl Diagnostic {
             self.source_line = source.lines().nth(line - 1).map(str::to_owned);
         }
         self.at(loc)
+    }
+
+    /// Points at byte `offset` of `source` (the text of `file`) as
+    /// [`Diagnostic::at_offset`] does, found in the line index `lines` of
+    /// `source` instead of by a scan: for code that reports many places of
+    /// one file.
+    pub fn at_indexed(mut self, file: &Path, source: &str, lines: &LineIndex, offset: usize) -> Self {
+        let (line, column) = lines.line_col(source, offset);
+        self.source_line = Some(source[lines.line_range(source, line - 1)].to_owned());
+        self.at(Location { span: Some(Span::new(offset..token_end(source, offset))), ..Location::at(file, line, column) })
     }
 
     /// Points at bytes `range` of a registered file, located by its line index.

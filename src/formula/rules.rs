@@ -313,8 +313,12 @@ impl Rules {
                 Diagnostic::error(Code::ScriptNotNumber, format!("rule `{}` returned {} `{v}`, not a number", script.name, v.type_name()))
                     .at(Location::file(&script.path))
             }),
-            Err(e) => {
-                let pos = e.position();
+            Err(mut e) => {
+                // The position goes in the location, not in the message.
+                let inner = e.unwrap_inner().position();
+                let pos = e.take_position();
+                // Where it happened, inside a function the rule calls.
+                let pos = if inner.is_none() { pos } else { inner };
                 let msg = match *e {
                     EvalAltResult::ErrorTooManyOperations(_) => format!(
                         "rule `{}` ran more than {} operations and was stopped (does it loop forever?)",

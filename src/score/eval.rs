@@ -589,8 +589,9 @@ fn score_leaf(
     for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
         let r = match error {
             None => Ok(value),
-            Some(e) => Err(LeafError::Failed(Box::new(located::in_script(
+            Some(e) => Err(LeafError::Failed(Box::new(located::native_failure(
                 rs,
+                (leaf, first + k, max(k)),
                 script,
                 Diagnostic::error(Code::ScriptRuntime, format!("rule `{}` failed: {e}", script.name)),
             )))),

@@ -13,7 +13,10 @@ use std::path::Path;
 use crate::diag::{Diagnostic, Location};
 use crate::formula::rules::CompiledScript;
 use crate::input::model::Node;
+use crate::score::eval::rule_input;
 use crate::score::ruleset::RuleSet;
+
+use rust_decimal::Decimal;
 
 /// Missing data for input `key` of rule leaf `node`: at the input in the
 /// tree file, with a label at the file that should hold the value.
@@ -49,7 +52,22 @@ pub fn called_by(rs: &RuleSet, d: Diagnostic, node: &Node) -> Diagnostic {
     }
 }
 
-/// A failure of `script` run natively (no position of its own): at its `fn score`.
+/// A failure of `script` run natively for `(leaf, unit, max)`, which has
+/// no position of its own: at the place rhai gives for the same failure
+/// when the unit is run through the script, else at its `fn score`. The
+/// message stays the native one, so the failures of all units read alike.
+pub fn native_failure(rs: &RuleSet, (leaf, unit, max): (usize, usize, Decimal), script: &CompiledScript, d: Diagnostic) -> Diagnostic {
+    let rhai_at = rule_input(&rs.model, &rs.data, leaf, unit, max)
+        .ok()
+        .and_then(|x| rs.rules.call(script, x).err())
+        .and_then(|e| e.location.filter(|l| l.line.is_some()));
+    match rhai_at {
+        Some(at) => d.at(at),
+        None => in_script(rs, script, d),
+    }
+}
+
+/// A failure of `script` with no position of its own: at its `fn score`.
 pub fn in_script(rs: &RuleSet, script: &CompiledScript, d: Diagnostic) -> Diagnostic {
     match score_fn(rs, &script.path) {
         Some(range) => d.span(&script.path, range),
