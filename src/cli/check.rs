@@ -39,6 +39,11 @@ fn source_map(diags: &Diagnostics, loaded: Option<&SourceMap>) -> SourceMap {
     map
 }
 
+/// `diags` as text for stdout (no colour), with the lines of their files.
+pub(crate) fn rendered(diags: &Diagnostics, loaded: Option<&SourceMap>, totals: bool) -> String {
+    render(diags, &source_map(diags, loaded), RenderOptions { totals, ..RenderOptions::default() })
+}
+
 /// Prints `diags` on stderr: as text (errors first, runs of alike warnings
 /// counted, colour on a terminal) or JSON; `totals` ends with the line
 /// `N errors, M warnings`.

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use parindex::audit::expect;
 
@@ -14,20 +15,22 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
     };
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let run = load(root, year).and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
+        let loaded = load(root, year);
+        let sources = loaded.as_ref().ok().map(|s| Arc::clone(&s.rule_set.sources));
+        let run = loaded.and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
         match run {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
                 println!("{year}: {} passed, {} failed", run.passed, run.failures.len());
                 if !run.failures.is_empty() {
-                    print!("{}", run.failures);
+                    print!("{}", check::rendered(&run.failures, sources.as_deref(), false));
                 }
             }
             Err(diags) => {
                 failed += 1;
                 println!("{year}: cannot be scored");
-                print!("{diags}");
+                print!("{}", check::rendered(&diags, None, false));
             }
         }
     }

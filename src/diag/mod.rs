@@ -356,8 +356,10 @@ impl Diagnostic {
     }
 
     /// Points at bytes `range` of a registered file, located by its line index.
-    pub fn in_source(self, file: &SourceFile, range: Range<usize>) -> Self {
-        self.at(Location::in_source(file, range))
+    pub fn in_source(mut self, file: &SourceFile, range: Range<usize>) -> Self {
+        let loc = Location::in_source(file, range);
+        self.source_line = loc.line.and_then(|l| file.line_text(l)).map(str::to_owned);
+        self.at(loc)
     }
 
     /// Points at bytes `range` of `file`; the line and column are found in
