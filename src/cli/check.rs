@@ -1,7 +1,7 @@
 //! `parindex check`: every problem of a year's files; and how every command
 //! prints diagnostics.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
@@ -49,19 +49,18 @@ pub(crate) fn rendered(diags: &Diagnostics, loaded: Option<&SourceMap>, totals: 
 /// `N errors, M warnings`.
 pub(crate) fn show(diags: &Diagnostics, loaded: Option<&SourceMap>, format: DiagFormat, totals: bool) {
     let map = source_map(diags, loaded);
-    let mut err = std::io::stderr().lock();
     match format {
         DiagFormat::Text => {
             let opts = RenderOptions { colour: std::io::stderr().is_terminal(), totals, ..RenderOptions::default() };
-            let _ = err.write_all(render(diags, &map, opts).as_bytes());
+            eout!("{}", render(diags, &map, opts));
         }
         DiagFormat::Json => {
             let mut diags = diags.clone();
             diags.resolve(&map);
-            let _ = writeln!(err, "{}", serde_json::to_string_pretty(&diags).unwrap_or_default());
+            eoutln!("{}", serde_json::to_string_pretty(&diags).unwrap_or_default());
             if totals {
                 let errors = diags.errors().count();
-                let _ = writeln!(err, "{errors} errors, {} warnings", diags.len() - errors);
+                eoutln!("{errors} errors, {} warnings", diags.len() - errors);
             }
         }
     }

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use parindex::audit::expect;
 
@@ -13,27 +12,37 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
         Some(y) => vec![y],
         None => expect::years_with_expectations(root),
     };
+    if years.is_empty() {
+        eoutln!("error[NO_EXPECTATIONS]: no expectations to run: no `fixtures/<year>/expected*.toml` under `{}`", root.display());
+        return ExitCode::FAILURE;
+    }
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let loaded = load(root, year);
-        let sources = loaded.as_ref().ok().map(|s| Arc::clone(&s.rule_set.sources));
-        let run = loaded.and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
-        match run {
+        let s = match load(root, year) {
+            Ok(s) => s,
+            Err(diags) => {
+                failed += 1;
+                outln!("{year}: cannot be scored");
+                out!("{}", check::rendered(&diags, None, false));
+                continue;
+            }
+        };
+        match expect::run_expectations(&s.rule_set, &s.outcome, &s.report) {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
-                println!("{year}: {} passed, {} failed", run.passed, run.failures.len());
+                outln!("{year}: {} passed, {} failed", run.passed, run.failures.len());
                 if !run.failures.is_empty() {
-                    print!("{}", check::rendered(&run.failures, sources.as_deref(), false));
+                    out!("{}", check::rendered(&run.failures, Some(&s.rule_set.sources), false));
                 }
             }
             Err(diags) => {
                 failed += 1;
-                println!("{year}: cannot be scored");
-                print!("{}", check::rendered(&diags, None, false));
+                outln!("{year}: the expectations cannot be run");
+                out!("{}", check::rendered(&diags, Some(&s.rule_set.sources), false));
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     exit(failed == 0)
 }
