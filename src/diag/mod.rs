@@ -219,7 +219,12 @@ impl Location {
             }
             (None, Some(l)) => {
                 if let Some(at) = f.offset(l, self.column.unwrap_or(1)) {
-                    let end = if self.column.is_some() { token_end(&f.text, at) } else { f.offset(l, usize::MAX).unwrap_or(at) };
+                    let csv = self.file.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+                    let end = match self.column {
+                        Some(_) if csv => cell_end(&f.text, at),
+                        Some(_) => token_end(&f.text, at),
+                        None => f.offset(l, usize::MAX).unwrap_or(at),
+                    };
                     self.span = Some(Span::new(at..end));
                 }
             }
@@ -280,6 +285,19 @@ pub fn token_end(source: &str, at: usize) -> usize {
         line.char_indices().find(|&(_, c)| is_separator(c)).map_or(line.len(), |(i, _)| i)
     };
     at + len
+}
+
+/// The end of the CSV cell starting at byte `at`: up to the next `;` or
+/// `,` (a quoted cell through its closing quote); at least one character.
+pub fn cell_end(source: &str, at: usize) -> usize {
+    let at = floor_char_boundary(source, at.min(source.len()));
+    let rest = &source[at..];
+    if rest.starts_with('"') {
+        return token_end(source, at);
+    }
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let cell = line[..line.find([';', ',']).unwrap_or(line.len())].trim_end();
+    at + cell.len().max(line.chars().next().map_or(0, char::len_utf8))
 }
 
 fn is_separator(c: char) -> bool {
@@ -583,6 +601,32 @@ mod tests {
         let src = "a = 1\nbé = x\n";
         assert_eq!(line_col(src, 0), (1, 1));
         assert_eq!(line_col(src, src.find('x').unwrap()), (2, 6));
+    }
+
+    #[test]
+    fn tokens_and_cells() {
+        let src = "max = \"a \\\" b\" # note\nx = 13.5, y\nhai_long;Sở Y tế;93,90%\n";
+        let at = |p: &str| src.find(p).unwrap();
+        assert_eq!(&src[at("\"a")..token_end(src, at("\"a"))], "\"a \\\" b\"");
+        assert_eq!(&src[at("13.5")..token_end(src, at("13.5"))], "13.5");
+        assert_eq!(&src[at("=")..token_end(src, at("="))], "=");
+        assert_eq!(token_end(src, src.len()), src.len());
+        assert_eq!(&src[at("Sở")..cell_end(src, at("Sở"))], "Sở Y tế");
+        assert_eq!(&src[at("93")..cell_end(src, at("93"))], "93");
+        assert_eq!(&src[at(";Sở")..cell_end(src, at(";Sở"))], ";");
+    }
+
+    #[test]
+    fn a_location_is_completed_from_the_map() {
+        let mut map = SourceMap::new();
+        map.add_text("u.csv", "id;name\nso-yt;Sở Y tế\n");
+        let mut l = Location::at("u.csv", 2, 7);
+        l.resolve(&map);
+        assert_eq!(l.span, Some(Span::new(14..25)));
+        let mut l = Location::span("u.csv", 8..13);
+        l.resolve(&map);
+        assert_eq!((l.line, l.column), (Some(2), Some(1)));
+        assert_eq!(l.display(), "u.csv:2:1");
     }
 
     #[test]

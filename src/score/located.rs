@@ -7,7 +7,6 @@
 //! label at the data file; a script's failure at its position in the script,
 //! with a label at the criterion that calls it.
 
-use std::ops::Range;
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Location};
@@ -40,10 +39,7 @@ pub fn missing_data(rs: &RuleSet, node: &Node, key: &str, d: Diagnostic) -> Diag
 /// has no position of its own.
 pub fn called_by(rs: &RuleSet, d: Diagnostic, node: &Node) -> Diagnostic {
     let d = match d.location.as_ref().filter(|l| l.line.is_none()).map(|l| l.file.clone()) {
-        Some(file) => match score_fn(rs, &file) {
-            Some(range) => d.span(file, range),
-            None => d,
-        },
+        Some(file) => at_score_fn(rs, &file, d),
         None => d,
     };
     match &node.rule {
@@ -69,15 +65,14 @@ pub fn native_failure(rs: &RuleSet, (leaf, unit, max): (usize, usize, Decimal), 
 
 /// A failure of `script` with no position of its own: at its `fn score`.
 pub fn in_script(rs: &RuleSet, script: &CompiledScript, d: Diagnostic) -> Diagnostic {
-    match score_fn(rs, &script.path) {
-        Some(range) => d.span(&script.path, range),
-        None => d.at(Location::file(&script.path)),
-    }
+    at_score_fn(rs, &script.path, d)
 }
 
-/// The bytes of `fn score` in a script as read.
-fn score_fn(rs: &RuleSet, path: &Path) -> Option<Range<usize>> {
-    let text = &rs.sources.file(path)?.text;
-    let at = text.find("fn score")?;
-    Some(at..at + "fn score".len())
+/// `d` at the `fn score` of the script `path` as read, else at the file.
+fn at_score_fn(rs: &RuleSet, path: &Path, d: Diagnostic) -> Diagnostic {
+    let Some(file) = rs.sources.file(path) else { return d.at(Location::file(path)) };
+    match file.text.find("fn score") {
+        Some(at) => d.in_source(file, at..at + "fn score".len()),
+        None => d.at(Location::file(path)),
+    }
 }
