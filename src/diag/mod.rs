@@ -95,6 +95,13 @@ pub enum Code {
     /// `parindex test` found no expectation to run: no expectation file for
     /// the year, or a file that declares none.
     NoExpectations,
+    /// A rule script imports a module or calls `eval`: a rule reads only its own file.
+    ScriptImport,
+    /// A criterion passes its rule a parameter the rule does not declare, or
+    /// one that is missing, of the wrong type or out of its declared range.
+    RuleParam,
+    /// A rule's arithmetic overflowed the range of decimals for a unit.
+    ScriptOverflow,
 }
 
 impl Code {
@@ -129,6 +136,9 @@ impl Code {
             Code::WrongYear => "WRONG_YEAR",
             Code::NoPrevious => "NO_PREVIOUS",
             Code::NoExpectations => "NO_EXPECTATIONS",
+            Code::ScriptImport => "SCRIPT_IMPORT",
+            Code::RuleParam => "RULE_PARAM",
+            Code::ScriptOverflow => "SCRIPT_OVERFLOW",
         }
     }
 }

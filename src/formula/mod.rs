@@ -3,4 +3,5 @@
 
 pub mod compile;
 pub mod fixed;
+pub mod params;
 pub mod rules;

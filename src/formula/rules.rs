@@ -199,6 +199,10 @@ fn register_helpers(engine: &mut Engine) {
     });
 }
 
+/// Keywords a rule may not use: each would run code from outside the file
+/// (`import`) or from text (`eval`), which no fingerprint or watcher sees.
+const REFUSED: &[&str] = &["import", "eval"];
+
 /// Builds the shared engine: limits applied, helpers registered, nothing printed.
 pub fn build_engine(limits: &Limits) -> Engine {
     let mut engine = Engine::new();
@@ -209,6 +213,11 @@ pub fn build_engine(limits: &Limits) -> Engine {
     engine.set_max_array_size(limits.max_array_size);
     engine.set_max_map_size(limits.max_map_size);
     engine.set_strict_variables(true);
+    // A rule reads nothing but its own file: no modules, no `eval` of text.
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    for word in REFUSED {
+        engine.disable_symbol(*word);
+    }
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     register_helpers(&mut engine);
@@ -241,6 +250,14 @@ pub struct CompiledScript {
     pub name: String,
     pub path: PathBuf,
     pub ast: Arc<AST>,
+    /// The parameters it declares (`// param` lines); empty when it declares none.
+    pub params: Vec<crate::formula::params::Param>,
+}
+
+/// A rule script uses `import` or `eval`.
+fn refused(name: &str, word: &str) -> Diagnostic {
+    Diagnostic::error(Code::ScriptImport, format!("rule script `{name}` uses `{word}`: a rule may use only its own file"))
+        .help("copy the function into the script; every formula a year uses lives in its own rule script")
 }
 
 /// Where in a script a runtime error happened, when rhai knows.
@@ -261,7 +278,14 @@ impl Rules {
     pub fn compile(&self, name: &str, src: &Source) -> Result<CompiledScript, Diagnostic> {
         let ast = self.engine.compile(&src.text).map_err(|e| {
             let pos = e.position();
-            let mut d = Diagnostic::error(Code::ScriptCompile, format!("rule script `{name}` does not compile: {}", e.err_type()));
+            let mut d = match e.err_type() {
+                rhai::ParseErrorType::Reserved(word) | rhai::ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(word, _))
+                    if REFUSED.contains(&word.as_str()) =>
+                {
+                    refused(name, word)
+                }
+                other => Diagnostic::error(Code::ScriptCompile, format!("rule script `{name}` does not compile: {other}")),
+            };
             d = match (pos.line(), pos.position()) {
                 (Some(l), Some(c)) => {
                     d.source_line = src.text.lines().nth(l - 1).map(str::to_owned);
@@ -276,7 +300,8 @@ impl Rules {
                 .in_file(&src.path)
                 .help("a rule script defines `fn score(x) { ... }` and returns the points"));
         }
-        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast) })
+        let params = crate::formula::params::declared(&src.path, &src.text)?;
+        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast), params })
     }
 
     /// Traces `score(x)` for a leaf with `inputs` (in slot order, then `max`)
@@ -412,5 +437,21 @@ mod tests {
         assert_eq!(run(&r, "fn score(x) { \"high\" }", rhai::Map::new()).unwrap_err().code, Code::ScriptNotNumber);
         assert_eq!(run(&r, "fn score(x) { true }", rhai::Map::new()).unwrap_err().code, Code::ScriptNotNumber);
         assert_eq!(run(&r, "fn score(x) { ratio(1, 0) }", rhai::Map::new()).unwrap_err().code, Code::ScriptRuntime);
+    }
+
+    #[test]
+    fn imports_and_eval_are_refused_where_they_are_written() {
+        let r = Rules::default();
+        for text in [
+            "import \"/tmp/other\" as o;\nfn score(x) { o::f() }",
+            "fn score(x) {\n    import \"helpers\" as h;\n    h::f()\n}",
+            "fn score(x) {\n  eval(\"1 + 1\")\n}",
+        ] {
+            let e = r.compile("t", &src(text)).unwrap_err();
+            assert_eq!(e.code, Code::ScriptImport, "{text}: {e:?}");
+            let line = e.location.as_ref().and_then(|l| l.line);
+            let want = text.lines().position(|l| l.contains("import") || l.contains("eval")).map(|i| i + 1);
+            assert_eq!(line, want, "{text}");
+        }
     }
 }
