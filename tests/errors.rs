@@ -263,3 +263,25 @@ fn missing_data_points_at_the_criterion_input_and_the_table() {
     assert!(err.contains("^^^^^^^^^^^^^^^^^"), "the data key underlined: {err}");
     assert!(err.contains("fixtures/2023/indicators/portal-2023-12-25.csv"), "{err}");
 }
+
+#[test]
+fn a_run_of_alike_warnings_is_counted_after_three_examples() {
+    let t = temp_tree();
+    let stats = "fixtures/2023/statistics/ttphvhcc-2023-12-15.toml";
+    for (vi, dot) in [("65,85%", "65.85%"), ("93,41%", "93.41%"), ("99,99%", "99.99%"), ("98,77%", "98.77%")] {
+        edit(t.path(), stats, &format!("value = \"{vi}\""), &format!("value = \"{dot}\""));
+    }
+    let check = run(t.path(), &["check", "--year", "2023"]);
+    let err = stderr(&check);
+    assert_eq!(check.status.code(), Some(0), "warnings do not fail: {err}");
+    assert_eq!(err.matches("warning[AMBIGUOUS_NUMBER]").count(), 3, "{err}");
+    assert!(err.contains("… and 2 more like this"), "{err}");
+    let total = json_diags(t.path()).len();
+    assert!(err.ends_with(&format!("0 errors, {total} warnings\n")), "{err}");
+    let ambiguous = json_diags(t.path()).iter().filter(|d| d["code"] == "AMBIGUOUS_NUMBER").count();
+    assert_eq!(ambiguous, 5, "JSON lists every one");
+    // Errors come before every warning.
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    let err = stderr(&run(t.path(), &["check", "--year", "2023"]));
+    assert!(err.starts_with("error[SCORE_ABOVE_MAX]"), "{err}");
+}
