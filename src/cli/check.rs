@@ -51,7 +51,9 @@ pub(crate) fn show(diags: &Diagnostics, loaded: Option<&SourceMap>, format: Diag
     let map = source_map(diags, loaded);
     match format {
         DiagFormat::Text => {
-            let opts = RenderOptions { colour: std::io::stderr().is_terminal(), totals, ..RenderOptions::default() };
+            // Colour on a terminal, unless `NO_COLOR` is set.
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+            let opts = RenderOptions { colour, totals, ..RenderOptions::default() };
             eout!("{}", render(diags, &map, opts));
         }
         DiagFormat::Json => {
