@@ -295,6 +295,19 @@ mod tests {
     }
 
     #[test]
+    fn a_span_over_lines_and_past_the_end_still_renders() {
+        let d = Diagnostic::error(Code::BadValue, "over lines").span("fixtures/2023/scores.toml", 2..14);
+        let text = render(&Diagnostics(vec![d]), &map(), RenderOptions::default());
+        assert!(text.contains("--> fixtures/2023/scores.toml:1:3"), "{text}");
+        let d = Diagnostic::error(Code::BadValue, "past the end").span("fixtures/2023/scores.toml", 900..990);
+        let text = render(&Diagnostics(vec![d]), &map(), RenderOptions::default());
+        assert!(text.contains("past the end"), "{text}");
+        let d = Diagnostic::error(Code::BadValue, "no such line").at(Location::at("fixtures/2023/scores.toml", 99, 1));
+        let text = render(&Diagnostics(vec![d]), &map(), RenderOptions::default());
+        assert!(text.contains("--> fixtures/2023/scores.toml:99:1"), "{text}");
+    }
+
+    #[test]
     fn message_shapes() {
         assert_eq!(shape("unit `so-tc` (Sở Tài chính) is missing"), shape("unit `so-yt` (Sở Y tế) is missing"));
         assert_eq!(shape("row 12: 3.5% off"), shape("row 7: 10% off"));
