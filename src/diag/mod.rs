@@ -201,9 +201,7 @@ impl Diagnostic {
 
     /// Points at `location` (and the bytes it covers, when it knows them).
     pub fn at(mut self, location: Location) -> Self {
-        if location.span.is_some() {
-            self.span = location.span;
-        }
+        self.span = location.span;
         self.location = Some(location);
         self
     }
