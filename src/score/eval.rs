@@ -716,13 +716,11 @@ fn aggregate_chunk(
                 Status::Awarded => {
                     let award = &model.awarded[&(u, i)];
                     col[k] = award.points;
+                    // Validation proved the points lie within 0 and the
+                    // unit's maximum; a what-if caps them at a lower one.
                     if model.what_if && col[k] > s[i].max {
                         col[k] = s[i].max;
                         adjusted[k] += 1;
-                    }
-                    if out_of_range(col[k], s[i].max) {
-                        let diag = range_error(col[k], s[i].max, award.location.clone(), unit_id, &node.id);
-                        found.push((k, Failure { leaf: None, diag }));
                     }
                 }
                 Status::NoData => adjusted[k] += 1,
@@ -766,21 +764,8 @@ fn aggregate_chunk(
             let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
             for &(i, p) in &part_roots {
                 match shape[i].status {
-                    Status::Covered => {
-                        let ancestor = covering_ancestor(model, shape, i).unwrap_or(i);
-                        let diag = Diagnostic::error(
-                            Code::BadValue,
-                            format!(
-                                "points awarded at `{}` cover criteria of different parts; part `{}` cannot be told apart",
-                                model.nodes[ancestor].id, model.parts[p].id
-                            ),
-                        )
-                        .at(model.awarded[&(u, ancestor)].location.clone())
-                        .unit(unit_id)
-                        .criterion(&model.nodes[ancestor].id)
-                        .help(format!("award points at `{}` and its sibling criteria instead", model.nodes[i].id));
-                        found.push((k, Failure { leaf: None, diag }));
-                    }
+                    // Validation refuses points that cover criteria of
+                    // another part: a part's first criterion is never covered.
                     s if s.in_scale() => *parts[p].get_or_insert(Decimal::ZERO) += at(i),
                     _ => {}
                 }
