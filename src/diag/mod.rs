@@ -81,6 +81,17 @@ pub enum Code {
     WrongYear,
     /// A unit has no entry in `previous.toml`: its change columns are blank.
     NoPrevious,
+    /// `parindex test` found no expectation to run: no expectation file for
+    /// the year, or a file that declares none.
+    NoExpectations,
+    /// A rule script imports a module or calls `eval`: a rule reads only its own file.
+    ScriptImport,
+    /// A criterion passes its rule a parameter the rule does not declare, or
+    /// one that is missing, of the wrong type or out of its declared range.
+    RuleParam,
+    /// A rule's arithmetic, or the sum of a unit's points, went beyond the
+    /// range of decimals (about 7.9 × 10^28).
+    ScriptOverflow,
 }
 
 impl Code {
@@ -114,6 +125,10 @@ impl Code {
             Code::RedundantExemption => "REDUNDANT_EXEMPTION",
             Code::WrongYear => "WRONG_YEAR",
             Code::NoPrevious => "NO_PREVIOUS",
+            Code::NoExpectations => "NO_EXPECTATIONS",
+            Code::ScriptImport => "SCRIPT_IMPORT",
+            Code::RuleParam => "RULE_PARAM",
+            Code::ScriptOverflow => "SCRIPT_OVERFLOW",
         }
     }
 }
