@@ -164,7 +164,7 @@ pub fn check_criteria(model: &Model, scripts: &[CompiledScript]) -> Diagnostics 
 }
 
 fn param_error(criterion: &str, rule: &str, message: &str, help: Option<String>, at: &Location) -> Diagnostic {
-    let d = Diagnostic::error(Code::RuleParam, format!("criterion `{criterion}` passes rule `{rule}` a bad parameter: {message}"))
+    let d = Diagnostic::error(Code::RuleParam, format!("criterion `{criterion}`, rule `{rule}`: {message}"))
         .at(at.clone())
         .criterion(criterion);
     match help {
