@@ -134,7 +134,7 @@ impl RuleSet {
         diags.extend(idiags);
         let data = Data::new(&model, indicators.clone());
         check_inputs(&model, &data, &mut diags);
-        diags.extend(crate::formula::params::check_criteria(&model, &scripts));
+        diags.extend(crate::formula::params::check_criteria(&model, &scripts, |p| raw.source(p).map(|s| s.text.as_str())));
 
         let fp = match fp {
             Ok(f) => Some(f),
