@@ -130,7 +130,10 @@ fn names_are_text_and_paths_are_not_routes() {
         let (status, body) = get(&s, path);
         assert_eq!(status, 200, "{path}");
         assert!(!body.contains("<script>alert(1)"), "{path} has the name as markup");
-        assert!(path == "/targets" || path == "/changes" || body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path} shows the name as text");
+        assert!(
+            path == "/targets" || path == "/changes" || body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path} shows the name as text"
+        );
     }
     for path in ["/../../etc/passwd", "/assets/../Cargo.toml", "/criteria/2023/index.toml", "/unit/..%2F..%2Fetc%2Fpasswd"] {
         let (status, body) = get(&s, path);
@@ -183,12 +186,14 @@ fn the_html_report_is_one_printable_file() {
     assert_eq!(html.matches("<tr data-unit=").count(), 28, "all 28 units in the tables");
     assert_eq!(html.matches("<section class=\"unit\"").count(), 28, "a page per unit");
     assert!(html.contains("Biểu 1") && html.contains("Biểu 2"));
-    let fp: Value = serde_json::from_str(&common::stdout(&common::run(&common::repo(), &["score", "--year", "2023", "--format", "json"]))).unwrap();
+    let fp: Value =
+        serde_json::from_str(&common::stdout(&common::run(&common::repo(), &["score", "--year", "2023", "--format", "json"]))).unwrap();
     let sha = fp["fingerprint"]["sha256"].as_str().unwrap();
     assert!(html.contains("<footer class=\"print\">") && html.contains(sha), "the fingerprint at the foot of the pages");
     assert!(std::fs::read_dir(dir.path()).unwrap().count() == 1, "no temporary file left beside it");
 
-    let en = common::run(&common::repo(), &["--lang", "en", "report", "--year", "2023", "--format", "html", "--out", out.to_str().unwrap()]);
+    let en =
+        common::run(&common::repo(), &["--lang", "en", "report", "--year", "2023", "--format", "html", "--out", out.to_str().unwrap()]);
     assert!(en.status.success());
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("<html lang=\"en\">") && html.contains("Table 1"), "in English with --lang en");
