@@ -92,7 +92,8 @@ pub enum Code {
     /// A criterion passes its rule a parameter the rule does not declare, or
     /// one that is missing, of the wrong type or out of its declared range.
     RuleParam,
-    /// A rule's arithmetic overflowed the range of decimals for a unit.
+    /// A rule's arithmetic, or the sum of a unit's points, went beyond the
+    /// range of decimals (about 7.9 × 10^28).
     ScriptOverflow,
 }
 

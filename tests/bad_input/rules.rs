@@ -118,3 +118,38 @@ fn a_declaration_of_an_unknown_type_is_reported_in_the_script() {
     let line = line_of(t.path(), PROPORTIONAL, "// param target");
     rejected(t.path(), "SCRIPT_COMPILE", PROPORTIONAL, Some(line));
 }
+
+#[test]
+fn a_division_by_zero_while_scoring_is_reported_in_the_script() {
+    let t = temp_tree();
+    body(t.path(), PROPORTIONAL, "proportional(x.value, x.target, x.max)", "x.value / (x.max - x.max)");
+    let err = rejected(t.path(), "SCRIPT_RUNTIME", PROPORTIONAL, None);
+    assert!(err.contains("7.3.2"), "the criterion is named: {err}");
+}
+
+#[test]
+fn an_overflow_in_a_rule_is_reported_at_the_criterion_not_a_crash() {
+    let t = temp_tree();
+    body(t.path(), PROPORTIONAL, "proportional(x.value, x.target, x.max)", "x.value * 1000000000000000000 * 1000000000000000000");
+    let line = line_of(t.path(), TREE_7, "id = \"7.3.2\"");
+    let err = rejected(t.path(), "SCRIPT_OVERFLOW", TREE_7, Some(line));
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_overflow_in_a_formula_that_runs_in_rhai_is_the_same_error() {
+    let t = temp_tree();
+    // Branching on data: not traced, run by rhai for each unit.
+    let overflowing = "if x.value > 0 { x.value * 1000000000000000000 * 1000000000000000000 } else { 0 }";
+    body(t.path(), PROPORTIONAL, "proportional(x.value, x.target, x.max)", overflowing);
+    let line = line_of(t.path(), TREE_7, "id = \"7.3.2\"");
+    rejected(t.path(), "SCRIPT_OVERFLOW", TREE_7, Some(line));
+}
+
+#[test]
+fn a_rule_returning_more_than_its_maximum_is_reported_at_the_criterion() {
+    let t = temp_tree();
+    body(t.path(), TIERS, "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * x.max * 1000000000000000000");
+    let line = line_of(t.path(), TREE_3, "id = \"3.4.1\"");
+    rejected(t.path(), "SCORE_ABOVE_MAX", TREE_3, Some(line));
+}
