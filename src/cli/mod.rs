@@ -231,10 +231,7 @@ pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
 
 /// Prints diagnostics in `lang` (text) or as JSON (keys and codes never translated).
 pub(crate) fn print_diags_in(diags: &Diagnostics, format: DiagFormat, lang: Lang) {
-    match format {
-        DiagFormat::Text => eout!("{}", parindex::diag::render_all(diags, lang)),
-        DiagFormat::Json => eoutln!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
-    }
+    check::show_in(diags, None, format, true, lang);
 }
 
 pub(crate) fn json_text(v: &serde_json::Value) -> String {
@@ -281,6 +278,7 @@ pub(crate) fn main() -> ExitCode {
         let _ = LANG.set(Some(l.into()));
     }
     let root = cli.root.as_path();
+    check::set_root(root);
     match cli.command {
         Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
         Command::Check { year, format } => check::check(root, year, format),

@@ -42,7 +42,7 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
             outln!(
                 "\n{}\n{}{} {}",
                 t(Text::RejectedEdit),
-                parindex::diag::render_all(&diagnostics, lang),
+                check::rendered(&diagnostics, None, false),
                 t(Text::StillServingAt),
                 clock_utc(serving.loaded_at())
             )
