@@ -68,6 +68,10 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// A text file is not in the encoding declared for it (UTF-8 by default).
+    Encoding,
+    /// A workbook to import is not the shape of the template (a sheet, unit or criterion missing or unknown).
+    WorkbookShape,
 }
 
 impl Code {
@@ -96,6 +100,8 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::Encoding => "ENCODING",
+            Code::WorkbookShape => "WORKBOOK_SHAPE",
         }
     }
 }
