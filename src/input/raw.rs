@@ -88,6 +88,10 @@ pub struct RawIndexMeta {
     pub legal: Vec<String>,
     /// The rule scripts this year uses, by name: `rules/<name>.rhai`.
     pub scripts: Vec<Spanned<String>>,
+    /// The year the change columns compare with, when it is not the year
+    /// before (`previous.toml` must hold that year's results).
+    #[serde(default)]
+    pub previous_year: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,7 +250,8 @@ pub enum RawFact {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPreviousFile {
-    pub year: i64,
+    /// The year these results are of.
+    pub year: Spanned<i64>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
@@ -257,6 +262,6 @@ pub struct RawPreviousFile {
 #[serde(deny_unknown_fields)]
 pub struct RawPrevious {
     pub id: Spanned<String>,
-    pub index: Dec,
-    pub rank: u32,
+    pub index: Spanned<Dec>,
+    pub rank: Spanned<u32>,
 }

@@ -131,6 +131,8 @@ pub struct AverageRow {
 pub struct Report {
     pub year: u16,
     pub name: String,
+    /// The year the change columns compare with; `None` without `previous.toml`.
+    pub previous_year: Option<u16>,
     pub fingerprint: Fingerprint,
     pub units: Vec<UnitRow>,
     pub averages: Vec<AverageRow>,
@@ -213,7 +215,7 @@ impl Report {
                 units: a.units,
             })
             .collect();
-        Report { year: m.year, name: m.name.clone(), fingerprint: rs.fingerprint.clone(), units, averages }
+        Report { year: m.year, name: m.name.clone(), previous_year: m.previous_year, fingerprint: rs.fingerprint.clone(), units, averages }
     }
 
     pub fn unit(&self, id: &str) -> Option<&UnitRow> {
@@ -230,6 +232,9 @@ impl Report {
         let m = &rs.model;
         let mut out = String::new();
         let _ = writeln!(out, "{}", m.name);
+        if let Some(y) = self.previous_year {
+            let _ = writeln!(out, "Tăng/giảm: so với năm {y}");
+        }
         for (ki, kind) in m.kinds.iter().enumerate() {
             let rows: Vec<&UnitRow> = self.units.iter().filter(|u| u.kind == kind.id).collect();
             if rows.is_empty() {
