@@ -65,6 +65,21 @@ pub(crate) enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum CsvLocale {
+    Plain,
+    Vi,
+}
+
+impl From<CsvLocale> for parindex::report::CsvLocale {
+    fn from(l: CsvLocale) -> Self {
+        match l {
+            CsvLocale::Plain => parindex::report::CsvLocale::Plain,
+            CsvLocale::Vi => parindex::report::CsvLocale::Vi,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum DiagFormat {
     Text,
     Json,
@@ -84,6 +99,9 @@ pub(crate) enum Command {
         /// With --archive: replace a different archived result.
         #[arg(long, requires = "archive")]
         force: bool,
+        /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
+        #[arg(long, value_enum, default_value = "plain")]
+        csv_locale: CsvLocale,
     },
     /// Validate a year's criteria, rules and data, and the consistency checks of its statistics; print every problem found.
     Check {
@@ -208,7 +226,7 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
     match cli.command {
-        Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
+        Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
         Command::Check { year, format } => check::check(root, year, format),
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),
