@@ -288,7 +288,7 @@ impl Report {
         head.extend(m.components().map(|c| format!("component.{}.index", m.nodes[c].id)));
         head.extend(["previous.index", "previous.rank", "change.index", "change.rank", "fingerprint"].map(String::from));
         let mut rows = vec![head];
-        let num = |s: &Shown| locale.number(&s.to_string());
+        let num = |s: &Shown| locale.number(s.as_ref());
         for u in &self.units {
             let mut row = vec![
                 self.year.to_string(),
