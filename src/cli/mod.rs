@@ -33,6 +33,7 @@ macro_rules! eoutln {
 mod check;
 mod diff;
 mod explain;
+mod export;
 mod replay;
 mod score;
 mod targets;
@@ -62,6 +63,11 @@ pub(crate) enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +108,16 @@ pub(crate) enum Command {
         /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
         #[arg(long, value_enum, default_value = "plain")]
         csv_locale: CsvLocale,
+    },
+    /// Write the year's results as the officials' workbook: Biểu 1 and 2 as the report prints them, component indices, each unit's criteria.
+    Export {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: ExportFormat,
+        /// The file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Validate a year's criteria, rules and data, and the consistency checks of its statistics; print every problem found.
     Check {
@@ -227,6 +243,7 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     match cli.command {
         Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
+        Command::Export { year, format, out } => export::export(root, year, format, &out),
         Command::Check { year, format } => check::check(root, year, format),
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),

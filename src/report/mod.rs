@@ -6,6 +6,7 @@
 //! disagree. Full-precision values stay available under `exact` in JSON.
 
 pub mod shown;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 
@@ -351,7 +352,7 @@ impl CsvLocale {
     }
 }
 
-fn roman(n: usize) -> String {
+pub(crate) fn roman(n: usize) -> String {
     ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"].get(n - 1).map_or_else(|| n.to_string(), |s| (*s).to_string())
 }
 

@@ -1,0 +1,147 @@
+//! The officials' formats: the exported workbook read back with calamine,
+//! CSV output with its byte order mark and locale, and CSV inputs in the
+//! encodings and shapes Excel saves.
+
+mod common;
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use common::*;
+
+fn export(root: &std::path::Path, year: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ket-qua.xlsx");
+    let o = run(root, &["export", "--year", year, "--format", "xlsx", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (dir, out)
+}
+
+fn text(d: Option<&Data>) -> String {
+    match d {
+        Some(Data::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+#[test]
+fn the_2023_workbook_holds_the_published_tables() {
+    let (_dir, out) = export(&repo(), "2023");
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(&names[..3], ["Biểu 1", "Biểu 2", "Chỉ số thành phần"]);
+    assert!(names.iter().any(|n| n == "so-tttt") && names.iter().any(|n| n == "muong-te"), "{names:?}");
+
+    let json = run(&repo(), &["score", "--year", "2023", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let units = report["units"].as_array().unwrap();
+
+    for (sheet, parts) in [
+        ("Biểu 1", vec!["Điểm thẩm định", "Điểm điều tra", "Điểm SIPAS"]),
+        ("Biểu 2", vec!["Điểm thẩm định", "Điểm điều tra", "Điểm tác động của CCHC đến phát triển KT-XH", "Điểm SIPAS"]),
+    ] {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let header: Vec<String> = (0..range.width() as u32).map(|c| text(range.get_value((1, c)))).collect();
+        let mut want = vec!["STT".to_owned(), "Đơn vị".to_owned()];
+        want.extend(parts.iter().map(|p| p.to_string()));
+        want.extend(["Tổng điểm", "Chỉ số %", "Tỷ lệ tăng/giảm so với năm 2022"].map(String::from));
+        assert_eq!(&header[..want.len()], &want[..], "{sheet}");
+        let sub: Vec<String> = (0..range.width() as u32).map(|c| text(range.get_value((2, c)))).collect();
+        assert_eq!(&sub[sub.len() - 2..], ["Điểm chỉ số (%)", "Thứ hạng"], "{sheet}");
+        let index_col = want.len() as u32 - 2;
+        // Every unit's index is the number the JSON gives, as a number.
+        let mut seen = 0;
+        for r in 3..range.height() as u32 {
+            let name = text(range.get_value((r, 1)));
+            let Some(u) = units.iter().find(|u| u["name"] == name.as_str()) else { continue };
+            let Some(Data::Float(v)) = range.get_value((r, index_col)) else { panic!("{sheet} row {r}: index is not a number") };
+            assert_eq!(format!("{v:.2}"), u["index"].as_str().unwrap(), "{sheet}: {name}");
+            seen += 1;
+        }
+        assert_eq!(seen, if sheet == "Biểu 1" { 20 } else { 8 }, "{sheet}");
+        let cells: Vec<String> = range.cells().map(|(_, _, d)| text(Some(d))).collect();
+        assert!(cells.iter().any(|c| c == "Chỉ số trung bình"), "{sheet}: the average row");
+        if sheet == "Biểu 1" {
+            assert!(cells.iter().any(|c| c == "Không đánh giá"), "Biểu 1: the agencies are not evaluated on SIPAS");
+        }
+    }
+    let b1 = wb.worksheet_range("Biểu 1").unwrap();
+    let row = (3..b1.height() as u32).find(|&r| text(b1.get_value((r, 1))) == "Sở Thông tin và Truyền thông").unwrap();
+    assert_eq!(b1.get_value((row, 6)), Some(&Data::Float(88.65)), "so-tttt's index is 88.65");
+
+    wb.load_merged_regions().unwrap();
+    let merged = wb.merged_regions_by_sheet("Biểu 1");
+    assert!(
+        merged.iter().any(|(_, _, dim)| dim.start.0 == 1 && dim.end.0 == 1 && dim.end.1 == dim.start.1 + 1),
+        "the change header spans its two columns: {merged:?}"
+    );
+}
+
+#[test]
+fn the_2025_set_exports_too() {
+    let (_dir, out) = export(&repo(), "2025");
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    let names = wb.sheet_names();
+    assert!(names.iter().any(|n| n == "Biểu 1") && names.iter().any(|n| n == "Biểu 2"), "{names:?}");
+    let b2 = wb.worksheet_range("Biểu 2").unwrap();
+    assert!(b2.height() > 3, "the communes' table has rows");
+}
+
+#[test]
+fn csv_output_starts_with_a_byte_order_mark_and_speaks_vietnamese_on_request() {
+    let o = run(&repo(), &["score", "--year", "2023", "--format", "csv"]);
+    assert!(o.stdout.starts_with(b"\xEF\xBB\xBFyear,id,"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(",88.65,88.65,"));
+    let o = run(&repo(), &["score", "--year", "2023", "--format", "csv", "--csv-locale", "vi"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("\u{feff}year;id;name;"), "{out}");
+    assert!(out.contains(";88,65;88,65;"), "{out}");
+}
+
+const PORTAL: &str = "fixtures/2023/indicators/portal-2023-12-25.csv";
+
+#[test]
+fn a_windows_1258_csv_is_read_as_declared() {
+    let t = temp_tree();
+    let text = std::fs::read_to_string(t.path().join(PORTAL)).unwrap();
+    std::fs::write(t.path().join(PORTAL), windows_1258(&text)).unwrap();
+    edit(t.path(), "fixtures/2023/indicators.toml", "separator = \";\"\n", "separator = \";\"\nencoding = \"windows-1258\"\n");
+    let before = run(&repo(), &["score", "--year", "2023", "--format", "json"]);
+    let after = run(t.path(), &["score", "--year", "2023", "--format", "json"]);
+    assert!(after.status.success(), "{}", stderr(&after));
+    let units = |o: &std::process::Output| serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["units"].clone();
+    assert_eq!(units(&before), units(&after), "the same values, read from Windows-1258");
+}
+
+#[test]
+fn a_csv_with_a_quoted_line_break_and_crlf_is_read() {
+    let t = temp_tree();
+    let text = std::fs::read_to_string(t.path().join(PORTAL)).unwrap();
+    // A name typed over two lines of its cell (Alt+Enter), and Windows line ends.
+    let text = text.replacen("xu_ly_dung_han;Sở Tài chính;98,63%", "xu_ly_dung_han;\"Sở Tài\nchính\";98,63%", 1).replace('\n', "\r\n");
+    std::fs::write(t.path().join(PORTAL), format!("\u{feff}{text}")).unwrap();
+    let o = run(t.path(), &["check", "--year", "2023", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = run(&repo(), &["score", "--year", "2023", "--format", "json"]);
+    let after = run(t.path(), &["score", "--year", "2023", "--format", "json"]);
+    let units = |o: &std::process::Output| serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["units"].clone();
+    assert_eq!(units(&before), units(&after));
+}
+
+/// Text in Windows-1258: a letter with a tone is its base letter then the tone mark.
+fn windows_1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    let tones = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut out = Vec::new();
+    for c in text.chars() {
+        let parts: Vec<char> = c.nfd().collect();
+        let base: String = parts.iter().filter(|p| !tones.contains(p)).collect::<String>().nfc().collect();
+        let tone: String = parts.iter().filter(|p| tones.contains(p)).collect();
+        for piece in [base, tone] {
+            let (bytes, _, bad) = encoding_rs::WINDOWS_1258.encode(&piece);
+            assert!(!bad, "{piece:?} has no Windows-1258 byte");
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
+}
