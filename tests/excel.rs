@@ -145,3 +145,136 @@ fn windows_1258(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A copy of the workbook at `from` written to `to`, each cell through
+/// `fill(sheet, row, col, cell)` (which may change it), sheets for which
+/// `keep` says no left out.
+fn refill(from: &std::path::Path, to: &std::path::Path, keep: impl Fn(&str) -> bool, mut fill: impl FnMut(&str, u32, u16, Data) -> Data) {
+    let mut wb: Xlsx<_> = open_workbook(from).unwrap();
+    let mut out = rust_xlsxwriter::Workbook::new();
+    for name in wb.sheet_names() {
+        if !keep(&name) {
+            continue;
+        }
+        let range = wb.worksheet_range(&name).unwrap();
+        let sheet = out.add_worksheet();
+        sheet.set_name(&name).unwrap();
+        for r in 0..range.height() as u32 {
+            for c in 0..range.width() as u16 {
+                let cell = range.get_value((r, c as u32)).cloned().unwrap_or(Data::Empty);
+                match fill(&name, r, c, cell) {
+                    Data::String(s) => {
+                        sheet.write_string(r, c, s).unwrap();
+                    }
+                    Data::Float(f) => {
+                        sheet.write_number(r, c, f).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out.save(to).unwrap();
+}
+
+/// The points of `fixtures/2023/scores.toml`: unit → criterion → points.
+fn published_points() -> toml::Table {
+    toml::from_str(&std::fs::read_to_string(repo().join("fixtures/2023/scores.toml")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_template_filled_with_the_2023_points_imports_into_the_published_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("bieu-cham-diem.xlsx");
+    let o = run(&repo(), &["template", "--year", "2023", "--out", template.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let points = published_points();
+    // The hidden row 3 holds each column's unit; column A each row's criterion.
+    let mut units: std::collections::HashMap<(String, u16), String> = Default::default();
+    let mut crits: std::collections::HashMap<(String, u32), String> = Default::default();
+    let filled = dir.path().join("filled.xlsx");
+    let mut written = 0;
+    refill(
+        &template,
+        &filled,
+        |_| true,
+        |sheet, r, c, cell| {
+            if let Data::String(s) = &cell {
+                if r == 2 && c >= 4 {
+                    units.insert((sheet.to_owned(), c), s.clone());
+                }
+                if r >= 3 && c == 0 {
+                    crits.insert((sheet.to_owned(), r), s.clone());
+                }
+            }
+            if r >= 3 && c >= 4 {
+                let (unit, crit) = (units.get(&(sheet.to_owned(), c)), crits.get(&(sheet.to_owned(), r)));
+                if let Some(v) = unit.zip(crit).and_then(|(u, k)| points.get(u)?.get(k)) {
+                    written += 1;
+                    return Data::Float(v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).unwrap());
+                }
+            }
+            cell
+        },
+    );
+    let awarded: usize = points.values().map(|t| t.as_table().unwrap().len()).sum();
+    assert_eq!(written, awarded, "every published point has its cell in the template");
+
+    let t = temp_tree();
+    std::fs::remove_file(t.path().join("fixtures/2023/scores.toml")).unwrap();
+    let o = run(t.path(), &["import", "--year", "2023", filled.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let test = run(t.path(), &["test", "--year", "2023"]);
+    assert!(test.status.success(), "the published tables are reproduced: {}{}", stdout(&test), stderr(&test));
+    let json = |root: &std::path::Path| {
+        let o = run(root, &["score", "--year", "2023", "--format", "json"]);
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["units"].clone()
+    };
+    assert_eq!(json(t.path()), json(&repo()));
+
+    // Importing the same workbook again changes nothing, and keeps the comments.
+    let before = std::fs::read(t.path().join("fixtures/2023/scores.toml")).unwrap();
+    let again = run(t.path(), &["import", "--year", "2023", filled.to_str().unwrap(), "--dry-run"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("no change"), "{}", stdout(&again));
+    assert_eq!(std::fs::read(t.path().join("fixtures/2023/scores.toml")).unwrap(), before);
+}
+
+#[test]
+fn an_import_with_problems_reports_each_cell_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("bieu-cham-diem.xlsx");
+    let o = run(&repo(), &["template", "--year", "2023", "--out", template.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bad = dir.path().join("bad.xlsx");
+    let sheet = "Biểu chấm điểm sở";
+    refill(
+        &template,
+        &bad,
+        // The districts' sheet is left out.
+        |name| name == sheet,
+        |name, r, c, cell| match (name, r, c) {
+            // Criterion "1" (maximum 13.5) of the first department: 20 points.
+            (_, 3, 4) => Data::Float(20.0),
+            // A remark typed in place of points.
+            (_, 4, 5) => Data::String("đạt".to_owned()),
+            // A column whose unit is not of the year.
+            (_, 2, 6) => Data::String("so-khong-co".to_owned()),
+            _ => cell,
+        },
+    );
+    let t = temp_tree();
+    let scores = t.path().join("fixtures/2023/scores.toml");
+    let before = std::fs::read(&scores).unwrap();
+    let o = run(t.path(), &["import", "--year", "2023", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for (code, cell) in
+        [("SCORE_ABOVE_MAX", "Biểu chấm điểm sở!E4"), ("BAD_VALUE", "Biểu chấm điểm sở!F5"), ("UNKNOWN_UNIT", "Biểu chấm điểm sở!G3")]
+    {
+        assert!(err.lines().any(|l| l.contains(&format!("error[{code}]")) && l.contains(cell)), "{code} at {cell} in:\n{err}");
+    }
+    assert!(err.contains("error[WORKBOOK_SHAPE]") && err.contains("Biểu chấm điểm ubnd"), "the missing sheet:\n{err}");
+    assert!(err.contains("unit `so-tttt`"), "the unit is named:\n{err}");
+    assert_eq!(std::fs::read(&scores).unwrap(), before, "nothing written");
+}

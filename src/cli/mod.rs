@@ -34,9 +34,11 @@ mod check;
 mod diff;
 mod explain;
 mod export;
+mod import;
 mod replay;
 mod score;
 mod targets;
+mod template;
 mod test;
 mod watch;
 
@@ -118,6 +120,24 @@ pub(crate) enum Command {
         /// The file to write (replaced atomically).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Write the council's scoring workbook of a year: a sheet per unit kind, a row per scored criterion, a column per unit.
+    Template {
+        #[arg(long)]
+        year: u16,
+        /// The file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a filled scoring workbook (.xlsx, .xls, .ods or .csv) into `fixtures/<year>/scores.toml`, after checking every cell.
+    Import {
+        #[arg(long)]
+        year: u16,
+        /// The filled workbook.
+        file: PathBuf,
+        /// Show what would change (unit, criterion, old → new) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Validate a year's criteria, rules and data, and the consistency checks of its statistics; print every problem found.
     Check {
@@ -244,6 +264,8 @@ pub(crate) fn main() -> ExitCode {
     match cli.command {
         Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
         Command::Export { year, format, out } => export::export(root, year, format, &out),
+        Command::Template { year, out } => template::template(root, year, &out),
+        Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),
         Command::Check { year, format } => check::check(root, year, format),
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),

@@ -17,3 +17,4 @@ pub mod round;
 pub mod stats;
 pub mod targets;
 pub mod validate;
+pub mod workbook;

@@ -6,6 +6,7 @@
 //! disagree. Full-precision values stay available under `exact` in JSON.
 
 pub mod shown;
+pub mod template;
 pub mod xlsx;
 
 use std::fmt::Write as _;
