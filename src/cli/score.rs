@@ -31,7 +31,7 @@ fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool, locale
     match format {
         Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
         Format::Json => out!("{}\n", serde_json::to_string_pretty(&s.report).unwrap_or_default()),
-        Format::Csv => out!("{}", s.report.to_csv(&s.rule_set, locale)),
+        Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, locale)),
     }
     if !archive {
         return ExitCode::SUCCESS;

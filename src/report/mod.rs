@@ -279,10 +279,15 @@ impl Report {
         out
     }
 
+    /// [`Report::to_csv_with`] in the plain locale.
+    pub fn to_csv(&self, rs: &RuleSet) -> String {
+        self.to_csv_with(rs, CsvLocale::Plain)
+    }
+
     /// One CSV row per unit; parts and components as columns; UTF-8 with a
     /// byte order mark (Excel then reads the diacritics), written as
     /// `locale` says.
-    pub fn to_csv(&self, rs: &RuleSet, locale: CsvLocale) -> String {
+    pub fn to_csv_with(&self, rs: &RuleSet, locale: CsvLocale) -> String {
         let m = &rs.model;
         let mut w = csv::WriterBuilder::new().delimiter(locale.separator()).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         let mut head: Vec<String> = ["year", "id", "name", "kind", "group", "scale", "total", "index", "rank"].map(String::from).to_vec();
