@@ -146,7 +146,19 @@ pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>,
         if !model.units.iter().any(|u| u.kind == k) {
             continue;
         }
-        let name = kind_sheet(model, k);
+        let mut name = kind_sheet(model, k);
+        // A `.csv` holds one sheet, of the kind of the units it names.
+        let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv && !sheets.contains_key(&name) {
+            let Some((only, sheet)) = sheets.iter().next() else { continue };
+            let kind_of_first = (FIRST_UNIT_COL..sheet.rows.get(ID_ROW).map_or(0, Vec::len))
+                .find_map(|c| model.units.iter().find(|u| u.id == sheet.text(ID_ROW, c).as_str()))
+                .map(|u| u.kind);
+            if kind_of_first != Some(k) {
+                continue;
+            }
+            name = only.clone();
+        }
         let Some(sheet) = sheets.get(&name) else {
             let mut d = Diagnostic::error(Code::WorkbookShape, format!("sheet `{name}` is missing")).in_file(path);
             if let Some(m) = did_you_mean(&name, sheets.keys().map(String::as_str)) {
