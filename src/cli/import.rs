@@ -136,7 +136,6 @@ fn validate(root: &Path, year: u16, scores: &str) -> Result<(), Diagnostics> {
     {
         copy_dir(&root.join(&sub), &tmp.0.join(&sub)).map_err(io)?;
     }
-    // The previous year's criteria, when a what-if or a comparison reads them.
     std::fs::write(tmp.0.join("fixtures").join(year.to_string()).join("scores.toml"), scores).map_err(io)?;
     RuleSet::load(&tmp.0, year, &Rules::default()).map(|_| ())
 }

@@ -312,10 +312,6 @@ fn unit_tree(sheet: &mut Worksheet, rs: &RuleSet, outcome: &Outcome, u: &UnitRow
     sheet.set_freeze_panes(2, 2)?;
     widths.apply(sheet, 60)?;
     print_setup(sheet, 2)?;
-    footer(sheet, &outcome_fingerprint(rs));
+    footer(sheet, &rs.fingerprint.sha256);
     Ok(())
-}
-
-fn outcome_fingerprint(rs: &RuleSet) -> String {
-    rs.fingerprint.sha256.clone()
 }
