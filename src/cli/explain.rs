@@ -21,7 +21,7 @@ pub(crate) fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) ->
     };
     let e = parindex::audit::explain::explain(&s.rule_set, &s.outcome, u);
     match format {
-        DiagFormat::Text => out!("{}", e.to_text()),
+        DiagFormat::Text => out!("{}", e.to_text_in(text_lang())),
         DiagFormat::Json => out!("{}", json_text(&e.to_json())),
     }
     ExitCode::SUCCESS

@@ -18,7 +18,7 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
     };
     // Warnings do not stop the results; they are told on stderr.
     if !s.rule_set.warnings.is_empty() {
-        print_diags(&s.rule_set.warnings, DiagFormat::Text);
+        check::show(&s.rule_set.warnings, Some(&s.rule_set.sources), DiagFormat::Text, true);
     }
     let code = write_scores(&s, format, archive, force, locale);
     // The process ends here: its memory goes back whole, without freeing a

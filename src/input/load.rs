@@ -26,13 +26,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::name::Name;
 use crate::input::raw::*;
 
-/// The text of one file as read, with its path relative to the root.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Path relative to the root, with `/` separators, as shown in diagnostics.
-    pub path: PathBuf,
-    pub text: String,
-}
+/// The text of one file as read, with its path relative to the root and
+/// its line index (built once, for every place located in it).
+pub use crate::source::map::SourceFile as Source;
 
 /// Everything read for one year, before validation.
 #[derive(Debug, Default)]
@@ -92,14 +88,14 @@ pub fn fixtures_dir(root: &Path, year: u16) -> PathBuf {
 /// Reads a text file relative to `root`; `Ok(None)` if it does not exist.
 pub fn read_source(root: &Path, rel: &Path) -> Result<Option<Source>, Diagnostic> {
     match std::fs::read_to_string(root.join(rel)) {
-        Ok(text) => Ok(Some(Source { path: rel.to_path_buf(), text })),
+        Ok(text) => Ok(Some(Source::new(rel, text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
             let bytes = std::fs::read(root.join(rel)).unwrap_or_default();
             let fix = "save it as UTF-8 (Excel: \"CSV UTF-8 (Comma delimited)\")";
             match crate::input::csvread::decode(rel, bytes, crate::input::csvread::Encoding::Utf8, fix) {
                 Err(d) => Err(d),
-                Ok(text) => Ok(Some(Source { path: rel.to_path_buf(), text })),
+                Ok(text) => Ok(Some(Source::new(rel, text))),
             }
         }
         Err(e) => Err(Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel)),

@@ -109,7 +109,7 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
                 diags.push(
                     at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice"))
                         .criterion(id)
-                        .help(format!("first declared at {}", super::file_line(&l))),
+                        .label_at(l, "first declared here"),
                 );
                 continue;
             }
@@ -227,6 +227,8 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
                         inputs: r.inputs.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
                         params,
                         params_text: toml::to_string(&r.params).unwrap_or_default().trim().replace('\n', ", "),
+                        input_at: r.inputs.values().map(|v| at.loc(v)).collect(),
+                        rule_at: at.loc(name),
                     })
                 }
                 None => {
