@@ -73,16 +73,16 @@ fn a_leaf_with_neither_points_nor_rule() {
 #[test]
 fn a_rhai_script_that_does_not_compile() {
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
     let err = broken(t.path(), "SCRIPT_COMPILE");
-    assert!(err.contains("rules/tiers.rhai:"), "{err}");
+    assert!(err.contains("rules/2023/tiers.rhai:"), "{err}");
     insta::assert_snapshot!(err);
 }
 
 #[test]
 fn a_rhai_script_that_returns_a_non_number() {
     let t = temp_tree();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "\"full marks\"");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "\"full marks\"");
     let err = broken(t.path(), "SCRIPT_NOT_NUMBER");
     assert!(err.contains("criterion `7.3.2`"), "{err}");
     insta::assert_snapshot!(err);
@@ -91,7 +91,7 @@ fn a_rhai_script_that_returns_a_non_number() {
 #[test]
 fn a_rhai_script_that_loops_forever() {
     let t = temp_tree();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
     let err = broken(t.path(), "SCRIPT_RUNTIME");
     assert!(err.contains("operations"), "{err}");
 }
@@ -143,7 +143,7 @@ fn every_problem_is_listed_in_one_run() {
 #[test]
 fn a_rule_scoring_above_the_maximum() {
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "x.max * 2");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "x.max * 2");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
     assert!(err.contains("criterion `3.4.1`"), "{err}");
 }

@@ -177,13 +177,7 @@ fn compare(unit: &str, what: String, a: &Value, b: &Value, out: &mut Vec<Differe
 /// Compares an archive document with a fresh one, number by number.
 pub fn replay(archived: &Value, fresh: &Value) -> Replay {
     let fp = |v: &Value| serde_json::from_value::<Fingerprint>(v["fingerprint"].clone()).ok();
-    let empty = Fingerprint {
-        sha256: String::new(),
-        rules: String::new(),
-        data: String::new(),
-        engine: String::new(),
-        engine_version: String::new(),
-    };
+    let empty = Fingerprint::default();
     let mut differences = Vec::new();
     let units = |v: &Value| v["report"]["units"].as_array().cloned().unwrap_or_default();
     let (old_units, new_units) = (units(archived), units(fresh));

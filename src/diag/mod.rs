@@ -68,6 +68,8 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// A file an archived (sealed) year depends on changed, appeared or disappeared since it was archived.
+    SealedYearChanged,
 }
 
 impl Code {
@@ -96,6 +98,7 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
         }
     }
 }

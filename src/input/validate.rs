@@ -8,7 +8,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use rust_decimal::Decimal;
 use toml::Spanned;
@@ -150,7 +149,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         .index
         .scripts
         .iter()
-        .map(|s| Script { name: s.get_ref().clone(), path: Path::new("rules").join(format!("{}.rhai", s.get_ref())) })
+        .map(|s| Script { name: s.get_ref().clone(), path: crate::input::load::script_path(raw.year, s.get_ref()) })
         .collect();
 
     // The criteria tree.
