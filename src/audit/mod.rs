@@ -6,4 +6,5 @@ pub mod archive;
 pub mod diff;
 pub mod expect;
 pub mod explain;
+pub mod new_year;
 pub mod seal;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod check;
 mod diff;
 mod explain;
+mod new_year;
 mod replay;
 mod score;
 mod targets;
@@ -91,6 +92,16 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DiagFormat,
     },
+    /// Make next year's criteria, rules and data from this year's, ready for the new decision and the council's points.
+    NewYear {
+        /// The year to make.
+        year: u16,
+        /// The archived year it starts from.
+        #[arg(long)]
+        from: u16,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
     /// Run every expectation of `fixtures/*/expected*.toml`.
     Test {
         /// Only this year.
@@ -161,6 +172,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),
         Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
+        Command::NewYear { year, from, format } => new_year::new_year(root, year, from, format),
         Command::Test { year } => test::test(root, year),
         Command::Targets { year, format } => targets::targets(root, year, format),
         Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),
