@@ -101,7 +101,7 @@ fn a_toml_syntax_error_with_line_and_column() {
     let t = temp_tree();
     edit(t.path(), "criteria/2023/tree/02-the-che.toml", "max = 2\n", "max = = 2\n");
     let err = broken(t.path(), "TOML_SYNTAX");
-    assert!(err.contains("criteria/2023/tree/02-the-che.toml:16:7"), "{err}");
+    assert!(err.contains("criteria/2023/tree/02-the-che.toml:17:7"), "{err}");
     insta::assert_snapshot!(err);
 }
 

@@ -9,6 +9,7 @@ mod diff;
 mod explain;
 mod new_year;
 mod replay;
+mod schema;
 mod score;
 mod targets;
 mod test;
@@ -102,6 +103,12 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DiagFormat,
     },
+    /// Write the JSON Schema of every kind of TOML file (for editors that check TOML as it is typed).
+    Schema {
+        /// The folder to write into (default: `schema/` under the root).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run every expectation of `fixtures/*/expected*.toml`.
     Test {
         /// Only this year.
@@ -173,6 +180,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Replay { year } => replay::replay(root, year),
         Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
         Command::NewYear { year, from, format } => new_year::new_year(root, year, from, format),
+        Command::Schema { out } => schema::schema(root, out.as_deref()),
         Command::Test { year } => test::test(root, year),
         Command::Targets { year, format } => targets::targets(root, year, format),
         Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),

@@ -78,7 +78,7 @@ fn serialize_arc<T: ?Sized + Serialize, S: Serializer>(v: &Arc<T>, s: S) -> Resu
 }
 
 /// How a CSV table is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One row per (indicator, unit, value).
@@ -606,22 +606,25 @@ impl IndicatorData {
 // ---------------------------------------------------------------------------
 // Declaration (raw, as serde reads it)
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawDecl {
+pub(crate) struct RawDecl {
     #[serde(default)]
     table: Vec<RawTable>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTable {
+    #[schemars(with = "String")]
     id: Spanned<String>,
     #[serde(default)]
     name: Option<String>,
+    #[schemars(with = "String")]
     file: Spanned<String>,
     layout: Layout,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     separator: Option<Spanned<String>>,
     #[serde(default)]
     number_format: Option<NumberFormat>,
@@ -632,15 +635,18 @@ struct RawTable {
     indicator: Vec<RawIndicator>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawIndicator {
+    #[schemars(with = "String")]
     id: Spanned<String>,
     name: String,
     #[serde(default)]
     unit: Option<String>,
+    #[schemars(with = "Vec<String>")]
     applies_to: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     expected_units: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     note: Option<String>,

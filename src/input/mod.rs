@@ -13,6 +13,7 @@ pub mod name;
 pub mod numfmt;
 pub mod raw;
 pub mod round;
+pub mod schema;
 pub mod stats;
 pub mod targets;
 pub mod validate;
