@@ -189,7 +189,7 @@ fn a_killed_writer_never_leaves_a_half_written_archive() {
         let _ = child.wait();
         let now = std::fs::read_to_string(&path).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&now).expect("the archive is always complete JSON");
-        assert_eq!(parsed["format"], "parindex-archive-1");
+        assert_eq!(parsed["format"], parindex::audit::archive::FORMAT);
         if now != old {
             seen_new = true;
         }

@@ -133,11 +133,24 @@ impl Checker<'_> {
     }
 }
 
-/// Checks every expectation of `year` against its results.
+/// Checks every expectation of `year` against its results. A year with no
+/// expectation file, or a file that declares no expectation (an emptied
+/// `expected.toml`), is an error ([`Code::NoExpectations`]): a test that
+/// checks nothing must not pass.
 pub fn run_expectations(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Result<TestRun, Diagnostics> {
     let mut run = TestRun::default();
     let mut problems = Diagnostics::default();
-    for rel in expectation_files(&rs.root, rs.model.year) {
+    let files = expectation_files(&rs.root, rs.model.year);
+    if files.is_empty() {
+        let rel = Path::new("fixtures").join(rs.model.year.to_string()).join("expected.toml");
+        problems.push(
+            Diagnostic::error(Code::NoExpectations, format!("no expectations for {}: there is no expectation file", rs.model.year))
+                .in_file(&rel)
+                .help("expectations are declared in `fixtures/<year>/expected*.toml` as `[[expect]]` and `[[average]]` tables"),
+        );
+    }
+    for rel in files {
+        let (checked, reported) = (run.passed + run.failures.len(), problems.len());
         let src = match read_source(&rs.root, &rel) {
             Ok(Some(s)) => s,
             Ok(None) => continue,
@@ -204,6 +217,13 @@ pub fn run_expectations(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Res
             let actual = report.averages.iter().find(|x| &x.kind == a.kind.get_ref()).map(|x| x.index.as_str());
             let mut c = Checker { src: &src, run: &mut run };
             c.check(at, &format!("kind {}", a.kind.get_ref()), "average index", actual, a.index.0, a.tolerance.map(|t| t.0));
+        }
+        if run.passed + run.failures.len() == checked && problems.len() == reported {
+            problems.push(
+                Diagnostic::error(Code::NoExpectations, format!("`{}` declares no expectation to check", rel.display()))
+                    .in_file(&rel)
+                    .help("give each `[[expect]]` a unit and at least one number (`total`, `index`, `rank`, ...), or add an `[[average]]`"),
+            );
         }
     }
     if problems.has_errors() {

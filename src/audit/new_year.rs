@@ -24,9 +24,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::audit::archive::{archive_document, archive_path, replay};
+use crate::audit::archive::{self, archive_path, replay, Archive, ArchiveError};
 use crate::diag::Diagnostics;
 use crate::formula::rules::Rules;
 use crate::input::model::Model;
@@ -90,19 +89,17 @@ pub fn new_year(root: &Path, year: u16, from: u16) -> Result<NewYear, NewYearErr
             return Err(NewYearError::Exists { year, path: p.display().to_string() });
         }
     }
-    let apath = archive_path(root, from);
     let rel_archive = format!("results/{from}.json");
-    let text = match fs::read_to_string(&apath) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(NewYearError::NoArchive { from, path: rel_archive }),
+    let archived = match archive::read(&archive_path(root, from)) {
+        Ok(a) if a.year == from => a,
+        Ok(a) => return Err(NewYearError::BadArchive { path: rel_archive, message: format!("it holds the results of {}", a.year) }),
+        Err(ArchiveError::Missing { .. }) => return Err(NewYearError::NoArchive { from, path: rel_archive }),
         Err(e) => return Err(NewYearError::BadArchive { path: rel_archive, message: e.to_string() }),
     };
-    let archived: Value =
-        serde_json::from_str(&text).map_err(|e| NewYearError::BadArchive { path: rel_archive.clone(), message: e.to_string() })?;
     let rs = RuleSet::load(root, from, &Rules::default()).map_err(|diagnostics| NewYearError::Invalid { from, diagnostics })?;
     let outcome = evaluate(&rs).map_err(|diagnostics| NewYearError::Invalid { from, diagnostics })?;
     let report = Report::new(&rs, &outcome);
-    let r = replay(&archived, &archive_document(&rs, &outcome, &report));
+    let r = replay(&archived, &Archive::new(&rs, &outcome, &report));
     if !r.identical() {
         let inputs = r.changed_inputs();
         let inputs = if inputs.is_empty() { "the inputs are the same".to_string() } else { format!("{} changed", inputs.join(", ")) };
@@ -115,7 +112,7 @@ pub fn new_year(root: &Path, year: u16, from: u16) -> Result<NewYear, NewYearErr
     let _ = fs::remove_dir_all(&tmp);
     result?;
 
-    let fp = archived["fingerprint"]["sha256"].as_str().unwrap_or_default().to_string();
+    let fp = archived.fingerprint.sha256.clone();
     Ok(NewYear {
         year,
         from,
@@ -182,7 +179,7 @@ fn read(path: &Path) -> Result<String, NewYearError> {
     fs::read_to_string(path).map_err(io_err(path))
 }
 
-fn build(root: &Path, tmp: &Path, year: u16, from: u16, model: &Model, archived: &Value) -> Result<(), NewYearError> {
+fn build(root: &Path, tmp: &Path, year: u16, from: u16, model: &Model, archived: &Archive) -> Result<(), NewYearError> {
     let (y, f) = (year.to_string(), from.to_string());
     let made = format!("made by `parindex new-year {year} --from {from}` from the files of {from}.");
 
@@ -316,8 +313,8 @@ fn index_toml(text: &str, year: u16, from: u16, made: &str, model: &Model) -> Re
 }
 
 /// `previous.toml` of the new year from the archived report of `from`.
-fn previous_toml(archived: &Value, year: u16, from: u16) -> String {
-    let fp = archived["fingerprint"]["sha256"].as_str().unwrap_or_default();
+fn previous_toml(archived: &Archive, year: u16, from: u16) -> String {
+    let fp = &archived.fingerprint.sha256;
     let mut out = format!(
         "#:schema ../../schema/previous.json\n\
          # Kết quả năm {from}: each unit's published index and rank in {from}, which the\n\
@@ -329,10 +326,8 @@ fn previous_toml(archived: &Value, year: u16, from: u16) -> String {
          year = {from}\n\
          source = \"results/{from}.json (fingerprint {fp})\"\n"
     );
-    for u in archived["report"]["units"].as_array().map(Vec::as_slice).unwrap_or_default() {
-        let (Some(id), Some(index), Some(rank)) = (u["id"].as_str(), u["index"].as_str(), u["rank"].as_u64()) else { continue };
-        let name = u["name"].as_str().unwrap_or_default();
-        let _ = write!(out, "\n# {name}\n[[unit]]\nid = \"{id}\"\nindex = \"{index}\"\nrank = {rank}\n");
+    for u in &archived.report.units {
+        let _ = write!(out, "\n# {}\n[[unit]]\nid = \"{}\"\nindex = \"{}\"\nrank = {}\n", u.name, u.id, u.index, u.rank);
     }
     out
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::audit::archive::archive_path;
+use crate::audit::archive::{archive_path, read, ArchiveError};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::fingerprint::{file_digest, path_key, Fingerprint};
 
@@ -28,12 +28,19 @@ pub fn check_sealed(root: &Path, year: u16) -> Diagnostics {
     let mut diags = Diagnostics::default();
     let path = archive_path(root, year);
     let rel_archive = PathBuf::from("results").join(format!("{year}.json"));
-    let Ok(text) = std::fs::read_to_string(&path) else { return diags };
-    let archived: Option<Fingerprint> =
-        serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| serde_json::from_value(v["fingerprint"].clone()).ok());
-    let Some(archived) = archived else {
-        diags.push(Diagnostic::error(Code::SealedYearChanged, "the archive has no readable `fingerprint`").in_file(&rel_archive));
-        return diags;
+    let archived: Fingerprint = match read(&path) {
+        Ok(a) => a.fingerprint,
+        Err(ArchiveError::Missing { .. }) => return diags,
+        // An edited archive still says what it was made from; its edit is replay's to report.
+        Err(ArchiveError::Edited { archive: Some(a), .. }) => a.fingerprint,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(Code::SealedYearChanged, format!("the archive of {year} cannot be read: {e}"))
+                    .in_file(&rel_archive)
+                    .help(format!("`parindex replay --year {year}` says more")),
+            );
+            return diags;
+        }
     };
     if archived.files.is_empty() {
         diags.push(

@@ -17,7 +17,7 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
         (a, b) => {
             for (y, r) in [(from, a.err()), (to, b.err())] {
                 if let Some(d) = r {
-                    eprintln!("the rule set of {y} has errors:");
+                    eoutln!("the rule set of {y} has errors:");
                     print_diags(&d, DiagFormat::Text);
                 }
             }
@@ -30,9 +30,9 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
     let side = data.map(|y| side_by_side(root, from, to, y));
     match format {
         DiagFormat::Text => {
-            print!("{}", d.to_text());
+            out!("{}", d.to_text());
             if let Some(text) = &side {
-                print!("\n{}", text.0);
+                out!("\n{}", text.0);
             }
         }
         DiagFormat::Json => {
@@ -40,7 +40,7 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
             if let Some(text) = side {
                 v["data"] = text.1;
             }
-            print!("{}", json_text(&v));
+            out!("{}", json_text(&v));
         }
     }
     ExitCode::SUCCESS

@@ -16,13 +16,13 @@ pub(crate) fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) ->
     let Some(u) = s.rule_set.model.find_unit(unit) else {
         let ids = s.rule_set.model.units.iter().flat_map(|u| std::iter::once(u.id.as_str()).chain(std::iter::once(u.name.as_str())));
         let hint = parindex::diag::did_you_mean(unit, ids).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-        eprintln!("error[UNKNOWN_UNIT]: no unit `{unit}` in {year}{hint}");
+        eoutln!("error[UNKNOWN_UNIT]: no unit `{unit}` in {year}{hint}");
         return ExitCode::FAILURE;
     };
     let e = parindex::audit::explain::explain(&s.rule_set, &s.outcome, u);
     match format {
-        DiagFormat::Text => print!("{}", e.to_text()),
-        DiagFormat::Json => print!("{}", json_text(&e.to_json())),
+        DiagFormat::Text => out!("{}", e.to_text()),
+        DiagFormat::Json => out!("{}", json_text(&e.to_json())),
     }
     ExitCode::SUCCESS
 }

@@ -1,8 +1,34 @@
 //! The command line: presentation and exit codes over the library, one file per command.
+//!
+//! Every byte printed goes through [`emit`] (the `out!`, `outln!`,
+//! `eout!` and `eoutln!` macros): when the reader of the output has gone
+//! (`parindex explain ... | head`), the process ends quietly with status
+//! 141, as a command killed by a closed pipe does, instead of panicking.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Prints to stdout through [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::emit($crate::cli::Stream::Out, format_args!($($arg)*)) };
+}
+
+/// Prints a line to stdout through [`emit`].
+macro_rules! outln {
+    () => { $crate::cli::emit($crate::cli::Stream::Out, format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::emit($crate::cli::Stream::Out, format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Prints to stderr through [`emit`].
+macro_rules! eout {
+    ($($arg:tt)*) => { $crate::cli::emit($crate::cli::Stream::Err, format_args!($($arg)*)) };
+}
+
+/// Prints a line to stderr through [`emit`].
+macro_rules! eoutln {
+    ($($arg:tt)*) => { $crate::cli::emit($crate::cli::Stream::Err, format_args!("{}\n", format_args!($($arg)*))) };
+}
 
 mod check;
 mod diff;
@@ -137,15 +163,41 @@ pub(crate) enum Command {
     },
 }
 
+/// Where [`emit`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Out,
+    Err,
+}
+
+/// Writes `args` to `stream` and flushes it. A closed pipe (on either
+/// stream) or a stderr that cannot be written ends the process quietly with
+/// status 141; any other failure to write stdout (a full disk) is said on
+/// stderr, with status 1. Nothing printed ever panics.
+pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
+    let written = match stream {
+        Stream::Out => {
+            let mut out = std::io::stdout().lock();
+            out.write_fmt(args).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = std::io::stderr().lock();
+            err.write_fmt(args).and_then(|()| err.flush())
+        }
+    };
+    if let Err(e) = written {
+        if stream == Stream::Out && e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(141);
+    }
+}
+
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
-    let mut err = std::io::stderr().lock();
     match format {
-        DiagFormat::Text => {
-            let _ = write!(err, "{diags}");
-        }
-        DiagFormat::Json => {
-            let _ = writeln!(err, "{}", serde_json::to_string_pretty(diags).unwrap_or_default());
-        }
+        DiagFormat::Text => eout!("{diags}"),
+        DiagFormat::Json => eoutln!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
     }
 }
 

@@ -12,22 +12,22 @@ pub(crate) fn new_year(root: &Path, year: u16, from: u16, format: DiagFormat) ->
         Ok(made) => {
             match format {
                 DiagFormat::Text => {
-                    println!("made {year} from {from}: {}", made.created.join(", "));
-                    println!(
+                    outln!("made {year} from {from}: {}", made.created.join(", "));
+                    outln!(
                         "previous results: fixtures/{year}/previous.toml from results/{from}.json (fingerprint {})",
                         made.previous_fingerprint
                     );
-                    println!("\nto do before {year} can be scored:");
+                    outln!("\nto do before {year} can be scored:");
                     for (i, step) in made.checklist.iter().enumerate() {
-                        println!("  {}. {step}", i + 1);
+                        outln!("  {}. {step}", i + 1);
                     }
                 }
-                DiagFormat::Json => print!("{}", json_text(&serde_json::to_value(&made).unwrap_or_default())),
+                DiagFormat::Json => out!("{}", json_text(&serde_json::to_value(&made).unwrap_or_default())),
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eoutln!("error: {e}");
             if let NewYearError::Invalid { diagnostics, .. } = &e {
                 print_diags(diagnostics, DiagFormat::Text);
             }

@@ -3,20 +3,32 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use parindex::audit::archive;
+use parindex::audit::archive::{self, ArchiveError};
 
 use super::*;
 
 pub(crate) fn replay(root: &Path, year: u16) -> ExitCode {
     let path = archive::archive_path(root, year);
-    let archived: serde_json::Value = match std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => {
-            eprintln!("error: `{}` is not a valid archive: {e}", path.display());
+    // An edited archive is said to be one, and still compared, to show what was edited.
+    let (archived, edited) = match archive::read(&path) {
+        Ok(a) if a.year != year => {
+            eoutln!("error: {}", ArchiveError::OtherYear { path, found: a.year, expected: year });
             return ExitCode::FAILURE;
         }
+        Ok(a) => (a, None),
+        Err(ArchiveError::Missing { path }) => {
+            eoutln!(
+                "error: there is no archive `{}`; archive the year first with `parindex score --year {year} --archive`",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(ArchiveError::Edited { path, recorded, computed, archive: Some(a) }) => {
+            let e = ArchiveError::Edited { path, recorded, computed, archive: None };
+            (*a, Some(e))
+        }
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}; archive it first with `parindex score --year {year} --archive`", path.display());
+            eoutln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -24,26 +36,35 @@ pub(crate) fn replay(root: &Path, year: u16) -> ExitCode {
         Ok(s) => s,
         Err(diags) => {
             print_diags(&diags, DiagFormat::Text);
-            eprintln!("the year cannot be recomputed: its files have errors");
+            eoutln!("the year cannot be recomputed: its files have errors");
             return ExitCode::FAILURE;
         }
     };
-    let fresh = archive::archive_document(&s.rule_set, &s.outcome, &s.report);
+    let fresh = archive::Archive::new(&s.rule_set, &s.outcome, &s.report);
     let r = archive::replay(&archived, &fresh);
-    if r.identical() {
-        println!("identical (fingerprint {})", r.recomputed.sha256);
+    if r.identical() && edited.is_none() {
+        outln!("identical (fingerprint {})", r.recomputed.sha256);
         return ExitCode::SUCCESS;
     }
-    println!("different from {}", path.display());
+    outln!("different from {}", path.display());
+    if let Some(e) = &edited {
+        outln!("{e}");
+    }
     let changed = r.changed_inputs();
     if changed.is_empty() {
-        println!("inputs: identical (fingerprint {})", r.recomputed.sha256);
+        outln!("inputs: identical (fingerprint {})", r.recomputed.sha256);
     } else {
-        println!("inputs: {} changed (archived {} → recomputed {})", changed.join(", "), r.archived.short(), r.recomputed.short());
+        let short = |s: &str| s.chars().take(12).collect::<String>();
+        outln!(
+            "inputs: {} changed (archived {} → recomputed {})",
+            changed.join(", "),
+            short(&r.archived.sha256),
+            short(&r.recomputed.sha256)
+        );
     }
     for d in &r.differences {
-        println!("  {} {}: archived {} → recomputed {}", d.unit, d.what, d.archived, d.recomputed);
+        outln!("  {d}");
     }
-    println!("{} differences", r.differences.len());
+    outln!("{} differences", r.differences.len());
     ExitCode::FAILURE
 }

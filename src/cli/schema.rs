@@ -12,10 +12,10 @@ pub(crate) fn schema(root: &Path, out: Option<&Path>) -> ExitCode {
         let Some(text) = schema_text(kind) else { continue };
         let path = dir.join(format!("{kind}.json"));
         if let Err(e) = write_atomic(&path, |w| w.write_all(text.as_bytes())) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            eoutln!("error: cannot write `{}`: {e}", path.display());
             return ExitCode::FAILURE;
         }
-        println!("{}  ({file})", path.display());
+        outln!("{}  ({file})", path.display());
     }
     ExitCode::SUCCESS
 }

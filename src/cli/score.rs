@@ -1,6 +1,5 @@
 //! `parindex score`: the year's tables, and the archive.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -17,6 +16,10 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
             return ExitCode::FAILURE;
         }
     };
+    // Warnings do not stop the results; they are told on stderr.
+    if !s.rule_set.warnings.is_empty() {
+        print_diags(&s.rule_set.warnings, DiagFormat::Text);
+    }
     let code = write_scores(&s, format, archive, force);
     // The process ends here: its memory goes back whole, without freeing a
     // national year's results piece by piece.
@@ -25,28 +28,22 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
 }
 
 fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool) -> ExitCode {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = match format {
-        Format::Table => out.write_all(s.report.to_table(&s.rule_set).as_bytes()),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &s.report).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")),
-        Format::Csv => out.write_all(s.report.to_csv(&s.rule_set).as_bytes()),
-    };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        eprintln!("error: cannot write the result: {e}");
-        return ExitCode::FAILURE;
+    match format {
+        Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
+        Format::Json => out!("{}\n", serde_json::to_string_pretty(&s.report).unwrap_or_default()),
+        Format::Csv => out!("{}", s.report.to_csv(&s.rule_set)),
     }
-    drop(out);
     if !archive {
         return ExitCode::SUCCESS;
     }
-    let doc = archive::archive_document(&s.rule_set, &s.outcome, &s.report);
-    match archive::archive(&s.rule_set, &doc, force) {
-        Ok(archive::Archived::Written(p)) => eprintln!("archived to {} (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256),
+    let doc = archive::Archive::new(&s.rule_set, &s.outcome, &s.report);
+    match archive::write(&s.rule_set, &doc, force) {
+        Ok(archive::Archived::Written(p)) => eoutln!("archived to {} (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256),
         Ok(archive::Archived::Unchanged(p)) => {
-            eprintln!("{} already holds this result (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256)
+            eoutln!("{} already holds this result (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eoutln!("error: {e}");
             return ExitCode::FAILURE;
         }
     }

@@ -16,7 +16,7 @@ pub(crate) fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if set.targets.is_empty() {
-        eprintln!("error: no targets for {year}: expected `criteria/{year}/targets.toml`");
+        eoutln!("error: no targets for {year}: expected `criteria/{year}/targets.toml`");
         return ExitCode::FAILURE;
     }
     // Targets are measured on the indicator data of `indicators_year`, with that year's units.
@@ -24,7 +24,7 @@ pub(crate) fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
     let rs = match RuleSet::load(root, data_year, &Rules::default()) {
         Ok(rs) => rs,
         Err(d) => {
-            eprintln!("the data of {data_year} cannot be loaded:");
+            eoutln!("the data of {data_year} cannot be loaded:");
             print_diags(&d, DiagFormat::Text);
             return ExitCode::FAILURE;
         }
@@ -32,9 +32,9 @@ pub(crate) fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
     let report = parindex::input::targets::evaluate(&set, &rs.indicators, &unit_refs(&rs.model));
     diags.extend(report.diagnostics.clone());
     match format {
-        Format::Table => print!("{}", report.to_table()),
-        Format::Json => print!("{}", json_text(&report.to_json())),
-        Format::Csv => print!("{}", report.to_csv()),
+        Format::Table => out!("{}", report.to_table()),
+        Format::Json => out!("{}", json_text(&report.to_json())),
+        Format::Csv => out!("{}", report.to_csv()),
     }
     if !diags.is_empty() {
         print_diags(&diags, DiagFormat::Text);

@@ -12,25 +12,37 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
         Some(y) => vec![y],
         None => expect::years_with_expectations(root),
     };
+    if years.is_empty() {
+        eoutln!("error[NO_EXPECTATIONS]: no expectations to run: no `fixtures/<year>/expected*.toml` under `{}`", root.display());
+        return ExitCode::FAILURE;
+    }
     let (mut passed, mut failed) = (0, 0);
     for year in years {
-        let run = load(root, year).and_then(|s| expect::run_expectations(&s.rule_set, &s.outcome, &s.report));
-        match run {
+        let s = match load(root, year) {
+            Ok(s) => s,
+            Err(diags) => {
+                failed += 1;
+                outln!("{year}: cannot be scored");
+                out!("{diags}");
+                continue;
+            }
+        };
+        match expect::run_expectations(&s.rule_set, &s.outcome, &s.report) {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
-                println!("{year}: {} passed, {} failed", run.passed, run.failures.len());
+                outln!("{year}: {} passed, {} failed", run.passed, run.failures.len());
                 if !run.failures.is_empty() {
-                    print!("{}", run.failures);
+                    out!("{}", run.failures);
                 }
             }
             Err(diags) => {
                 failed += 1;
-                println!("{year}: cannot be scored");
-                print!("{diags}");
+                outln!("{year}: the expectations cannot be run");
+                out!("{diags}");
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     exit(failed == 0)
 }

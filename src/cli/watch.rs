@@ -1,6 +1,5 @@
 //! `parindex watch`: rescoring on every save.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use parindex::live::engine::Snapshot;
@@ -27,46 +26,38 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
             return ExitCode::FAILURE;
         }
     };
-    let on_event = move |event: WatchEvent| {
-        let mut out = std::io::stdout().lock();
-        let _ = match event {
-            WatchEvent::Reloaded { snapshot, changes } => match format {
-                Format::Json => {
-                    let event =
-                        serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
-                    writeln!(out, "{event}")
-                }
-                _ => writeln!(out, "\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
-            },
-            WatchEvent::Rejected { diagnostics, serving } => {
-                writeln!(out, "\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
+    let on_event = move |event: WatchEvent| match event {
+        WatchEvent::Reloaded { snapshot, changes } => match format {
+            Format::Json => {
+                let event =
+                    serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
+                outln!("{event}")
             }
-            WatchEvent::Unchanged { .. } => writeln!(out, "files changed; the results did not"),
-            WatchEvent::Error { message } => writeln!(out, "watch error: {message}"),
-            _ => Ok(()),
-        };
-        let _ = out.flush();
+            _ => outln!("\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
+        },
+        WatchEvent::Rejected { diagnostics, serving } => {
+            outln!("\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
+        }
+        WatchEvent::Unchanged { .. } => outln!("files changed; the results did not"),
+        WatchEvent::Error { message } => outln!("watch error: {message}"),
+        _ => {}
     };
     let options = WatchOptions { debounce: Duration::from_millis(debounce_ms), poll: poll.then_some(Duration::from_millis(500)) };
     // Watching starts before the results are shown, so no save made after they appear is missed.
     let watcher = match Watcher::spawn(std::sync::Arc::clone(&engine), options, on_event) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: cannot watch the files: {e}");
+            eoutln!("error: cannot watch the files: {e}");
             return ExitCode::FAILURE;
         }
     };
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = write!(out, "{}", results(&engine.current(), format));
-        let _ = out.flush();
-    }
+    out!("{}", results(&engine.current(), format));
     let how = match watcher.backend() {
         Backend::Native => "file events".to_string(),
         Backend::Poll(every) => format!("polling every {} ms", every.as_millis()),
     };
     let dirs: Vec<String> = engine.sources().iter().map(|d| d.display().to_string()).collect();
-    eprintln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
+    eoutln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
     loop {
         std::thread::park();
     }

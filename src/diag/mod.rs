@@ -68,6 +68,22 @@ pub enum Code {
     BadTarget,
     /// An expectation of `parindex test` does not hold.
     ExpectationFailed,
+    /// Points awarded where the unit is not evaluated: at a criterion it is
+    /// exempt from, or that has no maximum for its kind (they would be ignored).
+    PointsNotEvaluated,
+    /// Points awarded for a unit both at a criterion and at one of its
+    /// sub-criteria (or at a part and one of its criteria): one would be dropped.
+    OverlappingPoints,
+    /// An exemption changes nothing for a unit: what it names has no maximum
+    /// for the unit's kind, or another exemption already takes it out.
+    RedundantExemption,
+    /// A file holds the results of another year than the one it must.
+    WrongYear,
+    /// A unit has no entry in `previous.toml`: its change columns are blank.
+    NoPrevious,
+    /// `parindex test` found no expectation to run: no expectation file for
+    /// the year, or a file that declares none.
+    NoExpectations,
     /// A file an archived (sealed) year depends on changed, appeared or disappeared since it was archived.
     SealedYearChanged,
 }
@@ -98,6 +114,12 @@ impl Code {
             Code::UnmatchedName => "UNMATCHED_NAME",
             Code::BadTarget => "BAD_TARGET",
             Code::ExpectationFailed => "EXPECTATION_FAILED",
+            Code::PointsNotEvaluated => "POINTS_NOT_EVALUATED",
+            Code::OverlappingPoints => "OVERLAPPING_POINTS",
+            Code::RedundantExemption => "REDUNDANT_EXEMPTION",
+            Code::WrongYear => "WRONG_YEAR",
+            Code::NoPrevious => "NO_PREVIOUS",
+            Code::NoExpectations => "NO_EXPECTATIONS",
             Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
         }
     }

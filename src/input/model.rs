@@ -172,6 +172,8 @@ pub struct Model {
     pub groups: Vec<Group>,
     /// Pre-order; see the module docs.
     pub nodes: Vec<Node>,
+    /// Node id → position in `nodes`.
+    pub node_ids: HashMap<String, usize>,
     pub units: Vec<Unit>,
     pub exemptions: Vec<Exemption>,
     /// (unit, node) → exemption, for nodes named directly or through a part.
@@ -190,7 +192,7 @@ pub struct Model {
 
 impl Model {
     pub fn node_index(&self, id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id == id)
+        self.node_ids.get(id).copied()
     }
 
     /// A unit by id, or by name or alias as tables match them (case,

@@ -107,6 +107,11 @@ pub struct RawIndexMeta {
     /// The rule scripts this year uses, by name: `rules/<name>.rhai`.
     #[schemars(with = "Vec<String>")]
     pub scripts: Vec<Spanned<String>>,
+    /// The year the change columns compare with, when it is not the year
+    /// before (`previous.toml` must hold that year's results).
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub previous_year: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -284,7 +289,9 @@ pub enum RawFact {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPreviousFile {
-    pub year: i64,
+    /// The year these results are of.
+    #[schemars(with = "i64")]
+    pub year: Spanned<i64>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
@@ -296,6 +303,8 @@ pub struct RawPreviousFile {
 pub struct RawPrevious {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
-    pub index: Dec,
-    pub rank: u32,
+    #[schemars(with = "Dec")]
+    pub index: Spanned<Dec>,
+    #[schemars(with = "u32")]
+    pub rank: Spanned<u32>,
 }

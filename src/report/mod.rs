@@ -131,10 +131,9 @@ pub struct AverageRow {
 pub struct Report {
     pub year: u16,
     pub name: String,
-    pub fingerprint: Fingerprint,
-    /// The year the change columns compare with (`fixtures/<year>/previous.toml`), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The year the change columns compare with; `None` without `previous.toml`.
     pub previous_year: Option<u16>,
+    pub fingerprint: Fingerprint,
     pub units: Vec<UnitRow>,
     pub averages: Vec<AverageRow>,
 }
@@ -216,7 +215,7 @@ impl Report {
                 units: a.units,
             })
             .collect();
-        Report { year: m.year, name: m.name.clone(), fingerprint: rs.fingerprint.clone(), previous_year: m.previous_year, units, averages }
+        Report { year: m.year, name: m.name.clone(), previous_year: m.previous_year, fingerprint: rs.fingerprint.clone(), units, averages }
     }
 
     pub fn unit(&self, id: &str) -> Option<&UnitRow> {
@@ -233,6 +232,9 @@ impl Report {
         let m = &rs.model;
         let mut out = String::new();
         let _ = writeln!(out, "{}", m.name);
+        if let Some(y) = self.previous_year {
+            let _ = writeln!(out, "Tăng/giảm: so với năm {y}");
+        }
         for (ki, kind) in m.kinds.iter().enumerate() {
             let rows: Vec<&UnitRow> = self.units.iter().filter(|u| u.kind == kind.id).collect();
             if rows.is_empty() {
@@ -242,9 +244,7 @@ impl Report {
                 m.parts.iter().enumerate().filter(|(pi, _)| m.part_applies(*pi, ki)).map(|(_, p)| p.id.as_str()).collect();
             let mut header = vec!["STT".to_string(), "Đơn vị".to_string()];
             header.extend(parts.iter().map(|p| m.parts.iter().find(|x| x.id == *p).map_or_else(String::new, |x| x.name.clone())));
-            let since = self.previous_year.map(|y| format!(" so với {y}")).unwrap_or_default();
-            header.extend(["Tổng điểm".into(), "Thang điểm".into(), "Chỉ số %".into()]);
-            header.extend([format!("Tăng/giảm chỉ số{since}"), format!("Tăng/giảm thứ hạng{since}"), "Thứ hạng".into()]);
+            header.extend(["Tổng điểm", "Thang điểm", "Chỉ số %", "Tăng/giảm chỉ số", "Tăng/giảm thứ hạng", "Thứ hạng"].map(String::from));
             let mut table: Vec<Vec<String>> = Vec::new();
             let groups: Vec<&crate::input::model::Group> = m.groups.iter().filter(|g| g.kind == ki).collect();
             for (gi, g) in groups.iter().enumerate() {

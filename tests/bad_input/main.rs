@@ -42,3 +42,36 @@ pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> Str
     assert!(hit.is_some(), "{code} at {file}:{line:?} in JSON:\n{text}");
     redact(&err, root)
 }
+
+/// The 1-based line of the first line of `rel` (under `root`) that contains `needle`.
+pub fn line_of(root: &Path, rel: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(root.join(rel)).unwrap();
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{rel} has no line with {needle:?}")) + 1
+}
+
+/// Runs `score` and `check` on a tree with something to warn about: both
+/// succeed, `score` prints its result and the warning on stderr, and
+/// `check` reports `code` as a warning at `file` (and `line` when given).
+/// Returns check's text output, with the root redacted.
+pub fn warned(root: &Path, code: &str, file: &str, line: Option<usize>) -> String {
+    let score = run(root, &["score", "--year", "2023"]);
+    assert_eq!(score.status.code(), Some(0), "score must succeed: {}", stderr(&score));
+    assert!(!stdout(&score).is_empty(), "score must print its result");
+    assert!(stderr(&score).contains(&format!("warning[{code}]")), "score must tell the warning on stderr:\n{}", stderr(&score));
+    let check = run(root, &["check", "--year", "2023"]);
+    assert_eq!(check.status.code(), Some(0), "check must pass: {}", stderr(&check));
+    let err = stderr(&check);
+    assert!(err.contains(&format!("warning[{code}]")), "expected {code} in:\n{err}");
+    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
+    let text = stderr(&json);
+    let end = text.rfind(']').expect("a JSON list of diagnostics");
+    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
+    let hit = diags.as_array().expect("a list").iter().find(|d| {
+        d["code"] == code
+            && d["severity"] == "warning"
+            && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
+            && line.map_or(true, |l| d["location"]["line"] == l)
+    });
+    assert!(hit.is_some(), "warning {code} at {file}:{line:?} in JSON:\n{text}");
+    redact(&err, root)
+}
