@@ -229,3 +229,27 @@ fn diff_lists_a_changed_maximum_at_every_level_and_a_scripts_lines() {
     assert!(out.contains("    -    tiers(x.value, x.bands) * x.max\n    +    tiers(x.value, x.bands) * x.max * 1\n"), "{out}");
     assert!(out.contains("scale 2023") && out.contains("scale 2024"), "{out}");
 }
+
+#[test]
+fn explain_sets_each_component_beside_the_archived_previous_year() {
+    let t = tree_with_archive();
+    let root = t.path();
+    year_2024(root);
+    // so-tttt's component 1: 11.31 in 2023, 12.31 in 2024.
+    edit(root, "fixtures/2024/scores.toml", "\"1\" = 11.31", "\"1\" = 12.31");
+    let e = json(root, &["explain", "--year", "2024", "--unit", "so-tttt", "--format", "json"]);
+    let y = &e["year_on_year"];
+    assert_eq!(y["year"], 2023);
+    assert_eq!(y["archive"], "results/2023.json");
+    let c1 = &y["components"][0];
+    assert_eq!((c1["id"].as_str(), c1["points"].as_str(), c1["index"].as_str()), (Some("1"), Some("+1.00"), Some("+7.41")));
+    assert_eq!(c1["before"]["score"], "11.31");
+    assert_eq!(c1["after"]["score"], "12.31");
+    assert_eq!(y["components"][1]["points"], "+0.00");
+    assert_eq!((y["index"]["before"].as_str(), y["index"]["after"].as_str()), (Some("88.65"), Some("89.65")));
+    let text = stdout(&run(root, &["explain", "--year", "2024", "--unit", "so-tttt"]));
+    assert!(text.contains("change against 2023 (results/2023.json):\n  1 Công tác chỉ đạo, điều hành CCHC: 11.31 / 13.5 (83.78%) → 12.31 / 13.5 (91.19%): +1.00 points, +7.41%\n"), "{text}");
+    // 2023's previous year (2022) is not archived: nothing to set beside.
+    let e = json(root, &["explain", "--year", "2023", "--unit", "so-tttt", "--format", "json"]);
+    assert!(e.get("year_on_year").is_none());
+}
