@@ -256,3 +256,34 @@ fn diff_scores_one_years_units_under_both_rule_sets() {
     assert_eq!(than_uyen["from"]["index"], "79.52");
     assert!(than_uyen["to"]["index"].as_str().is_some());
 }
+
+#[test]
+fn parindex_test_fails_when_there_is_nothing_to_check() {
+    let t = temp_tree();
+    // An emptied expectation file.
+    std::fs::write(t.path().join("fixtures/2023/expected.toml"), "# nothing here any more\n").unwrap();
+    let o = run(t.path(), &["test", "--year", "2023"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("error[NO_EXPECTATIONS]") && out.contains("fixtures/2023/expected.toml"), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+
+    // Expectations that name a unit and check nothing.
+    std::fs::write(t.path().join("fixtures/2023/expected.toml"), "[[expect]]\nunit = \"so-tttt\"\n").unwrap();
+    let o = run(t.path(), &["test", "--year", "2023"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("error[NO_EXPECTATIONS]"), "{}", stdout(&o));
+
+    // A year with no expectation file at all.
+    std::fs::remove_file(t.path().join("fixtures/2025/expected.toml")).unwrap();
+    let o = run(t.path(), &["test", "--year", "2025"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("error[NO_EXPECTATIONS]") && out.contains("fixtures/2025/expected.toml"), "{out}");
+
+    // No year with expectations anywhere.
+    std::fs::remove_file(t.path().join("fixtures/2023/expected.toml")).unwrap();
+    let o = run(t.path(), &["test"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("NO_EXPECTATIONS"), "{}", stderr(&o));
+}

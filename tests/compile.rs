@@ -71,3 +71,75 @@ fn a_formula_branching_on_data_is_interpreted() {
     let leaf = m.node_index("3.4.1").unwrap();
     assert_eq!(outcome.units[u].node(leaf).points.normalize().to_string(), "2", "98.97 ≥ 95: the full 2 points");
 }
+
+/// The formulas of every helper shape, as one-line scripts over `x.value`,
+/// `x.other` and `x.max`.
+const SHAPES: [&str; 16] = [
+    "tiers(x.value, [[98, 1], [95, 0.75], [90, 0.5]]) * x.max",
+    "tiers(x.value / x.other, [[1, 1], [0.95, 0.75], [0.9, 0.5]]) * x.max",
+    "tiers(x.value / 7, [[10, 1], [5.5, 0.5]], 0.1) * x.max",
+    "proportional(x.value, 80, x.max)",
+    "proportional(x.value, x.other, x.max)",
+    "min(x.value / 80, 1) * x.max",
+    "max(x.max - (100 - x.value) * 0.01, 0)",
+    "clamp(x.value / 50 - 0.5, 0, 1) * x.max",
+    "deduct(x.max, 0.25, x.value / 20, 0.5)",
+    "deduct(x.max, x.other, x.value, 0)",
+    "checklist([x.value > 50, x.value >= 90, x.other != 0], x.max / 3)",
+    "count([x.value > 10, x.value < 95, x.other <= x.value]) * 0.5",
+    "ratio(x.value, x.other) * x.max",
+    "percent(x.value, 400) / 100 * x.max",
+    "-x.value * 0 + x.max / 2",
+    "x.value * x.other + x.max - x.value / 1000",
+];
+
+mod properties {
+    use parindex::formula::evaluate_script_str_everywhere;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// Decimals as data hold them (small, a few decimals), integers (counts),
+    /// and anything a decimal can be, up to its 28 digits and its largest value.
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            4 => (-1_000_000i64..1_000_000, 0u32..5).prop_map(|(m, s)| Decimal::new(m, s)),
+            3 => (0i64..10_000).prop_map(Decimal::from),
+            1 => (any::<i64>(), 0u32..29).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>(), 0u32..29)
+                .prop_map(|(lo, mid, hi, neg, s)| Decimal::from_parts(lo, mid, hi, neg, s)),
+            1 => Just(Decimal::MAX),
+            1 => Just(Decimal::ZERO),
+        ]
+    }
+
+    fn check(shape: &str, value: Decimal, other: Decimal, max: Decimal) -> Result<(), TestCaseError> {
+        let script = format!("fn score(x) {{ {shape} }}");
+        let answers = evaluate_script_str_everywhere(&script, &[("value", value), ("other", other), ("max", max)])
+            .map_err(|d| TestCaseError::fail(format!("`{shape}` does not compile: {}", d.message)))?;
+        prop_assert!(answers.decimal.is_some(), "`{}` is traced", shape);
+        prop_assert!(answers.agree(), "`{}` at value {}, other {}, max {}: {:?}", shape, value, other, max, answers);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Random inputs, small and huge: rhai, the native decimals and
+        /// fixed point give the same number or the same error, never a panic.
+        #[test]
+        fn every_path_gives_the_same_points(value in decimal(), other in decimal(), max in decimal()) {
+            for shape in super::SHAPES {
+                check(shape, value, other, max)?;
+            }
+        }
+
+        /// Points in the ranges the data have, where fixed point answers.
+        #[test]
+        fn fixed_point_answers_the_data_it_fits(value in 0i64..20_000, other in 1i64..20_000, max in 1i64..400, s in 0u32..3) {
+            let (value, other, max) = (Decimal::new(value, s), Decimal::from(other), Decimal::new(max, 1));
+            for shape in super::SHAPES {
+                check(shape, value, other, max)?;
+            }
+        }
+    }
+}

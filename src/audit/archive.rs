@@ -550,24 +550,34 @@ impl Differ<'_> {
     /// Two lists of records matched by key: a record present in one only,
     /// or more than once, is a difference; the others are compared field by field.
     fn list(&mut self, path: &str, x: &[(&str, &Value)], y: &[(&str, &Value)]) {
-        let mut keys: Vec<&str> = Vec::new();
-        for (k, _) in x.iter().chain(y) {
-            if !keys.contains(k) {
-                keys.push(k);
-            }
-        }
-        for k in keys {
-            let (ax, ay): (Vec<_>, Vec<_>) = (x.iter().filter(|(i, _)| *i == k).collect(), y.iter().filter(|(i, _)| *i == k).collect());
+        let (gx, gy) = (group(x.iter().copied()), group(y.iter().copied()));
+        for k in union(&gx, &gy) {
+            let none = Vec::new();
+            let (ax, ay) = (gx.get(k).unwrap_or(&none), gy.get(k).unwrap_or(&none));
             let what = format!("{path}[{k}]");
             if ax.len() != 1 || ay.len() != 1 {
                 let count = |n: usize| Value::String(presence(n));
                 self.push(what.clone(), Some(&count(ax.len())), Some(&count(ay.len())));
             }
-            if let (Some((_, a)), Some((_, b))) = (ax.first(), ay.first()) {
+            if let (Some(a), Some(b)) = (ax.first(), ay.first()) {
                 self.value(&what, Some(a), Some(b));
             }
         }
     }
+}
+
+/// Items grouped by key, in the order keys are first met.
+fn group<'k, V>(items: impl Iterator<Item = (&'k str, V)>) -> IndexMap<&'k str, Vec<V>> {
+    let mut g: IndexMap<&str, Vec<V>> = IndexMap::new();
+    for (k, v) in items {
+        g.entry(k).or_default().push(v);
+    }
+    g
+}
+
+/// The keys of `a`, then those of `b` that `a` lacks.
+fn union<'k, A, B>(a: &IndexMap<&'k str, A>, b: &IndexMap<&'k str, B>) -> Vec<&'k str> {
+    a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))).copied().collect()
 }
 
 fn presence(n: usize) -> String {
@@ -592,7 +602,7 @@ fn json<T: Serialize>(v: &T) -> Value {
 /// (name, kind, group, parts, components, scale, total, index, rank,
 /// previous result, change, exact values), the averages, and every node's
 /// exact points and maximum.
-pub fn replay(archived: &Archive, fresh: &Archive) -> Replay {
+pub fn replay<'a>(archived: &'a Archive, fresh: &'a Archive) -> Replay {
     let mut differences = Vec::new();
     let mut year = Differ { unit: None, out: &mut differences };
     year.value("year", Some(&json(&archived.year)), Some(&json(&fresh.year)));
@@ -602,43 +612,43 @@ pub fn replay(archived: &Archive, fresh: &Archive) -> Replay {
     year.value("report.name", Some(&json(&ra.name)), Some(&json(&rb.name)));
     year.value("report.fingerprint", Some(&json(&ra.fingerprint)), Some(&json(&rb.fingerprint)));
 
-    fn units(r: &ArchivedReport) -> Vec<(&str, Value)> {
-        r.units.iter().map(|u| (u.id.as_str(), json(u))).collect()
-    }
+    let units = |r: &'a ArchivedReport| group(r.units.iter().map(|u| (u.id.as_str(), u)));
     let (ua, ub) = (units(ra), units(rb));
-    let mut ids: Vec<&str> = Vec::new();
-    for id in ua.iter().chain(&ub).map(|(i, _)| *i).chain(archived.detail.keys().chain(fresh.detail.keys()).map(String::as_str)) {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
+    let detail = |a: &'a Archive| group(a.detail.iter().map(|(id, d)| (id.as_str(), d)));
+    let (da, db) = (detail(archived), detail(fresh));
+    let mut ids = union(&ua, &ub);
+    ids.extend(union(&da, &db).into_iter().filter(|id| !ua.contains_key(id) && !ub.contains_key(id)));
     for id in ids {
         let mut unit = Differ { unit: Some(id), out: &mut differences };
-        let (a, b): (Vec<_>, Vec<_>) = (ua.iter().filter(|(i, _)| *i == id).collect(), ub.iter().filter(|(i, _)| *i == id).collect());
+        let none = Vec::new();
+        let (a, b) = (ua.get(id).unwrap_or(&none), ub.get(id).unwrap_or(&none));
         if a.len() != 1 || b.len() != 1 {
             let count = |n: usize| Value::String(presence(n));
             unit.push("unit".into(), Some(&count(a.len())), Some(&count(b.len())));
         }
-        if let (Some((_, a)), Some((_, b))) = (a.first(), b.first()) {
-            unit.value("", Some(a), Some(b));
+        if let (Some(a), Some(b)) = (a.first(), b.first()) {
+            if a != b {
+                unit.value("", Some(&json(a)), Some(&json(b)));
+            }
         }
-        let (da, db) = (archived.detail.get(id), fresh.detail.get(id));
-        let nodes = da.into_iter().chain(db).flat_map(|d| d.keys());
-        let mut seen: Vec<&str> = Vec::new();
+        let (da, db) = (da.get(id).and_then(|d| d.first()).copied(), db.get(id).and_then(|d| d.first()).copied());
+        let empty = IndexMap::new();
+        let (da, db) = (da.unwrap_or(&empty), db.unwrap_or(&empty));
+        let nodes = da.keys().chain(db.keys().filter(|k| !da.contains_key(*k)));
         for n in nodes {
-            if seen.contains(&n.as_str()) {
-                continue;
+            let (na, nb) = (da.get(n), db.get(n));
+            match (na, nb) {
+                (Some(na), Some(nb)) if na == nb => {}
+                (Some(na), Some(nb)) => {
+                    let (na, nb) = (json(na), json(nb));
+                    unit.value(&format!("criterion {n} points"), na.get("points"), nb.get("points"));
+                    unit.value(&format!("criterion {n} max"), na.get("max"), nb.get("max"));
+                }
+                _ => {
+                    let p = |x: Option<&ArchivedNode>| Value::String(presence(usize::from(x.is_some())));
+                    unit.push(format!("criterion {n}"), Some(&p(na)), Some(&p(nb)));
+                }
             }
-            seen.push(n);
-            let (na, nb) = (da.and_then(|d| d.get(n)), db.and_then(|d| d.get(n)));
-            if na.is_none() || nb.is_none() {
-                let p = |x: Option<&ArchivedNode>| Value::String(presence(usize::from(x.is_some())));
-                unit.push(format!("criterion {n}"), Some(&p(na)), Some(&p(nb)));
-                continue;
-            }
-            let (na, nb) = (json(&na), json(&nb));
-            unit.value(&format!("criterion {n} points"), na.get("points"), nb.get("points"));
-            unit.value(&format!("criterion {n} max"), na.get("max"), nb.get("max"));
         }
     }
 

@@ -84,6 +84,14 @@ pub enum Code {
     /// `parindex test` found no expectation to run: no expectation file for
     /// the year, or a file that declares none.
     NoExpectations,
+    /// A rule script imports a module or calls `eval`: a rule reads only its own file.
+    ScriptImport,
+    /// A criterion passes its rule a parameter the rule does not declare, or
+    /// one that is missing, of the wrong type or out of its declared range.
+    RuleParam,
+    /// A rule's arithmetic, or the sum of a unit's points, went beyond the
+    /// range of decimals (about 7.9 × 10^28).
+    ScriptOverflow,
     /// A file an archived (sealed) year depends on changed, appeared or disappeared since it was archived.
     SealedYearChanged,
 }
@@ -120,6 +128,9 @@ impl Code {
             Code::WrongYear => "WRONG_YEAR",
             Code::NoPrevious => "NO_PREVIOUS",
             Code::NoExpectations => "NO_EXPECTATIONS",
+            Code::ScriptImport => "SCRIPT_IMPORT",
+            Code::RuleParam => "RULE_PARAM",
+            Code::ScriptOverflow => "SCRIPT_OVERFLOW",
             Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
         }
     }

@@ -5,7 +5,7 @@
 //! operation here is exact: sums and products are checked and never
 //! rounded, a division is only by a power of ten (a change of scale), and
 //! `tiers` of a ratio of integers compares in 128-bit integers as
-//! [`crate::formula::compile`] does. A number is therefore equal to the one the
+//! [`crate::formula::decimal`] does. A number is therefore equal to the one the
 //! decimal evaluator computes from the same inputs. Whatever does not fit
 //! (an overflow, a larger scale, a division by anything else, a division by
 //! zero, a boolean where a number is expected) gives `None`, and the batch is
@@ -15,7 +15,9 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::formula::compile::{threshold, Expr, Program};
+use crate::formula::compile::{CmpOp, Program};
+use crate::formula::decimal::threshold;
+use crate::formula::kernel::{number, Arith, Value};
 
 /// The largest scale a batch may have.
 const MAX_SCALE: u32 = 18;
@@ -37,12 +39,8 @@ pub struct Fixed {
     pub scale: u32,
 }
 
-/// The values of one expression for a batch of units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FixedBatch {
-    Num(Fixed),
-    Bool(Vec<bool>),
-}
+/// The values of one expression for a batch of units, in fixed point.
+pub type FixedBatch = Value<Fixed>;
 
 /// `d` as a mantissa and scale, when it fits.
 fn parts(d: Decimal) -> Option<(i64, u32)> {
@@ -176,7 +174,7 @@ fn div(a: Cow<'_, Fixed>, b: &Fixed) -> Option<Fixed> {
     Some(Fixed { m: a.into_owned().m, scale })
 }
 
-/// Integers below 10^12 in magnitude, where [`crate::formula::compile`]'s ratio test is exact.
+/// Integers below 10^12 in magnitude, where [`crate::formula::decimal`]'s ratio test is exact.
 fn small_integers(f: &Fixed) -> bool {
     f.scale == 0 && f.largest() < 1_000_000_000_000
 }
@@ -193,7 +191,7 @@ fn pick(bands: &[(Decimal, Decimal)], otherwise: &Fixed, band: impl Fn(usize) ->
 }
 
 /// `tiers` of `x / y` for small integers, `y > 0`: `a / b ≥ t` is decided
-/// as `a·den ≥ num·b` (see `crate::formula::compile::ratio_ge`), in 64 bits when
+/// as `a·den ≥ num·b` (see `crate::formula::decimal::ratio_ge`), in 64 bits when
 /// the products fit there, else in 128.
 fn tiers_of_ratio(x: &Fixed, y: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
     let ts: Vec<(i128, i128)> = bands.iter().map(|(t, _)| threshold(*t)).collect::<Option<_>>()?;
@@ -210,87 +208,114 @@ fn tiers_of_ratio(x: &Fixed, y: &Fixed, bands: &[(Decimal, Decimal)], otherwise:
     }
 }
 
+/// The fixed-point lane over a batch of `n` units: it gives up on the
+/// whole batch (returns `None`) at the first step that does not fit.
+pub struct FixedLane {
+    pub n: usize,
+}
+
+impl Arith for FixedLane {
+    type Col = Fixed;
+
+    fn units(&self) -> usize {
+        self.n
+    }
+
+    fn constant(&mut self, d: Decimal) -> Option<Fixed> {
+        let (m, scale) = parts(d)?;
+        Some(Fixed { m: vec![m; self.n], scale })
+    }
+
+    fn integers(&mut self, m: Vec<i64>) -> Option<Fixed> {
+        Some(Fixed::integers(m))
+    }
+
+    fn add(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        zip(a, b, i64::overflowing_add)
+    }
+
+    fn sub(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        zip(a, b, i64::overflowing_sub)
+    }
+
+    fn mul(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        mul(a, b)
+    }
+
+    fn div(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        div(Cow::Borrowed(a), b)
+    }
+
+    fn neg(&mut self, a: &Fixed) -> Option<Fixed> {
+        Some(Fixed { m: scaled(&a.m, -1)?, scale: a.scale })
+    }
+
+    fn min(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        zip(a, b, |x, y| exact(x.min(y)))
+    }
+
+    fn max(&mut self, a: &Fixed, b: &Fixed) -> Option<Fixed> {
+        zip(a, b, |x, y| exact(x.max(y)))
+    }
+
+    fn cmp(&mut self, op: CmpOp, a: &Fixed, b: &Fixed) -> Option<Vec<bool>> {
+        let (a, b) = aligned(a, b)?;
+        Some(a.m.iter().zip(&b.m).map(|(x, y)| op.holds(x.cmp(y))).collect())
+    }
+
+    fn nonzero(&mut self, a: &Fixed) -> Vec<bool> {
+        a.m.iter().map(|&x| x != 0).collect()
+    }
+
+    fn tiers(&mut self, v: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
+        tiers(v, bands, otherwise)
+    }
+
+    fn tiers_of_ratio(&mut self, x: &Fixed, y: &Fixed, bands: &[(Decimal, Decimal)], otherwise: &Fixed) -> Option<Fixed> {
+        if small_integers(x) && small_integers(y) && y.m.iter().all(|&d| d > 0) {
+            tiers_of_ratio(x, y, bands, otherwise)
+        } else {
+            tiers(&div(Cow::Borrowed(x), y)?, bands, otherwise)
+        }
+    }
+
+    fn not_a_number(&mut self, _: &'static str) -> Option<Fixed> {
+        None
+    }
+
+    fn mul_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (m, scale) = parts(d)?;
+        let scale = a.scale + scale;
+        (scale <= MAX_SCALE).then_some(())?;
+        Some(Fixed { m: scaled(&a.m, m)?, scale })
+    }
+
+    fn min_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (a, t) = at_common_scale(a, d)?;
+        Some(Fixed { m: a.m.iter().map(|&x| x.min(t)).collect(), scale: a.scale })
+    }
+
+    fn max_const(&mut self, a: &Fixed, d: Decimal) -> Option<Fixed> {
+        let (a, t) = at_common_scale(a, d)?;
+        Some(Fixed { m: a.m.iter().map(|&x| x.max(t)).collect(), scale: a.scale })
+    }
+}
+
+/// `a` and the constant `d` at the larger of their scales: `d` as a mantissa there.
+fn at_common_scale(a: &Fixed, d: Decimal) -> Option<(Cow<'_, Fixed>, i64)> {
+    let (m, scale) = parts(d)?;
+    let common = a.scale.max(scale);
+    let t = m.checked_mul(*POW10.get((common - scale) as usize)?)?;
+    Some((a.rescaled(common)?, t))
+}
+
 impl Program {
     /// Evaluates the formula for a batch of `n` units in fixed point, or
     /// `None` when some step does not fit (see the module's documentation).
     /// `inputs` holds one batch per slot, the last being `max`.
     pub fn eval_fixed(&self, inputs: &[FixedBatch], n: usize) -> Option<Fixed> {
-        num(&self.expr, inputs, n).map(Cow::into_owned)
+        number(&mut FixedLane { n }, &self.expr, inputs, crate::formula::decimal::RESULT).map(Cow::into_owned)
     }
-}
-
-fn num<'a>(e: &Expr, inputs: &'a [FixedBatch], n: usize) -> Option<Cow<'a, Fixed>> {
-    match eval(e, inputs, n)? {
-        Cow::Borrowed(FixedBatch::Num(f)) => Some(Cow::Borrowed(f)),
-        Cow::Owned(FixedBatch::Num(f)) => Some(Cow::Owned(f)),
-        _ => None,
-    }
-}
-
-fn eval<'a>(e: &Expr, inputs: &'a [FixedBatch], n: usize) -> Option<Cow<'a, FixedBatch>> {
-    use FixedBatch::{Bool, Num};
-    let num = |e: &Expr| num(e, inputs, n);
-    Some(Cow::Owned(match e {
-        Expr::Input(i) => return inputs.get(*i).map(Cow::Borrowed),
-        Expr::Const(d) => {
-            let (m, scale) = parts(*d)?;
-            Num(Fixed { m: vec![m; n], scale })
-        }
-        Expr::Bool(b) => Bool(vec![*b; n]),
-        Expr::Add(a, b) => Num(zip(&*num(a)?, &*num(b)?, i64::overflowing_add)?),
-        Expr::Sub(a, b) => Num(zip(&*num(a)?, &*num(b)?, i64::overflowing_sub)?),
-        Expr::Mul(a, b) => Num(mul(&*num(a)?, &*num(b)?)?),
-        Expr::Div(a, b) => Num(div(num(a)?, &*num(b)?)?),
-        Expr::Neg(a) => {
-            let a = num(a)?;
-            Num(Fixed { m: scaled(&a.m, -1)?, scale: a.scale })
-        }
-        Expr::Cmp(op, a, b) => {
-            let (a, b) = (num(a)?, num(b)?);
-            let (a, b) = aligned(&a, &b)?;
-            Bool(a.m.iter().zip(&b.m).map(|(x, y)| op.holds(x.cmp(y))).collect())
-        }
-        Expr::Min(a, b) => Num(zip(&*num(a)?, &*num(b)?, |x, y| exact(x.min(y)))?),
-        Expr::Max(a, b) => Num(zip(&*num(a)?, &*num(b)?, |x, y| exact(x.max(y)))?),
-        Expr::Tiers { value, bands, otherwise } => {
-            let other = num(otherwise)?;
-            match value.as_ref() {
-                Expr::Div(a, b) => {
-                    let (x, y) = (num(a)?, num(b)?);
-                    if small_integers(&x) && small_integers(&y) && y.m.iter().all(|&d| d > 0) {
-                        Num(tiers_of_ratio(&x, &y, bands, &other)?)
-                    } else {
-                        Num(tiers(&div(x, &y)?, bands, &other)?)
-                    }
-                }
-                v => Num(tiers(&*num(v)?, bands, &other)?),
-            }
-        }
-        Expr::Proportional(v, t, m) => {
-            let q = div(num(v)?, &*num(t)?)?;
-            let one = POW10[q.scale as usize];
-            let share = Fixed { m: q.m.iter().map(|&x| x.clamp(0, one)).collect(), scale: q.scale };
-            Num(mul(&share, &*num(m)?)?)
-        }
-        Expr::Count(items) => {
-            let mut counts = vec![0i64; n];
-            for item in items {
-                match eval(item, inputs, n)?.as_ref() {
-                    Bool(b) => counts.iter_mut().zip(b).for_each(|(c, x)| *c += i64::from(*x)),
-                    Num(f) => counts.iter_mut().zip(&f.m).for_each(|(c, x)| *c += i64::from(*x != 0)),
-                }
-            }
-            Num(Fixed::integers(counts))
-        }
-        Expr::Deduct(m, per, count, floor) => {
-            let d = zip(&*num(m)?, &mul(&*num(per)?, &*num(count)?)?, i64::overflowing_sub)?;
-            Num(zip(&d, &*num(floor)?, |x, y| exact(x.max(y)))?)
-        }
-        Expr::Clamp(v, lo, hi) => {
-            let v = zip(&*num(v)?, &*num(lo)?, |x, y| exact(x.max(y)))?;
-            Num(zip(&v, &*num(hi)?, |x, y| exact(x.min(y)))?)
-        }
-    }))
 }
 
 /// `tiers` of computed values: the first band whose threshold each reaches.
@@ -307,7 +332,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::formula::compile::{Batch, CmpOp};
+    use crate::formula::compile::{CmpOp, Expr};
+    use crate::formula::decimal::Batch;
     use rust_decimal_macros::dec;
 
     fn b(e: Expr) -> Box<Expr> {
@@ -324,13 +350,13 @@ mod tests {
         let exprs = vec![
             Expr::Tiers { value: b(Expr::Div(x(), y())), bands: bands.clone(), otherwise: c(dec!(0)) },
             Expr::Mul(b(Expr::Tiers { value: b(Expr::Div(x(), c(dec!(100)))), bands: bands.clone(), otherwise: c(dec!(0.1)) }), m()),
-            Expr::Proportional(x(), c(dec!(100)), m()),
-            Expr::Proportional(x(), c(dec!(0.1)), m()),
+            Expr::proportional(*x(), *c(dec!(100)), *m()),
+            Expr::proportional(*x(), *c(dec!(0.1)), *m()),
             Expr::Mul(b(Expr::Mul(b(Expr::Count(vec![Expr::Cmp(CmpOp::Ge, x(), y()), Expr::Input(1)])), c(dec!(0.2)))), m()),
             Expr::Add(b(Expr::Sub(x(), y())), b(Expr::Neg(m()))),
             Expr::Min(b(Expr::Max(x(), c(dec!(-1.5)))), y()),
-            Expr::Deduct(m(), c(dec!(0.25)), y(), c(dec!(0))),
-            Expr::Clamp(x(), c(dec!(0)), m()),
+            Expr::deduct(*m(), *c(dec!(0.25)), *y(), *c(dec!(0))),
+            Expr::clamp(*x(), *c(dec!(0)), *m()),
             Expr::Div(x(), c(dec!(1000))),
         ];
         let xs: Vec<Decimal> = (0..60).map(|i| Decimal::new(i * 37 % 230 - 20, (i % 3) as u32)).collect();

@@ -69,8 +69,21 @@ pub fn to_decimal(d: &Dynamic) -> Option<Decimal> {
     d.as_bool().ok().map(|b| if b { Decimal::ONE } else { Decimal::ZERO })
 }
 
+/// A number argument of a helper; a boolean is not one (as for `+` and `*`).
 fn num(d: &Dynamic, what: &str) -> RhaiResult<Decimal> {
-    to_decimal(d).map_or_else(|| rt_err(format!("{what} must be a number, not {}", d.type_name())), Ok)
+    match to_decimal(d) {
+        Some(v) if !d.is_bool() => Ok(v),
+        _ => rt_err(format!("{what} must be a number, not {}", d.type_name())),
+    }
+}
+
+/// An arithmetic overflow, as rhai reports its own.
+fn overflow<T>() -> RhaiResult<T> {
+    Err(Box::new(EvalAltResult::ErrorArithmetic("arithmetic overflow".into(), Position::NONE)))
+}
+
+fn checked(r: Option<Decimal>) -> RhaiResult<Decimal> {
+    r.map_or_else(overflow, Ok)
 }
 
 fn truthy(d: &Dynamic) -> bool {
@@ -82,9 +95,9 @@ fn truthy(d: &Dynamic) -> bool {
 
 fn div(a: Decimal, b: Decimal) -> RhaiResult<Decimal> {
     if b.is_zero() {
-        return rt_err("division by zero");
+        return Err(Box::new(EvalAltResult::ErrorArithmetic("division by zero".into(), Position::NONE)));
     }
-    a.checked_div(b).map_or_else(|| rt_err("division overflow"), Ok)
+    checked(a.checked_div(b))
 }
 
 /// `tiers(value, bands)`: the points of the first band whose threshold the
@@ -108,13 +121,28 @@ pub fn tiers(value: Decimal, bands: &Array, otherwise: Decimal) -> RhaiResult<De
 /// `max` and never below 0.
 pub fn proportional(value: Decimal, target: Decimal, max: Decimal) -> RhaiResult<Decimal> {
     let share = div(value, target)?.min(Decimal::ONE).max(Decimal::ZERO);
-    share.checked_mul(max).map_or_else(|| rt_err("overflow"), Ok)
+    checked(share.checked_mul(max))
 }
 
 /// `deduct(max, per_item, count, floor)`: `max` less `per_item` for each
 /// counted item, never below `floor`.
-pub fn deduct(max: Decimal, per: Decimal, count: Decimal, floor: Decimal) -> Decimal {
-    (max - per * count).max(floor)
+pub fn deduct(max: Decimal, per: Decimal, count: Decimal, floor: Decimal) -> RhaiResult<Decimal> {
+    Ok(checked(max.checked_sub(checked(per.checked_mul(count))?))?.max(floor))
+}
+
+/// `percent(part, whole)`: `part / whole × 100`.
+pub fn percent(part: Decimal, whole: Decimal) -> RhaiResult<Decimal> {
+    checked(div(part, whole)?.checked_mul(Decimal::ONE_HUNDRED))
+}
+
+/// `checklist(items, each)`: `each` for every item done (true or not 0).
+pub fn checklist(items: &Array, each: Decimal) -> RhaiResult<Decimal> {
+    checked(Decimal::from(items.iter().filter(|i| truthy(i)).count()).checked_mul(each))
+}
+
+/// `clamp(value, low, high)`: `value`, raised to `low` and lowered to `high`.
+pub fn clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal {
+    value.max(low).min(high)
 }
 
 /// `on_time(status, full, late)`: `full` for "on_time" (đúng hạn), `late` for
@@ -160,21 +188,17 @@ fn register_helpers(engine: &mut Engine) {
         if let Some(r) = trace_call("percent", &[&a, &b]) {
             return r;
         }
-        dec(Ok(div(num(&a, "part")?, num(&b, "whole")?)? * Decimal::ONE_HUNDRED))
+        dec(percent(num(&a, "part")?, num(&b, "whole")?))
     });
     engine.register_fn("checklist", move |items: Array, each: Dynamic| -> R {
         if let Some(e) = trace_count(&items) {
             return mul_sym(e?, &each);
         }
-        let done = items.iter().filter(|i| truthy(i)).count();
-        let each_d = match to_decimal(&each) {
-            Some(d) => d,
-            None if each.is::<crate::formula::compile::Sym>() => {
-                return mul_sym(crate::formula::compile::Expr::Const(Decimal::from(done)), &each)
-            }
-            None => return rt_err("the points of each item must be a number"),
-        };
-        dec(Ok(Decimal::from(done) * each_d))
+        if each.is::<crate::formula::compile::Sym>() {
+            let done = items.iter().filter(|i| truthy(i)).count();
+            return mul_sym(crate::formula::compile::Expr::Const(Decimal::from(done)), &each);
+        }
+        dec(checklist(&items, num(&each, "the points of each item")?))
     });
     engine.register_fn("count", |items: Array| -> R {
         if let Some(e) = trace_count(&items) {
@@ -189,15 +213,19 @@ fn register_helpers(engine: &mut Engine) {
         if let Some(r) = trace_call("deduct", &[&m, &per, &count, &floor]) {
             return r;
         }
-        dec(Ok(deduct(num(&m, "max")?, num(&per, "per item")?, num(&count, "count")?, num(&floor, "floor")?)))
+        dec(deduct(num(&m, "max")?, num(&per, "per item")?, num(&count, "count")?, num(&floor, "floor")?))
     });
     engine.register_fn("clamp", move |v: Dynamic, lo: Dynamic, hi: Dynamic| -> R {
         if let Some(r) = trace_call("clamp", &[&v, &lo, &hi]) {
             return r;
         }
-        dec(Ok(num(&v, "value")?.max(num(&lo, "low")?).min(num(&hi, "high")?)))
+        dec(Ok(clamp(num(&v, "value")?, num(&lo, "low")?, num(&hi, "high")?)))
     });
 }
+
+/// Keywords a rule may not use: each would run code from outside the file
+/// (`import`) or from text (`eval`), which no fingerprint or watcher sees.
+const REFUSED: &[&str] = &["import", "eval"];
 
 /// Builds the shared engine: limits applied, helpers registered, nothing printed.
 pub fn build_engine(limits: &Limits) -> Engine {
@@ -209,6 +237,11 @@ pub fn build_engine(limits: &Limits) -> Engine {
     engine.set_max_array_size(limits.max_array_size);
     engine.set_max_map_size(limits.max_map_size);
     engine.set_strict_variables(true);
+    // A rule reads nothing but its own file: no modules, no `eval` of text.
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    for word in REFUSED {
+        engine.disable_symbol(*word);
+    }
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     register_helpers(&mut engine);
@@ -241,6 +274,21 @@ pub struct CompiledScript {
     pub name: String,
     pub path: PathBuf,
     pub ast: Arc<AST>,
+    /// The parameters it declares (`// param` lines); empty when it declares none.
+    pub params: Vec<crate::formula::params::Param>,
+}
+
+/// A rule's arithmetic went beyond the range of decimals; the caller places
+/// it at the criterion and unit, as the native evaluator does.
+pub fn overflow_error(rule: &str) -> Diagnostic {
+    Diagnostic::error(Code::ScriptOverflow, format!("rule `{rule}` overflows: a number beyond the range of decimals"))
+        .help("check the unit's data for a misplaced digit or a wrong unit of measure")
+}
+
+/// A rule script uses `import` or `eval`.
+fn refused(name: &str, word: &str) -> Diagnostic {
+    Diagnostic::error(Code::ScriptImport, format!("rule script `{name}` uses `{word}`: a rule may use only its own file"))
+        .help("copy the function into the script; every formula a year uses lives in its own rule script")
 }
 
 /// Where in a script a runtime error happened, when rhai knows.
@@ -261,7 +309,14 @@ impl Rules {
     pub fn compile(&self, name: &str, src: &Source) -> Result<CompiledScript, Diagnostic> {
         let ast = self.engine.compile(&src.text).map_err(|e| {
             let pos = e.position();
-            let mut d = Diagnostic::error(Code::ScriptCompile, format!("rule script `{name}` does not compile: {}", e.err_type()));
+            let mut d = match e.err_type() {
+                rhai::ParseErrorType::Reserved(word) | rhai::ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(word, _))
+                    if REFUSED.contains(&word.as_str()) =>
+                {
+                    refused(name, word)
+                }
+                other => Diagnostic::error(Code::ScriptCompile, format!("rule script `{name}` does not compile: {other}")),
+            };
             d = match (pos.line(), pos.position()) {
                 (Some(l), Some(c)) => {
                     d.source_line = src.text.lines().nth(l - 1).map(str::to_owned);
@@ -276,7 +331,8 @@ impl Rules {
                 .in_file(&src.path)
                 .help("a rule script defines `fn score(x) { ... }` and returns the points"));
         }
-        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast) })
+        let params = crate::formula::params::declared(&src.path, &src.text)?;
+        Ok(CompiledScript { name: name.to_string(), path: src.path.clone(), ast: Arc::new(ast), params })
     }
 
     /// Traces `score(x)` for a leaf with `inputs` (in slot order, then `max`)
@@ -315,15 +371,24 @@ impl Rules {
             }),
             Err(e) => {
                 let pos = e.position();
-                let msg = match *e {
-                    EvalAltResult::ErrorTooManyOperations(_) => format!(
-                        "rule `{}` ran more than {} operations and was stopped (does it loop forever?)",
-                        script.name, self.limits.max_operations
+                let (code, msg) = match *e {
+                    EvalAltResult::ErrorTooManyOperations(_) => (
+                        Code::ScriptRuntime,
+                        format!(
+                            "rule `{}` ran more than {} operations and was stopped (does it loop forever?)",
+                            script.name, self.limits.max_operations
+                        ),
                     ),
-                    EvalAltResult::ErrorRuntime(ref v, _) => format!("rule `{}` failed: {v}", script.name),
-                    ref other => format!("rule `{}` failed: {other}", script.name),
+                    EvalAltResult::ErrorArithmetic(ref m, _) if m.to_lowercase().contains("overflow") => {
+                        return Err(overflow_error(&script.name));
+                    }
+                    EvalAltResult::ErrorArithmetic(ref m, _) => {
+                        (Code::ScriptRuntime, format!("rule `{}` failed: {}", script.name, m.to_lowercase()))
+                    }
+                    EvalAltResult::ErrorRuntime(ref v, _) => (Code::ScriptRuntime, format!("rule `{}` failed: {v}", script.name)),
+                    ref other => (Code::ScriptRuntime, format!("rule `{}` failed: {other}", script.name)),
                 };
-                Err(Diagnostic::error(Code::ScriptRuntime, msg).at(position_location(&script.path, pos)))
+                Err(Diagnostic::error(code, msg).at(position_location(&script.path, pos)))
             }
         }
     }
@@ -365,37 +430,77 @@ mod tests {
         assert_eq!(run(&r, o, rhai::Map::new()).unwrap(), dec!(0.5));
     }
 
+    /// Calls `score(x)` with `x.n = n`, returning rhai's own error.
+    fn call_n(r: &Rules, text: &str, n: i64) -> Result<Dynamic, EvalAltResult> {
+        let s = r.compile("t", &src(text)).expect("compiles");
+        let x: rhai::Map = [("n".into(), Dynamic::from_int(n))].into_iter().collect();
+        r.engine.call_fn::<Dynamic>(&mut rhai::Scope::new(), &s.ast, "score", (Dynamic::from_map(x),)).map_err(|e| *e)
+    }
+
+    /// The largest `n` in `0..=top` for which `text` succeeds, checking that
+    /// every larger `n` up to `top` fails as `fails` says.
+    fn boundary(r: &Rules, text: &str, top: i64, fails: impl Fn(&EvalAltResult) -> bool) -> Option<i64> {
+        let last = (0..=top).take_while(|&n| call_n(r, text, n).is_ok()).last()?;
+        for n in last + 1..=top {
+            let e = call_n(r, text, n).expect_err("fails past the boundary");
+            assert!(fails(&e), "n = {n}: {e}");
+        }
+        Some(last)
+    }
+
     #[test]
-    fn an_endless_loop_is_stopped_by_the_operations_limit() {
+    fn call_depth_is_limited_at_its_boundary() {
+        let text = "fn f(n) { if n <= 0 { 0 } else { f(n - 1) } } fn score(x) { f(x.n) }";
+        let overflow = |e: &EvalAltResult| matches!(e, EvalAltResult::ErrorStackOverflow(_));
+        let r = Rules::new(Limits { max_call_levels: 8, ..Limits::default() });
+        // `f(n)` nests n + 1 calls: f(7) down to f(0) is 8 levels.
+        assert_eq!(boundary(&r, text, 12, overflow), Some(7), "8 levels");
+        let wider = Rules::new(Limits { max_call_levels: 9, ..Limits::default() });
+        assert!(call_n(&wider, text, 8).is_ok(), "one level more allows one call more");
+        let e = run(&r, text.replace("x.n", "8").as_str(), rhai::Map::new()).unwrap_err();
+        assert_eq!(e.code, Code::ScriptRuntime);
+    }
+
+    #[test]
+    fn the_operations_limit_stops_a_script_at_its_boundary() {
+        let text = "fn score(x) { let s = 0; for i in 0..x.n { s += 1; } s }";
+        let too_many = |e: &EvalAltResult| matches!(e, EvalAltResult::ErrorTooManyOperations(_));
         let r = Rules::new(Limits { max_operations: 1_000, ..Limits::default() });
+        let last = boundary(&r, text, 1_000, too_many).expect("a short loop runs");
+        assert!((100..1_000).contains(&last), "the loop stops near 1,000 operations ({last})");
+        let more = Rules::new(Limits { max_operations: 2_000, ..Limits::default() });
+        assert!(call_n(&more, text, last + 1).is_ok(), "a larger limit runs one more turn");
         let e = run(&r, "fn score(x) { loop { } }", rhai::Map::new()).unwrap_err();
         assert_eq!(e.code, Code::ScriptRuntime);
         assert!(e.message.contains("1000 operations"), "{}", e.message);
     }
 
     #[test]
-    fn call_depth_is_limited() {
-        let r = Rules::new(Limits { max_call_levels: 8, ..Limits::default() });
-        let e = run(&r, "fn f(n) { f(n + 1) } fn score(x) { f(0) }", rhai::Map::new()).unwrap_err();
+    fn string_array_and_map_sizes_are_limited_at_their_boundary() {
+        let r = Rules::new(Limits { max_string_size: 10, max_array_size: 10, max_map_size: 3, ..Limits::default() });
+        let too_large = |e: &EvalAltResult| matches!(e, EvalAltResult::ErrorDataTooLarge(..));
+        let string = "fn score(x) { let s = \"\"; for i in 0..x.n { s += \"a\"; } s.len() }";
+        assert_eq!(boundary(&r, string, 20, too_large), Some(10), "strings of 10 bytes");
+        let array = "fn score(x) { let a = []; for i in 0..x.n { a.push(i); } a.len() }";
+        assert_eq!(boundary(&r, array, 20, too_large), Some(10), "arrays of 10");
+        let map = "fn score(x) { let m = #{}; for i in 0..x.n { m[`k${i}`] = i; } m.len() }";
+        assert_eq!(boundary(&r, map, 20, too_large), Some(3), "maps of 3");
+        let e = run(&r, "fn score(x) { let m = #{a:1, b:2, c:3}; m.d = 4; 1 }", rhai::Map::new()).unwrap_err();
         assert_eq!(e.code, Code::ScriptRuntime);
     }
 
     #[test]
-    fn string_array_and_map_sizes_are_limited() {
-        let r = Rules::new(Limits { max_string_size: 10, max_array_size: 10, max_map_size: 3, ..Limits::default() });
-        let s = run(&r, "fn score(x) { let s = \"\"; for i in 0..20 { s += \"a\"; } 1 }", rhai::Map::new());
-        assert_eq!(s.unwrap_err().code, Code::ScriptRuntime);
-        let a = run(&r, "fn score(x) { let a = []; for i in 0..20 { a.push(i); } 1 }", rhai::Map::new());
-        assert_eq!(a.unwrap_err().code, Code::ScriptRuntime);
-        let m = run(&r, "fn score(x) { let m = #{a:1, b:2, c:3}; m.d = 4; 1 }", rhai::Map::new());
-        assert_eq!(m.unwrap_err().code, Code::ScriptRuntime);
-    }
-
-    #[test]
-    fn expression_depth_is_limited_at_compile_time() {
-        let r = Rules::new(Limits { max_expr_depth: 8, ..Limits::default() });
-        let deep = format!("fn score(x) {{ {}1{} }}", "(".repeat(20), ")".repeat(20));
-        assert_eq!(run(&r, &deep, rhai::Map::new()).unwrap_err().code, Code::ScriptCompile);
+    fn expression_depth_is_limited_at_compile_time_at_its_boundary() {
+        let nested = |k: usize| src(&format!("fn score(x) {{ {}1{} }}", "(".repeat(k), ")".repeat(k)));
+        let deepest = |depth: usize| {
+            let r = Rules::new(Limits { max_expr_depth: depth, ..Limits::default() });
+            let last = (0..40).take_while(|&k| r.compile("t", &nested(k)).is_ok()).last().expect("shallow compiles");
+            assert_eq!(r.compile("t", &nested(last + 1)).unwrap_err().code, Code::ScriptCompile);
+            last
+        };
+        let (at_8, at_16) = (deepest(8), deepest(16));
+        assert!(at_8 < 8, "depth 8 allows fewer than 8 nested parentheses ({at_8})");
+        assert!(at_16 > at_8 && at_16 < 16, "a deeper limit allows deeper nesting ({at_8}, {at_16})");
     }
 
     #[test]
@@ -408,5 +513,21 @@ mod tests {
         assert_eq!(run(&r, "fn score(x) { \"high\" }", rhai::Map::new()).unwrap_err().code, Code::ScriptNotNumber);
         assert_eq!(run(&r, "fn score(x) { true }", rhai::Map::new()).unwrap_err().code, Code::ScriptNotNumber);
         assert_eq!(run(&r, "fn score(x) { ratio(1, 0) }", rhai::Map::new()).unwrap_err().code, Code::ScriptRuntime);
+    }
+
+    #[test]
+    fn imports_and_eval_are_refused_where_they_are_written() {
+        let r = Rules::default();
+        for text in [
+            "import \"/tmp/other\" as o;\nfn score(x) { o::f() }",
+            "fn score(x) {\n    import \"helpers\" as h;\n    h::f()\n}",
+            "fn score(x) {\n  eval(\"1 + 1\")\n}",
+        ] {
+            let e = r.compile("t", &src(text)).unwrap_err();
+            assert_eq!(e.code, Code::ScriptImport, "{text}: {e:?}");
+            let line = e.location.as_ref().and_then(|l| l.line);
+            let want = text.lines().position(|l| l.contains("import") || l.contains("eval")).map(|i| i + 1);
+            assert_eq!(line, want, "{text}");
+        }
     }
 }

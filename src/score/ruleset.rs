@@ -131,6 +131,7 @@ impl RuleSet {
         diags.extend(idiags);
         let data = Data::new(&model, indicators.clone());
         check_inputs(&model, &data, &mut diags);
+        diags.extend(crate::formula::params::check_criteria(&model, &scripts));
 
         let fp = match fp {
             Ok(f) => Some(f),

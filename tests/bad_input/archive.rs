@@ -257,4 +257,12 @@ fn archiving_keeps_what_it_cannot_trust_unless_forced() {
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), full, "forced: replaced by the recomputed archive");
     }
+
+    // Something that cannot be read at all: a folder in the archive's place.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let o = run(t.path(), &["score", "--year", "2023", "--archive", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot read") && stderr(&o).contains("it was not replaced"), "{}", stderr(&o));
+    assert!(path.is_dir(), "kept");
 }
