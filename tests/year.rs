@@ -253,3 +253,16 @@ fn explain_sets_each_component_beside_the_archived_previous_year() {
     let e = json(root, &["explain", "--year", "2023", "--unit", "so-tttt", "--format", "json"]);
     assert!(e.get("year_on_year").is_none());
 }
+
+#[test]
+fn a_new_year_after_a_gap_compares_with_the_year_it_was_made_from() {
+    let t = tree_with_archive();
+    let root = t.path();
+    let o = run(root, &["new-year", "2026", "--from", "2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(read(root, "criteria/2026/index.toml").contains("previous_year = 2023\n"));
+    std::fs::copy(root.join("fixtures/2023/scores.toml"), root.join("fixtures/2026/scores.toml")).unwrap();
+    let b = json(root, &["score", "--year", "2026", "--format", "json"]);
+    assert_eq!(b["previous_year"], 2023);
+    assert_eq!(b["units"][0]["change"]["index"], "0.00");
+}

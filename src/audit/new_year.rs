@@ -287,6 +287,12 @@ fn index_toml(text: &str, year: u16, from: u16, made: &str, model: &Model) -> Re
     let (y, f) = (year.to_string(), from.to_string());
     if let Some(index) = doc.get_mut("index").and_then(|i| i.as_table_mut()) {
         index["year"] = toml_edit::value(i64::from(year));
+        // The change columns compare with `from`: said in so many words when it is not the year before.
+        if year == from + 1 {
+            index.remove("previous_year");
+        } else {
+            index["previous_year"] = toml_edit::value(i64::from(from));
+        }
         for key in ["name", "description"] {
             if let Some(s) = index.get(key).and_then(|v| v.as_str()).map(|s| s.replace(&f, &y)) {
                 index[key] = toml_edit::value(s);
