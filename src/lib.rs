@@ -6,6 +6,7 @@
 //! | stage | owns |
 //! |---|---|
 //! | [`source`] | the files that make up a year, found by one walker |
+//! | [`lang`] | the interface's languages: one typed catalogue of every word shown, Vietnamese and English |
 //! | [`diag`] | located diagnostics with stable codes, and their rendering |
 //! | [`input`] | raw serde types, loading, validation into the checked model, names, rounding, number formats, indicator tables, statistics, targets, the fingerprint |
 //! | [`data`] | facts by key, one column per key |
@@ -14,6 +15,7 @@
 //! | [`report`] | the shown results: table, JSON, CSV; shown numbers held inline |
 //! | [`audit`] | explain, archive and replay, rule-set diffs, expectations |
 //! | [`live`] | the live rule set behind an atomic swap; file watching and reload |
+//! | [`serve`] | the local web page: live tables, unit pages, targets, changes and diagnostics, JSON endpoints, server-sent events |
 
 #![forbid(unsafe_code)]
 // Diagnostics are large and travel the cold path only: they are collected and
@@ -24,7 +26,9 @@ pub mod data;
 pub mod diag;
 pub mod formula;
 pub mod input;
+pub mod lang;
 pub mod live;
 pub mod report;
 pub mod score;
+pub mod serve;
 pub mod source;

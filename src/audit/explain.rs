@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::audit::archive::Archive;
 use crate::input::fingerprint::Fingerprint;
+use crate::lang::{Lang, Text};
 use crate::report::{plain, UnitRow};
 use crate::score::eval::{covering_ancestor, Outcome, Status};
 use crate::score::ruleset::RuleSet;
@@ -330,36 +331,54 @@ impl Explanation {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
-    /// The tree as indented text, one node a line, then the computation.
+    /// The tree as indented text, one node a line, then the computation, in English.
     pub fn to_text(&self) -> String {
+        self.to_text_in(Lang::En)
+    }
+
+    /// The tree as indented text in `lang`: the labels are translated, ids,
+    /// names, data keys and numbers are as declared.
+    pub fn to_text_in(&self, lang: Lang) -> String {
+        let t = |x: Text| x.get(lang);
+        let vi = lang == Lang::Vi;
         let mut out = String::new();
-        let _ = writeln!(out, "{} {} ({}, ranking group {})", self.unit.id, self.unit.name, self.unit.kind, self.unit.group);
+        let _ = writeln!(out, "{} {} ({}, {} {})", self.unit.id, self.unit.name, self.unit.kind, t(Text::RankingGroup), self.unit.group);
         for l in &self.legal {
             let _ = writeln!(out, "  căn cứ: {l}");
         }
-        let _ = writeln!(out, "  fingerprint {}\n", self.fingerprint.sha256);
+        let _ = writeln!(out, "  {} {}\n", if vi { "dấu vân tay" } else { "fingerprint" }, self.fingerprint.sha256);
         for n in &self.nodes {
             let indent = "  ".repeat(n.depth);
             let head = format!("{indent}{} {}", n.id, n.name);
             let detail = match n.status {
                 "not_applicable" => continue,
                 "exempt" if n.inherited_exemption => {
-                    format!("không đánh giá (max {}), with its parent", n.declared_max.as_deref().unwrap_or("-"))
+                    format!("không đánh giá (max {}), {}", n.declared_max.as_deref().unwrap_or("-"), t(Text::WithParent))
                 }
                 "exempt" => {
                     let e = n.exemption.as_ref().expect("exempt nodes carry their exemption");
                     format!(
-                        "không đánh giá (max {}): exemption `{}`, {} [{}]",
+                        "không đánh giá (max {}): {} `{}`, {} [{}]",
                         n.declared_max.as_deref().unwrap_or("-"),
+                        if vi { "miễn đánh giá" } else { "exemption" },
                         e.id,
                         e.reason,
                         e.declared_at
                     )
                 }
-                "covered" => format!("max {}: included in the points awarded at {}", n.max, n.covered_by.as_deref().unwrap_or("?")),
-                "awarded" => {
-                    format!("{} / {}: awarded [{}]", n.points.as_deref().unwrap_or("?"), n.max, n.awarded_at.as_deref().unwrap_or(""))
-                }
+                "covered" => format!(
+                    "max {}: {} {}",
+                    n.max,
+                    if vi { "đã tính trong điểm chấm ở" } else { "included in the points awarded at" },
+                    n.covered_by.as_deref().unwrap_or("?")
+                ),
+                "awarded" => format!(
+                    "{} / {}: {} [{}]",
+                    n.points.as_deref().unwrap_or("?"),
+                    n.max,
+                    if vi { "hội đồng chấm" } else { "awarded" },
+                    n.awarded_at.as_deref().unwrap_or("")
+                ),
                 "scored" => {
                     let rule = n.rule.as_ref().expect("scored nodes carry their rule");
                     let inputs: Vec<String> = rule
@@ -375,8 +394,10 @@ impl Explanation {
                             )
                         })
                         .collect();
+                    let (rule_word, with, params, rounded) =
+                        if vi { ("quy tắc", "với", "tham số", "làm tròn") } else { ("rule", "with", "params", "rounded to") };
                     format!(
-                        "{} / {}: rule `{}` with {}; params {}; rounded to {}",
+                        "{} / {}: {rule_word} `{}` {with} {}; {params} {}; {rounded} {}",
                         n.points.as_deref().unwrap_or("?"),
                         n.max,
                         rule.rule,
@@ -385,11 +406,17 @@ impl Explanation {
                         rule.rounding
                     )
                 }
-                _ => format!("{} / {}: sum of its sub-criteria", n.points.as_deref().unwrap_or("?"), n.max),
+                "no_data" if vi => format!("max {}: không có số liệu", n.max),
+                _ => format!(
+                    "{} / {}: {}",
+                    n.points.as_deref().unwrap_or("?"),
+                    n.max,
+                    if vi { "tổng các tiêu chí con" } else { "sum of its sub-criteria" }
+                ),
             };
             let _ = writeln!(out, "{head}  —  {detail}");
             if let Some(part) = &n.part {
-                let _ = writeln!(out, "{indent}    counts towards part `{part}`");
+                let _ = writeln!(out, "{indent}    {} `{part}`", t(Text::CountsTowardsPart));
             }
             if let Some(l) = &n.legal {
                 let _ = writeln!(out, "{indent}    căn cứ: {l}");
@@ -397,20 +424,58 @@ impl Explanation {
         }
         let _ = writeln!(out);
         let parts: Vec<String> = self.parts.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or(""))).collect();
-        let _ = writeln!(out, "parts: {}", parts.join(", "));
-        let _ = writeln!(out, "scale: {} = {}", self.scale.exact, self.scale.formula);
-        let _ = writeln!(out, "total: {} = {}; shown {} ({})", self.total.exact, self.total.formula, self.total.shown, self.total.rounding);
-        let _ =
-            writeln!(out, "index: {} = {}; shown {}% ({})", self.index.exact, self.index.formula, self.index.shown, self.index.rounding);
-        let _ = writeln!(out, "rank: {} of {} in group {}", self.rank.rank, self.rank.units, self.rank.group);
+        let _ = writeln!(out, "{}: {}", t(Text::ExplainParts), parts.join(", "));
+        let formula = |f: &str| -> String {
+            if !vi {
+                return f.to_string();
+            }
+            match f.split_once(": ") {
+                Some((lead, terms)) if lead.starts_with("sum of the maxima") => {
+                    format!("tổng điểm tối đa của các chỉ số thành phần được đánh giá: {terms}")
+                }
+                Some((lead, terms)) if lead.starts_with("sum of the components") => format!("tổng điểm các chỉ số thành phần: {terms}"),
+                _ => f.to_string(),
+            }
+        };
+        let shown = if vi { "công bố" } else { "shown" };
+        let _ = writeln!(out, "{}: {} = {}", t(Text::ExplainScale), self.scale.exact, formula(&self.scale.formula));
+        let _ = writeln!(
+            out,
+            "{}: {} = {}; {shown} {} ({})",
+            t(Text::ExplainTotal),
+            self.total.exact,
+            formula(&self.total.formula),
+            self.total.shown,
+            self.total.rounding
+        );
+        let _ = writeln!(
+            out,
+            "{}: {} = {}; {shown} {}% ({})",
+            t(Text::ExplainIndex),
+            self.index.exact,
+            self.index.formula,
+            self.index.shown,
+            self.index.rounding
+        );
+        let _ = writeln!(
+            out,
+            "{}: {} {} {} {} {}",
+            t(Text::ExplainRank),
+            self.rank.rank,
+            t(Text::Of),
+            self.rank.units,
+            t(Text::InGroup),
+            self.rank.group
+        );
         if let Some(y) = &self.year_on_year {
-            let _ = writeln!(out, "\nchange against {} ({}):", y.year, y.archive);
+            let head = if vi { "so với năm" } else { "change against" };
+            let _ = writeln!(out, "\n{head} {} ({}):", y.year, y.archive);
             let text = |c: &Option<ComponentShown>| {
                 c.as_ref().map_or_else(|| "không đánh giá".to_string(), |c| format!("{} / {} ({}%)", c.score, c.scale, c.index))
             };
             for c in &y.components {
                 let change = match (&c.points, &c.index) {
-                    (Some(p), Some(i)) => format!(": {p} points, {i}%"),
+                    (Some(p), Some(i)) => format!(": {p} {}, {i}%", if vi { "điểm" } else { "points" }),
                     _ => String::new(),
                 };
                 let _ = writeln!(out, "  {} {}: {} → {}{change}", c.id, c.name, text(&c.before), text(&c.after));

@@ -16,6 +16,6 @@ pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
     diags.extend(parindex::input::targets::load_targets(root, year).1);
     print_diags(&diags, format);
     let errors = diags.errors().count();
-    eoutln!("{errors} errors, {} warnings", diags.len() - errors);
+    eoutln!("{}", parindex::diag::totals(errors, diags.len() - errors, text_lang()));
     exit(errors == 0)
 }

@@ -27,7 +27,7 @@ pub(crate) fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) ->
         }
     }
     match format {
-        DiagFormat::Text => out!("{}", e.to_text()),
+        DiagFormat::Text => out!("{}", e.to_text_in(text_lang())),
         DiagFormat::Json => out!("{}", json_text(&e.to_json())),
     }
     ExitCode::SUCCESS

@@ -35,8 +35,10 @@ mod diff;
 mod explain;
 mod new_year;
 mod replay;
+mod report;
 mod schema;
 mod score;
+mod serve;
 mod targets;
 mod test;
 mod watch;
@@ -45,6 +47,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use parindex::diag::Diagnostics;
 use parindex::formula::rules::Rules;
+use parindex::lang::Lang;
 use parindex::live::engine::Snapshot;
 use parindex::score::ruleset::RuleSet;
 use std::path::Path;
@@ -55,6 +58,10 @@ pub(crate) struct Cli {
     /// Folder holding `criteria/`, `rules/` and `fixtures/`.
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
+    /// Language of the page, the HTML report and the text output (default: `PARINDEX_LANG`, then `LANG`;
+    /// the page and the report are in Vietnamese and the text output in English when neither names one).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<LangArg>,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,6 +71,21 @@ pub(crate) enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum LangArg {
+    Vi,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +183,33 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 200)]
         debounce_ms: u64,
     },
+    /// Serve the year as a local web page that updates itself on every save (read-only).
+    Serve {
+        #[arg(long)]
+        year: u16,
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on; `0.0.0.0` shares the page on the local network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Poll the files instead of waiting for file events.
+        #[arg(long)]
+        poll: bool,
+        /// Quiet time after the last change before rescoring.
+        #[arg(long, default_value_t = 200)]
+        debounce_ms: u64,
+    },
+    /// Write the year's tables, every unit's explanation and the targets as one printable HTML file.
+    Report {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum)]
+        format: report::ReportFormat,
+        /// The file to write (atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Where [`emit`] writes.
@@ -195,8 +244,13 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
 }
 
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
+    print_diags_in(diags, format, text_lang())
+}
+
+/// Prints diagnostics in `lang` (text) or as JSON (keys and codes never translated).
+pub(crate) fn print_diags_in(diags: &Diagnostics, format: DiagFormat, lang: Lang) {
     match format {
-        DiagFormat::Text => eout!("{diags}"),
+        DiagFormat::Text => eout!("{}", parindex::diag::render_all(diags, lang)),
         DiagFormat::Json => eoutln!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
     }
 }
@@ -222,8 +276,28 @@ pub(crate) fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapsh
     Snapshot::from_rule_set(RuleSet::load_with(root, year, data_year, &Rules::default())?, 1)
 }
 
+static LANG: std::sync::OnceLock<Option<Lang>> = std::sync::OnceLock::new();
+
+/// The language asked for: `--lang`, then `PARINDEX_LANG`, then `LANG`.
+fn chosen_lang() -> Option<Lang> {
+    *LANG.get_or_init(Lang::from_env)
+}
+
+/// The language of the text output: English unless one is asked for.
+pub(crate) fn text_lang() -> Lang {
+    chosen_lang().unwrap_or(Lang::En)
+}
+
+/// The language of the page and the HTML report: Vietnamese unless one is asked for.
+pub(crate) fn page_lang() -> Lang {
+    chosen_lang().unwrap_or(Lang::Vi)
+}
+
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(l) = cli.lang {
+        let _ = LANG.set(Some(l.into()));
+    }
     let root = cli.root.as_path();
     match cli.command {
         Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
@@ -236,5 +310,9 @@ pub(crate) fn main() -> ExitCode {
         Command::Test { year } => test::test(root, year),
         Command::Targets { year, format } => targets::targets(root, year, format),
         Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),
+        Command::Serve { year, port, bind, poll, debounce_ms } => {
+            serve::serve(root, serve::ServeArgs { year, port, bind, poll, debounce_ms }, page_lang())
+        }
+        Command::Report { year, format, out } => report::report(root, year, format, &out, page_lang()),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use parindex::lang::Text;
 use parindex::live::engine::Snapshot;
 
 use super::*;
@@ -26,6 +27,8 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
             return ExitCode::FAILURE;
         }
     };
+    let lang = text_lang();
+    let t = move |x: Text| x.get(lang);
     let on_event = move |event: WatchEvent| match event {
         WatchEvent::Reloaded { snapshot, changes } => match format {
             Format::Json => {
@@ -33,13 +36,19 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
                     serde_json::json!({ "generation": snapshot.generation, "changes": changes, "report": snapshot.report.to_json() });
                 outln!("{event}")
             }
-            _ => outln!("\n{}\nchanged (rule set {}):\n{changes}", results(&snapshot, format), snapshot.generation),
+            _ => outln!("\n{}\n{} {}):\n{changes}", results(&snapshot, format), t(Text::ChangedRuleSet), snapshot.generation),
         },
         WatchEvent::Rejected { diagnostics, serving } => {
-            outln!("\nrejected edit:\n{diagnostics}still serving the rule set loaded at {}", clock_utc(serving.loaded_at()))
+            outln!(
+                "\n{}\n{}{} {}",
+                t(Text::RejectedEdit),
+                parindex::diag::render_all(&diagnostics, lang),
+                t(Text::StillServingAt),
+                clock_utc(serving.loaded_at())
+            )
         }
-        WatchEvent::Unchanged { .. } => outln!("files changed; the results did not"),
-        WatchEvent::Error { message } => outln!("watch error: {message}"),
+        WatchEvent::Unchanged { .. } => outln!("{}", t(Text::FilesChangedNoResult)),
+        WatchEvent::Error { message } => outln!("{}: {message}", t(Text::WatchError)),
         _ => {}
     };
     let options = WatchOptions { debounce: Duration::from_millis(debounce_ms), poll: poll.then_some(Duration::from_millis(500)) };
@@ -57,7 +66,7 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
         Backend::Poll(every) => format!("polling every {} ms", every.as_millis()),
     };
     let dirs: Vec<String> = engine.sources().iter().map(|d| d.display().to_string()).collect();
-    eoutln!("watching {} ({how}); Ctrl-C to stop", dirs.join(", "));
+    eoutln!("{} {} ({how}); {}", t(Text::Watching), dirs.join(", "), t(Text::CtrlCToStop));
     loop {
         std::thread::park();
     }

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod lang;
+pub use lang::{render, render_all, title, totals};
+
 /// How bad a problem is: an error stops the results, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,6 +5,7 @@
 //! table, JSON and CSV are renderings of it, so the three formats can never
 //! disagree. Full-precision values stay available under `exact` in JSON.
 
+pub mod page;
 pub mod shown;
 
 use std::fmt::Write as _;

@@ -46,9 +46,10 @@ pub fn append(root: &Path, rel: &str, text: &str) {
     std::fs::write(&p, t).unwrap();
 }
 
-/// Runs the real binary with `args` under `root`.
+/// Runs the real binary with `args` under `root`, in English whatever the
+/// environment's language (`--lang` in `args` still chooses).
 pub fn run(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_parindex")).arg("--root").arg(root).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_parindex")).arg("--root").arg(root).args(args).env("PARINDEX_LANG", "en").output().unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {

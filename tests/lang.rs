@@ -1,0 +1,79 @@
+//! The text output in both languages: the labels of `explain` and the frame
+//! of a diagnostic are Vietnamese with `--lang vi` (or `PARINDEX_LANG`, or
+//! `LANG`), English with `--lang en`; codes, ids and numbers are the same in
+//! both. English is the default when the environment names no language, so
+//! the English output is the one the other snapshots hold.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+#[test]
+fn explain_in_vietnamese() {
+    let o = run(&repo(), &["--lang", "vi", "explain", "--year", "2023", "--unit", "so-tttt"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("(department, nhóm xếp hạng so-100)"), "{text}");
+    assert!(text.contains("chỉ số: 88.65 = 88.65 / 100 × 100; công bố 88.65%"), "{text}");
+    assert!(text.contains("thứ hạng: 1 trên 15 trong nhóm so-100"), "{text}");
+    insta::assert_snapshot!(redact(&text, &repo()));
+}
+
+#[test]
+fn explain_in_english_is_the_default_output() {
+    let en = run(&repo(), &["--lang", "en", "explain", "--year", "2023", "--unit", "so-tttt"]);
+    let default = run(&repo(), &["explain", "--year", "2023", "--unit", "so-tttt"]);
+    assert!(en.status.success(), "{}", stderr(&en));
+    assert_eq!(stdout(&en), stdout(&default));
+    assert!(stdout(&en).contains("rank: 1 of 15 in group so-100"));
+    insta::assert_snapshot!(redact(&stdout(&en), &repo()));
+}
+
+fn toml_error(lang: &str) -> String {
+    let t = temp_tree();
+    edit(t.path(), "criteria/2023/tree/08-tac-dong.toml", "part = \"sipas\"\nmax = 10", "part = \"sipas\"\nmax = = 12");
+    let o = run(t.path(), &["--lang", lang, "check", "--year", "2023"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("[TOML_SYNTAX]"), "{err}");
+    assert!(err.contains("criteria/2023/tree/08-tac-dong.toml:76:"), "{err}");
+    redact(&err, t.path())
+}
+
+#[test]
+fn a_diagnostic_in_vietnamese() {
+    let err = toml_error("vi");
+    assert!(err.starts_with("lỗi[TOML_SYNTAX] (tệp TOML sai cú pháp hoặc sai khóa): "), "{err}");
+    assert!(err.trim_end().ends_with("1 lỗi, 0 cảnh báo") || err.contains(" lỗi, "), "{err}");
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn a_diagnostic_in_english() {
+    let err = toml_error("en");
+    assert!(err.starts_with("error[TOML_SYNTAX]: "), "{err}");
+    assert!(err.contains(" errors, "), "{err}");
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn the_environment_chooses_when_no_flag_does() {
+    let explain = |vars: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parindex"));
+        c.args(["--root"])
+            .arg(repo())
+            .args(["explain", "--year", "2023", "--unit", "so-tttt"])
+            .env_remove("PARINDEX_LANG")
+            .env_remove("LANG");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        stdout(&c.output().unwrap())
+    };
+    assert!(explain(&[("LANG", "vi_VN.UTF-8")]).contains("thứ hạng: 1 trên 15"));
+    assert!(explain(&[("LANG", "vi_VN.UTF-8"), ("PARINDEX_LANG", "en")]).contains("rank: 1 of 15"));
+    assert!(explain(&[("PARINDEX_LANG", "vi")]).contains("thứ hạng: 1 trên 15"));
+    assert!(explain(&[("LANG", "C.UTF-8")]).contains("rank: 1 of 15"), "English when the environment names no language");
+}
