@@ -222,7 +222,10 @@ async fn steps(c: &Client, root: &Path, url: &str) {
     // The HTML report of 2023 (the shipped tree): all 28 units, and it prints to PDF.
     let out = tempfile::tempdir().expect("temp dir");
     let report = out.path().join("2023.html");
-    let o = common::run(&common::repo(), &["report", "--year", "2023", "--format", "html", "--out", report.to_str().expect("utf-8 path")]);
+    let o = common::run(
+        &common::repo(),
+        &["--lang", "vi", "report", "--year", "2023", "--format", "html", "--out", report.to_str().expect("utf-8 path")],
+    );
     assert!(o.status.success(), "report --format html: {}", common::stderr(&o));
     c.goto(&format!("file://{}", report.display())).await.expect("open the report");
     assert_eq!(js(c, "return document.querySelectorAll('table.results tbody.rows tr').length").await, json!(28), "all 28 units");

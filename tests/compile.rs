@@ -143,3 +143,25 @@ mod properties {
         }
     }
 }
+
+/// The entry point for fuzzing: a script's text and one unit's inputs.
+#[test]
+fn a_script_from_text_is_evaluated_or_reported() {
+    use parindex::diag::Code;
+    use parindex::formula::{evaluate_script_str, evaluate_script_str_everywhere};
+    use rust_decimal_macros::dec;
+    let inputs = [("value", dec!(27.12)), ("max", dec!(2))];
+    assert_eq!(evaluate_script_str("fn score(x) { proportional(x.value, 30, x.max) }", &inputs).unwrap(), dec!(1.808));
+    let everywhere = evaluate_script_str_everywhere("fn score(x) { proportional(x.value, 30, x.max) }", &inputs).unwrap();
+    // A division by 30 does not fit fixed point: the decimals answer.
+    assert_eq!((everywhere.rhai, everywhere.decimal, everywhere.fixed), (Ok(dec!(1.808)), Some(Ok(dec!(1.808))), None));
+    let by_100 = evaluate_script_str_everywhere("fn score(x) { proportional(x.value, 100, x.max) }", &inputs).unwrap();
+    assert_eq!((by_100.fixed, by_100.agree()), (Some(dec!(0.5424)), true));
+    let code = |text: &str| evaluate_script_str(text, &inputs).unwrap_err().code;
+    assert_eq!(code("fn score(x) { x.value * "), Code::ScriptCompile);
+    assert_eq!(code("import \"/etc/x\" as m; fn score(x) { 1 }"), Code::ScriptImport);
+    assert_eq!(code("fn score(x) { x.value / 0 }"), Code::ScriptRuntime);
+    assert_eq!(code("fn score(x) { x.value * 1000000000000000000 * 1000000000000000000 }"), Code::ScriptOverflow);
+    assert_eq!(code("fn score(x) { \"full marks\" }"), Code::ScriptNotNumber);
+    assert_eq!(code("\u{0}\u{ffff}fn"), Code::ScriptCompile);
+}

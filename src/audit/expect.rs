@@ -127,7 +127,7 @@ impl Checker<'_> {
             Code::ExpectationFailed,
             format!("unit `{unit}` {what}: expected {expected}{tol_text}, got {}", actual.unwrap_or("nothing")),
         )
-        .at_offset(&self.src.path, &self.src.text, at)
+        .at_indexed(&self.src.path, &self.src.text, self.src.lines(), at)
         .unit(unit);
         self.run.failures.push(d);
     }
@@ -171,10 +171,12 @@ pub fn run_expectations(rs: &RuleSet, outcome: &Outcome, report: &Report) -> Res
             let at = e.unit.span().start;
             let id = e.unit.get_ref();
             let Some(u) = report.unit(id).or_else(|| rs.model.find_unit(id).and_then(|i| report.unit(&rs.model.units[i].id))) else {
-                problems.push(
-                    Diagnostic::error(Code::UnknownUnit, format!("expectation for unknown unit `{id}`"))
-                        .at_offset(&src.path, &src.text, at),
-                );
+                problems.push(Diagnostic::error(Code::UnknownUnit, format!("expectation for unknown unit `{id}`")).at_indexed(
+                    &src.path,
+                    &src.text,
+                    src.lines(),
+                    at,
+                ));
                 continue;
             };
             let tol = e.tolerance.map(|t| t.0);

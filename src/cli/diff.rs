@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use parindex::diag::Diagnostics;
 use parindex::formula::rules::Rules;
+use parindex::lang::Text;
 use parindex::score::ruleset::RuleSet;
 
 use super::*;
@@ -17,7 +18,10 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
         (a, b) => {
             for (y, r) in [(from, a.err()), (to, b.err())] {
                 if let Some(d) = r {
-                    eoutln!("the rule set of {y} has errors:");
+                    match text_lang() {
+                        Lang::En => eoutln!("the rule set of {y} has errors:"),
+                        lang => eoutln!("{} {y} {}:", Text::DiffRuleSets.get(lang), Text::RuleSetHasErrors.get(lang)),
+                    }
                     print_diags(&d, DiagFormat::Text);
                 }
             }
@@ -30,7 +34,10 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
     let side = data.map(|y| side_by_side(root, from, to, y));
     match format {
         DiagFormat::Text => {
-            out!("{}", d.to_text());
+            match text_lang() {
+                Lang::En => out!("{}", d.to_text()),
+                lang => out!("{}", diff_text(&serde_json::to_value(&d).unwrap_or_default(), lang)),
+            }
             if let Some(text) = &side {
                 out!("\n{}", text.0);
             }
@@ -44,6 +51,28 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A rule-set diff as text in `lang`, from its JSON: every list of changes it holds, titled.
+fn diff_text(d: &serde_json::Value, lang: Lang) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("{} {} → {}\n", Text::DiffRuleSets.get(lang), d["from"], d["to"]);
+    let mut any = false;
+    for (key, list) in d.as_object().into_iter().flatten().filter_map(|(k, v)| v.as_array().map(|a| (k, a))) {
+        if list.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(out, "\n{} ({}):", parindex::lang::diff_section(key, lang), list.len());
+        for c in list {
+            let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            let _ = writeln!(out, "  {}: {} → {}", s("what"), s("before"), s("after"));
+        }
+    }
+    if !any {
+        let _ = writeln!(out, "{}", Text::DiffNoDifferences.get(lang));
+    }
+    out
 }
 
 /// One year's units scored under two rule sets: text and JSON.

@@ -23,7 +23,7 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
             Err(diags) => {
                 failed += 1;
                 outln!("{year}: cannot be scored");
-                out!("{diags}");
+                out!("{}", check::rendered(&diags, None, false));
                 continue;
             }
         };
@@ -33,13 +33,13 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
                 failed += run.failures.len();
                 outln!("{year}: {} passed, {} failed", run.passed, run.failures.len());
                 if !run.failures.is_empty() {
-                    out!("{}", run.failures);
+                    out!("{}", check::rendered(&run.failures, Some(&s.rule_set.sources), false));
                 }
             }
             Err(diags) => {
                 failed += 1;
                 outln!("{year}: the expectations cannot be run");
-                out!("{diags}");
+                out!("{}", check::rendered(&diags, Some(&s.rule_set.sources), false));
             }
         }
     }

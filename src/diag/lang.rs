@@ -1,12 +1,10 @@
 //! Diagnostics in the interface's language: a title per [`Code`] and the
 //! frame of the text rendering (severity word, the unit, criterion and help
 //! labels, the closing totals). Messages themselves stay as written; codes
-//! are never translated. In English the frame is the `Display` one, byte for
-//! byte.
+//! are never translated. The renderer (`render.rs`) lays the frame out in
+//! the language of its options; in English it is the `Display` one.
 
-use std::fmt::Write as _;
-
-use super::{Code, Diagnostic, Diagnostics, Severity};
+use super::Code;
 use crate::lang::{Lang, Text};
 
 /// A short title of a kind of problem, in `lang`.
@@ -34,6 +32,18 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
         Code::UnmatchedName => ("tên không khớp đơn vị nào", "unmatched name"),
         Code::BadTarget => ("chỉ tiêu khai báo sai", "malformed target"),
         Code::ExpectationFailed => ("kết quả mong đợi không đúng", "expectation failed"),
+        Code::PointsNotEvaluated => ("chấm điểm ở tiêu chí đơn vị không được đánh giá", "points where the unit is not evaluated"),
+        Code::OverlappingPoints => ("chấm điểm cả tiêu chí và tiêu chí con", "points at a criterion and at its sub-criteria"),
+        Code::RedundantExemption => ("miễn đánh giá không thay đổi gì", "an exemption that changes nothing"),
+        Code::WrongYear => ("số liệu không đúng năm", "results of the wrong year"),
+        Code::NoPrevious => ("không có kết quả năm trước", "no results of the previous year"),
+        Code::NoExpectations => ("không có kết quả mong đợi để kiểm tra", "no expectations to check"),
+        Code::ScriptImport => ("tệp quy tắc nạp tệp khác", "rule script imports a file"),
+        Code::RuleParam => ("tham số quy tắc sai", "malformed rule parameter"),
+        Code::ScriptOverflow => ("phép tính vượt giới hạn số", "arithmetic overflow"),
+        Code::SealedYearChanged => ("tệp của năm đã lưu trữ bị thay đổi", "a file of a sealed year changed"),
+        Code::Encoding => ("tệp không đúng bảng mã", "text not in its declared encoding"),
+        Code::WorkbookShape => ("bảng tính không đúng mẫu", "workbook not in the template's shape"),
         // Codes added later show their code until they are given a title.
         #[allow(unreachable_patterns)]
         _ => (code.as_str(), code.as_str()),
@@ -44,63 +54,6 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
     }
 }
 
-/// One diagnostic as text in `lang`: in English exactly its `Display`; in
-/// Vietnamese the same frame with the severity, title and labels translated.
-pub fn render(d: &Diagnostic, lang: Lang) -> String {
-    if lang == Lang::En {
-        return d.to_string();
-    }
-    let t = |x: Text| x.get(lang);
-    let sev = match d.severity {
-        Severity::Error => t(Text::Error),
-        Severity::Warning => t(Text::Warning),
-    };
-    let mut f = String::new();
-    let _ = write!(f, "{sev}[{}] ({}): {}", d.code, title(d.code, lang), d.message);
-    if let Some(loc) = &d.location {
-        let _ = write!(f, "\n  --> {}", loc.file.display());
-        if let (Some(l), Some(c)) = (loc.line, loc.column) {
-            let _ = write!(f, ":{l}:{c}");
-            if let Some(src) = &d.source_line {
-                let gutter = l.to_string().len();
-                let _ = write!(f, "\n{:gutter$} |\n{l} | {src}\n{:gutter$} | {:>c$}", "", "", "^");
-            }
-        }
-    }
-    let (unit, criterion) = (t(Text::DiagUnit), t(Text::DiagCriterion));
-    match (&d.unit, &d.criterion) {
-        (Some(u), Some(c)) => {
-            let _ = write!(f, "\n  = {unit} `{u}`, {criterion} `{c}`");
-        }
-        (Some(u), None) => {
-            let _ = write!(f, "\n  = {unit} `{u}`");
-        }
-        (None, Some(c)) => {
-            let _ = write!(f, "\n  = {criterion} `{c}`");
-        }
-        (None, None) => {}
-    }
-    if let Some(h) = &d.help {
-        let _ = write!(f, "\n  = {}: {h}", t(Text::DiagHelp));
-    }
-    f
-}
-
-/// Every diagnostic as [`Diagnostics`]' `Display` lays them out, in `lang`.
-pub fn render_all(diags: &Diagnostics, lang: Lang) -> String {
-    if lang == Lang::En {
-        return diags.to_string();
-    }
-    let mut out = String::new();
-    for (i, d) in diags.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let _ = writeln!(out, "{}", render(d, lang));
-    }
-    out
-}
-
 /// The closing line of `check`: `2 errors, 1 warnings` / `2 lỗi, 1 cảnh báo`.
 pub fn totals(errors: usize, warnings: usize, lang: Lang) -> String {
     format!("{errors} {}, {warnings} {}", Text::Errors.get(lang), Text::Warnings.get(lang))
@@ -109,30 +62,32 @@ pub fn totals(errors: usize, warnings: usize, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Location;
+    use crate::diag::{render, Diagnostic, Diagnostics, Location, RenderOptions, SourceMap};
 
-    fn sample() -> Diagnostic {
+    fn sample() -> Diagnostics {
         let mut d = Diagnostic::error(Code::ScoreAboveMax, "points 12 above the maximum 10")
             .at(Location::at("criteria/2023/tree/8.toml", 4, 7))
             .unit("so-tttt")
             .criterion("8.2")
             .help("lower the points");
         d.source_line = Some("max = 10".into());
-        d
+        Diagnostics(vec![d])
     }
 
     #[test]
     fn english_is_the_display_frame() {
         let d = sample();
-        assert_eq!(render(&d, Lang::En), d.to_string());
+        let text = render(&d, &SourceMap::new(), RenderOptions { totals: false, ..RenderOptions::default() });
+        assert_eq!(text.trim_end(), d.0[0].to_string());
     }
 
     #[test]
     fn vietnamese_translates_the_frame_not_the_code() {
-        let text = render(&sample(), Lang::Vi);
-        assert!(text.starts_with("lỗi[SCORE_ABOVE_MAX] (điểm vượt điểm tối đa): "), "{text}");
+        let text = render(&sample(), &SourceMap::new(), RenderOptions { lang: Lang::Vi, ..RenderOptions::default() });
+        assert!(text.starts_with("lỗi[SCORE_ABOVE_MAX] (điểm vượt điểm tối đa): points 12"), "{text}");
         assert!(text.contains("= đơn vị `so-tttt`, tiêu chí `8.2`"), "{text}");
         assert!(text.contains("= gợi ý: lower the points"), "{text}");
         assert!(text.contains("--> criteria/2023/tree/8.toml:4:7"), "{text}");
+        assert!(text.ends_with("1 lỗi, 0 cảnh báo\n"), "{text}");
     }
 }

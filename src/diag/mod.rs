@@ -3,15 +3,27 @@
 //! Loading and validation never stop at the first problem: they collect
 //! [`Diagnostic`]s, each with a stable [`Code`], a [`Severity`], the file,
 //! line and column it points at, and the unit and criterion it concerns.
-//! The CLI prints them as text (with the offending line and a caret) or JSON.
+//! Each points at a file by path and a byte [`Span`], with secondary
+//! [`Label`]s; [`render`] shows them with the text of the files from the
+//! [`SourceMap`]: `file:line:col`, the line with the span underlined, the
+//! labels, then notes for the unit, the criterion and the help. The CLI
+//! prints them so, or as JSON.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 mod lang;
-pub use lang::{render, render_all, title, totals};
+pub use crate::source::map::{LineIndex, SourceFile, SourceMap};
+pub use lang::{title, totals};
+
+mod location;
+pub mod render;
+
+pub use location::{cell_end, line_col, token_end, Label, Location, Span};
+pub use render::{render, RenderOptions};
 
 /// How bad a problem is: an error stops the results, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -97,6 +109,10 @@ pub enum Code {
     ScriptOverflow,
     /// A file an archived (sealed) year depends on changed, appeared or disappeared since it was archived.
     SealedYearChanged,
+    /// A text file is not in the encoding declared for it (UTF-8 by default).
+    Encoding,
+    /// A workbook to import is not the shape of the template (a sheet, unit or criterion missing or unknown).
+    WorkbookShape,
 }
 
 impl Code {
@@ -135,6 +151,8 @@ impl Code {
             Code::RuleParam => "RULE_PARAM",
             Code::ScriptOverflow => "SCRIPT_OVERFLOW",
             Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
+            Code::Encoding => "ENCODING",
+            Code::WorkbookShape => "WORKBOOK_SHAPE",
         }
     }
 }
@@ -143,49 +161,6 @@ impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// A place in a file: 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    pub file: PathBuf,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
-}
-
-impl Location {
-    pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: None, column: None }
-    }
-
-    pub fn at(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line: Some(line), column: Some(column) }
-    }
-
-    /// The location of byte `offset` in `source`, the text of `file`.
-    pub fn from_offset(file: impl Into<PathBuf>, source: &str, offset: usize) -> Self {
-        let (line, column) = line_col(source, offset);
-        Location::at(file, line, column)
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = &source[..floor_char_boundary(source, offset)];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.bytes().rposition(|b| b == b'\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// One problem found in the user's files.
@@ -203,7 +178,14 @@ pub struct Diagnostic {
     /// What was expected instead, or a suggestion ("did you mean `x`?").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// The offending source line, for the caret display.
+    /// The bytes of the location's file the problem is about (underlined).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// Other places the problem concerns, each with a message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+    /// The offending source line, shown when the file is not in the
+    /// source map the diagnostic is rendered with.
     #[serde(skip)]
     pub source_line: Option<String>,
 }
@@ -218,6 +200,8 @@ impl Diagnostic {
             unit: None,
             criterion: None,
             help: None,
+            span: None,
+            labels: Vec::new(),
             source_line: None,
         }
     }
@@ -226,7 +210,9 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
+    /// Points at `location` (and the bytes it covers, when it knows them).
     pub fn at(mut self, location: Location) -> Self {
+        self.span = location.span;
         self.location = Some(location);
         self
     }
@@ -235,13 +221,56 @@ impl Diagnostic {
         self.at(Location::file(file))
     }
 
-    /// Points at byte `offset` of `source` (the text of `file`), keeping the line for display.
+    /// Points at byte `offset` of `source` (the text of `file`) and the
+    /// token there, keeping the line for display.
     pub fn at_offset(mut self, file: &Path, source: &str, offset: usize) -> Self {
         let loc = Location::from_offset(file, source, offset);
         if let Some(line) = loc.line {
             self.source_line = source.lines().nth(line - 1).map(str::to_owned);
         }
-        self.location = Some(loc);
+        self.at(loc)
+    }
+
+    /// Points at byte `offset` of `source` (the text of `file`) as
+    /// [`Diagnostic::at_offset`] does, found in the line index `lines` of
+    /// `source` instead of by a scan: for code that reports many places of
+    /// one file.
+    pub fn at_indexed(mut self, file: &Path, source: &str, lines: &LineIndex, offset: usize) -> Self {
+        let (line, column) = lines.line_col(source, offset);
+        self.source_line = Some(source[lines.line_range(source, line - 1)].to_owned());
+        self.at(Location { span: Some(Span::new(offset..token_end(source, offset))), ..Location::at(file, line, column) })
+    }
+
+    /// Points at bytes `range` of a registered file, located by its line index.
+    pub fn in_source(mut self, file: &SourceFile, range: Range<usize>) -> Self {
+        let loc = Location::in_source(file, range);
+        self.source_line = loc.line.and_then(|l| file.line_text(l)).map(str::to_owned);
+        self.at(loc)
+    }
+
+    /// Points at bytes `range` of `file`; the line and column are found in
+    /// the source map when the diagnostic is rendered or resolved.
+    pub fn span(self, file: impl Into<PathBuf>, range: Range<usize>) -> Self {
+        let file = file.into();
+        match &self.location {
+            // The same place, now with its extent.
+            Some(l) if l.file == file && l.span.is_none() && l.line.is_some() => {
+                let mut l = l.clone();
+                l.span = Some(Span::new(range));
+                self.at(l)
+            }
+            _ => self.at(Location::span(file, range)),
+        }
+    }
+
+    /// A second place, bytes `range` of `file`, with what it is.
+    pub fn label(self, file: impl Into<PathBuf>, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.label_at(Location::span(file, range), message)
+    }
+
+    /// A second place given as a location ("first declared here").
+    pub fn label_at(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span: location.span, location, message: message.into() });
         self
     }
 
@@ -268,37 +297,32 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Completes line, column and span of the location and labels from `map`.
+    pub fn resolve(&mut self, map: &SourceMap) {
+        if let Some(l) = &mut self.location {
+            if l.span.is_none() {
+                l.span = self.span;
+            }
+            l.resolve(map);
+            self.span = l.span;
+        }
+        for label in &mut self.labels {
+            if label.location.span.is_none() {
+                label.location.span = label.span;
+            }
+            label.location.resolve(map);
+            label.span = label.location.span;
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
-    /// `error[SCORE_ABOVE_MAX]: message` then `  --> file:line:col`, the line, a caret,
-    /// the unit and criterion, and the help.
+    /// `error[SCORE_ABOVE_MAX]: message` then `  --> file:line:col`, the
+    /// line with the span underlined, the unit and criterion, and the help
+    /// (see [`render`] for the rendering with a source map).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{sev}[{}]: {}", self.code, self.message)?;
-        if let Some(loc) = &self.location {
-            write!(f, "\n  --> {}", loc.file.display())?;
-            if let (Some(l), Some(c)) = (loc.line, loc.column) {
-                write!(f, ":{l}:{c}")?;
-                if let Some(src) = &self.source_line {
-                    let gutter = l.to_string().len();
-                    write!(f, "\n{:gutter$} |\n{l} | {src}\n{:gutter$} | {:>c$}", "", "", "^")?;
-                }
-            }
-        }
-        match (&self.unit, &self.criterion) {
-            (Some(u), Some(c)) => write!(f, "\n  = unit `{u}`, criterion `{c}`")?,
-            (Some(u), None) => write!(f, "\n  = unit `{u}`")?,
-            (None, Some(c)) => write!(f, "\n  = criterion `{c}`")?,
-            (None, None) => {}
-        }
-        if let Some(h) = &self.help {
-            write!(f, "\n  = help: {h}")?;
-        }
-        Ok(())
+        f.write_str(render::render_one(self, &SourceMap::new(), false, crate::lang::Lang::En).trim_end())
     }
 }
 
@@ -339,12 +363,32 @@ impl Diagnostics {
     /// Makes every location relative to `root`, so messages read the same on any machine.
     pub fn strip_root(&mut self, root: &Path) {
         for d in &mut self.0 {
-            if let Some(loc) = &mut d.location {
+            for loc in d.location.iter_mut().chain(d.labels.iter_mut().map(|l| &mut l.location)) {
                 if let Ok(rel) = loc.file.strip_prefix(root) {
                     loc.file = rel.to_path_buf();
                 }
             }
         }
+    }
+
+    /// Completes every line, column and span from the files of `map`.
+    pub fn resolve(&mut self, map: &SourceMap) {
+        for d in &mut self.0 {
+            d.resolve(map);
+        }
+    }
+
+    /// Every file a diagnostic or label points at, each once.
+    pub fn files(&self) -> Vec<&Path> {
+        let mut out: Vec<&Path> = Vec::new();
+        for d in &self.0 {
+            for l in d.location.iter().chain(d.labels.iter().map(|l| &l.location)) {
+                if !out.contains(&l.file.as_path()) {
+                    out.push(&l.file);
+                }
+            }
+        }
+        out
     }
 
     /// The codes of all diagnostics, for tests.
@@ -354,14 +398,10 @@ impl Diagnostics {
 }
 
 impl fmt::Display for Diagnostics {
+    /// Every diagnostic, errors first, as [`render`] shows them without
+    /// source map or totals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            writeln!(f, "{d}")?;
-        }
-        Ok(())
+        f.write_str(&render(self, &SourceMap::new(), RenderOptions { totals: false, ..RenderOptions::default() }))
     }
 }
 

@@ -88,7 +88,7 @@ pub fn evaluate_script_str_everywhere(script: &str, inputs: &[(&str, Decimal)]) 
 }
 
 fn source(script: &str) -> crate::input::load::Source {
-    crate::input::load::Source { path: std::path::PathBuf::from("script.rhai"), text: script.to_string() }
+    crate::input::load::Source::new("script.rhai", script)
 }
 
 fn map(inputs: &[(&str, Decimal)]) -> rhai::Map {

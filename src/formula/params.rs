@@ -146,8 +146,9 @@ pub fn check(declared: &[Param], params: &Map) -> Vec<(String, Option<String>)> 
 }
 
 /// Checks the `params` of every rule leaf of `model` against what its
-/// script declares: each problem is reported at the criterion.
-pub fn check_criteria(model: &Model, scripts: &[CompiledScript]) -> Diagnostics {
+/// script declares: each problem is reported at the criterion, with its
+/// line of the tree file (`text` gives a file's text) shown.
+pub fn check_criteria<'t>(model: &Model, scripts: &[CompiledScript], text: impl Fn(&std::path::Path) -> Option<&'t str>) -> Diagnostics {
     let mut diags = Diagnostics::default();
     if scripts.len() != model.scripts.len() {
         // A script did not compile: that is reported, and indices would not match.
@@ -157,14 +158,18 @@ pub fn check_criteria(model: &Model, scripts: &[CompiledScript]) -> Diagnostics 
         let Some(rule) = &n.rule else { continue };
         let Some(script) = scripts.get(rule.script) else { continue };
         for (message, help) in check(&script.params, &rule.params) {
-            diags.push(param_error(&n.id, &script.name, &message, help, &n.location));
+            let mut d = param_error(&n.id, &script.name, &message, help, &n.location);
+            if let (Some(line), Some(source)) = (n.location.line, text(&n.location.file)) {
+                d.source_line = source.lines().nth(line.saturating_sub(1)).map(str::to_owned);
+            }
+            diags.push(d);
         }
     }
     diags
 }
 
 fn param_error(criterion: &str, rule: &str, message: &str, help: Option<String>, at: &Location) -> Diagnostic {
-    let d = Diagnostic::error(Code::RuleParam, format!("criterion `{criterion}` passes rule `{rule}` a bad parameter: {message}"))
+    let d = Diagnostic::error(Code::RuleParam, format!("criterion `{criterion}`, rule `{rule}`: {message}"))
         .at(at.clone())
         .criterion(criterion);
     match help {

@@ -295,7 +295,7 @@ fn refused(name: &str, word: &str) -> Diagnostic {
 fn position_location(path: &std::path::Path, pos: Position) -> Location {
     match (pos.line(), pos.position()) {
         (Some(l), Some(c)) => Location::at(path, l, c),
-        (Some(l), None) => Location { file: path.to_path_buf(), line: Some(l), column: None },
+        (Some(l), None) => Location { file: path.to_path_buf(), line: Some(l), column: None, span: None },
         _ => Location::file(path),
     }
 }
@@ -369,8 +369,12 @@ impl Rules {
                 Diagnostic::error(Code::ScriptNotNumber, format!("rule `{}` returned {} `{v}`, not a number", script.name, v.type_name()))
                     .at(Location::file(&script.path))
             }),
-            Err(e) => {
-                let pos = e.position();
+            Err(mut e) => {
+                // The position goes in the location, not in the message:
+                // where it happened, inside a function the rule calls too.
+                let inner = e.unwrap_inner().position();
+                let pos = e.take_position();
+                let pos = if inner.is_none() { pos } else { inner };
                 let (code, msg) = match *e {
                     EvalAltResult::ErrorTooManyOperations(_) => (
                         Code::ScriptRuntime,
@@ -400,7 +404,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn src(text: &str) -> Source {
-        Source { path: PathBuf::from("rules/t.rhai"), text: text.to_string() }
+        Source::new("rules/t.rhai", text)
     }
 
     fn run(rules: &Rules, text: &str, x: rhai::Map) -> Result<Decimal, Diagnostic> {

@@ -75,6 +75,17 @@ pub struct LeafRule {
     pub params: rhai::Map,
     /// The params as canonical text, for explanations and fingerprints.
     pub params_text: String,
+    /// Where each input's data key is written (in the order of `inputs`), and
+    /// where the rule is named: what the diagnostics of evaluation point at.
+    pub input_at: Vec<Location>,
+    pub rule_at: Location,
+}
+
+impl LeafRule {
+    /// Where the input reading data key `key` is written.
+    pub fn input_location(&self, key: &str) -> Option<&Location> {
+        self.inputs.iter().position(|(_, k)| k == key).and_then(|i| self.input_at.get(i))
+    }
 }
 
 /// One criterion at any level.
@@ -97,6 +108,7 @@ pub struct Node {
     pub rule: Option<LeafRule>,
     pub legal: Option<LegalRef>,
     pub note: Option<String>,
+    /// Where the node's `id` is written (with its span).
     pub location: Location,
 }
 
@@ -128,6 +140,7 @@ pub struct Exemption {
 #[derive(Debug, Clone)]
 pub struct Awarded {
     pub points: Decimal,
+    /// Where the points are written in `scores.toml` (with their span).
     pub location: Location,
 }
 

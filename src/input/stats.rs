@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
-use crate::input::indicators::{parse_toml, read_source};
+use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::{parse_number, NumberFormat};
 use crate::input::round::Rounding;
 
@@ -242,18 +242,19 @@ pub fn load_statistics(root: &Path, year: u16) -> (Vec<Statistics>, Diagnostics)
 struct Ctx<'c> {
     path: &'c Path,
     src: &'c str,
+    lines: crate::diag::LineIndex,
 }
 
 impl Ctx<'_> {
     fn at(&self, d: Diagnostic, offset: usize) -> Diagnostic {
-        d.at_offset(self.path, self.src, offset)
+        d.at_indexed(self.path, self.src, &self.lines, offset)
     }
 }
 
 fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
-    let src = read_source(path, diags)?;
-    let raw: RawStats = parse_toml(path, &src, diags)?;
-    let ctx = Ctx { path, src: &src };
+    let src = read_file(path, diags)?;
+    let raw: RawStats = parse_toml_file(path, &src, diags)?;
+    let ctx = Ctx { path, src: &src, lines: crate::diag::LineIndex::new(&src) };
     let format = raw.number_format;
     // Byte offsets of each row's value, for check diagnostics.
     let mut offsets: Vec<usize> = Vec::new();
@@ -302,7 +303,7 @@ fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
             value,
             percent,
             note: r.note,
-            line: crate::diag::line_col(&src, offset).0,
+            line: ctx.lines.line_col(&src, offset).0,
             ratio,
         });
     }
@@ -404,7 +405,7 @@ fn run_check(
             diags.push(
                 ctx.at(d, offsets[i])
                     .criterion(stt)
-                    .help(format!("check declared on line {}", crate::diag::line_col(ctx.src, c.kind.span().start).0)),
+                    .help(format!("check declared on line {}", ctx.lines.line_col(ctx.src, c.kind.span().start).0)),
             );
         }
         outcomes.push(CheckOutcome { kind, stt: stt.to_owned(), passed, detail });

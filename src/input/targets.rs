@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use toml::Spanned;
 
-use crate::diag::{did_you_mean, line_col, Code, Diagnostic, Diagnostics, Location};
-use crate::input::indicators::{normalize_name, parse_toml, read_source, IndicatorData, UnitRef};
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
+use crate::input::indicators::{normalize_name, IndicatorData, UnitRef};
+use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::parse_number;
 
 /// How a value must compare with a threshold.
@@ -224,15 +225,16 @@ pub fn load_targets(root: &Path, year: u16) -> (TargetSet, Diagnostics) {
     if !path.exists() {
         return (set, diags);
     }
-    let Some(src) = read_source(&path, &mut diags) else {
+    let Some(src) = read_file(&path, &mut diags) else {
         return (set, diags);
     };
-    let Some(raw) = parse_toml::<RawTargets>(&path, &src, &mut diags) else {
+    let Some(raw) = parse_toml_file::<RawTargets>(&path, &src, &mut diags) else {
         diags.strip_root(root);
         return (set, diags);
     };
     set.indicators_year = raw.indicators_year;
     set.source = raw.source;
+    let lines = crate::diag::LineIndex::new(&src);
     for t in raw.target {
         let id = t.id.get_ref().trim().to_owned();
         if t.goal.is_empty() {
@@ -242,7 +244,7 @@ pub fn load_targets(root: &Path, year: u16) -> (TargetSet, Diagnostics) {
                     .criterion(&id),
             );
         }
-        let measure_at = t.measure.as_ref().map(|m| line_col(&src, m.span().start));
+        let measure_at = t.measure.as_ref().map(|m| lines.line_col(&src, m.span().start));
         for g in &t.goal {
             let gy = *g.year.get_ref();
             if set.targets.iter().any(|x| x.id == id && x.year == gy) {

@@ -40,55 +40,42 @@ use crate::input::load::{RawYear, Source};
 use crate::input::model::*;
 
 /// Builds diagnostics pointing into one source file, finding lines through
-/// an index of line starts (so a file of 60,000 criteria costs a binary
-/// search per location, not a scan from the top).
+/// the file's line index (so a file of 60,000 criteria costs a binary
+/// search per location, not a scan from the top). Every location carries
+/// the span of what it points at, for the underline.
 pub(crate) struct At<'a> {
     src: &'a Source,
-    starts: Vec<usize>,
 }
 
 impl<'a> At<'a> {
     pub(crate) fn new(src: &'a Source) -> Self {
-        let starts = std::iter::once(0).chain(src.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        At { src, starts }
+        At { src }
     }
 
     pub(crate) fn path(&self) -> &std::path::Path {
         &self.src.path
     }
 
-    /// 1-based line and column (in characters) of byte `offset`, and the line's text.
-    fn place(&self, offset: usize) -> (usize, usize, &str) {
-        let text = &self.src.text;
-        let mut offset = offset.min(text.len());
-        while offset > 0 && !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let end = self.starts.get(line).map_or(text.len(), |&e| e - 1);
-        let column = text[start..offset].chars().count() + 1;
-        (line, column, text[start..end].trim_end_matches('\r'))
+    /// The token at byte `offset`.
+    fn token(&self, offset: usize) -> std::ops::Range<usize> {
+        offset..crate::diag::token_end(&self.src.text, offset)
     }
 
     pub(crate) fn loc_at(&self, offset: usize) -> Location {
-        let (line, column, _) = self.place(offset);
-        Location::at(&self.src.path, line, column)
+        Location::in_source(self.src, self.token(offset))
     }
 
     pub(crate) fn loc<T>(&self, span: &Spanned<T>) -> Location {
-        self.loc_at(span.span().start)
+        Location::in_source(self.src, span.span())
     }
 
-    /// `d` located at byte `offset`, with the line for display.
-    pub(crate) fn put(&self, mut d: Diagnostic, offset: usize) -> Diagnostic {
-        let (line, column, text) = self.place(offset);
-        d.source_line = Some(text.to_owned());
-        d.at(Location::at(&self.src.path, line, column))
+    /// `d` located at the token at byte `offset`, with the line for display.
+    pub(crate) fn put(&self, d: Diagnostic, offset: usize) -> Diagnostic {
+        d.in_source(self.src, self.token(offset))
     }
 
     pub(crate) fn err<T>(&self, code: Code, span: &Spanned<T>, msg: impl Into<String>) -> Diagnostic {
-        self.put(Diagnostic::error(code, msg), span.span().start)
+        Diagnostic::error(code, msg).in_source(self.src, span.span())
     }
 }
 
@@ -205,7 +192,6 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn ids_order_numerically() {
@@ -216,13 +202,15 @@ mod tests {
 
     #[test]
     fn lines_and_columns_come_from_the_index() {
-        let src = Source { path: PathBuf::from("f.toml"), text: "a = 1\nbé = x\r\nlast".into() };
+        let src = Source::new("f.toml", "a = 1\nbé = x\r\nlast");
         let at = At::new(&src);
         for off in [0, 3, 6, src.text.find('x').unwrap(), src.text.find("last").unwrap(), src.text.len()] {
             let (l, c) = crate::diag::line_col(&src.text, off);
-            let (line, column, _) = at.place(off);
-            assert_eq!((line, column), (l, c), "offset {off}");
+            let loc = at.loc_at(off);
+            assert_eq!((loc.line, loc.column), (Some(l), Some(c)), "offset {off}");
         }
-        assert_eq!(at.place(src.text.find('x').unwrap()).2, "bé = x");
+        let d = at.put(Diagnostic::error(Code::BadValue, "x"), src.text.find('x').unwrap());
+        assert_eq!(d.source_line.as_deref(), Some("bé = x"));
+        assert_eq!(d.span.map(|s| s.end - s.start), Some(1));
     }
 }

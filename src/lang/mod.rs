@@ -189,6 +189,9 @@ catalogue! {
     ExplainIndex => "chỉ số", "index";
     ExplainRank => "thứ hạng", "rank";
     InGroup => "trong nhóm", "in group";
+    DiffRuleSets => "bộ tiêu chí", "rule set";
+    DiffNoDifferences => "không có khác biệt", "no differences";
+    RuleSetHasErrors => "có lỗi", "has errors";
     ServingAt => "parindex đang phục vụ năm", "parindex is serving";
     ServeStop => "Trang tự cập nhật khi các tệp được lưu; Ctrl-C để dừng", "The page updates itself when the files are saved; Ctrl-C to stop";
     CannotServe => "không mở được máy chủ tại", "cannot serve at";
@@ -204,6 +207,28 @@ pub fn target_status(status: &str, lang: Lang) -> &str {
         "no_numeric_target" => Text::NoNumericTarget.get(lang),
         "no_data" => Text::NoData.get(lang),
         other => other,
+    }
+}
+
+/// The title of a list of a rule-set diff's JSON (`added`, `maxima`, ...) in `lang`;
+/// a list without a title shows its key.
+pub fn diff_section(key: &str, lang: Lang) -> String {
+    let (vi, en) = match key {
+        "added" => ("tiêu chí thêm", "criteria added"),
+        "removed" => ("tiêu chí bỏ", "criteria removed"),
+        "renamed" => ("tiêu chí đổi tên", "criteria renamed"),
+        "maxima" => ("điểm tối đa và quy tắc thay đổi", "maxima and rules changed"),
+        "kinds" => ("loại đơn vị", "unit kinds"),
+        "parts" => ("các phần điểm", "parts"),
+        "exemptions" => ("miễn đánh giá", "exemptions"),
+        "targets" => ("chỉ tiêu", "targets"),
+        "rounding" => ("làm tròn", "rounding"),
+        "scripts" => ("tệp quy tắc", "rule scripts"),
+        other => return other.replace('_', " "),
+    };
+    match lang {
+        Lang::Vi => vi.to_string(),
+        Lang::En => en.to_string(),
     }
 }
 

@@ -3,4 +3,5 @@
 
 pub mod aggregate;
 pub mod eval;
+pub mod located;
 pub mod ruleset;

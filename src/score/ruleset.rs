@@ -20,6 +20,7 @@ use crate::input::model::Model;
 use crate::input::raw::RawUnitsFile;
 use crate::input::validate::validate;
 use crate::score::eval::Shape;
+use crate::source::map::SourceMap;
 
 /// A year's complete, valid rule set.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ pub struct RuleSet {
     /// The units as read from the data files, shared with the next load while they are unchanged.
     raw_units: Option<Arc<(Source, RawUnitsFile)>>,
     pub loaded_at: SystemTime,
+    /// The text of every file of the year as read, for showing diagnostics.
+    pub sources: Arc<SourceMap>,
 }
 
 /// The model's units as the data modules see them.
@@ -131,7 +134,7 @@ impl RuleSet {
         diags.extend(idiags);
         let data = Data::new(&model, indicators.clone());
         check_inputs(&model, &data, &mut diags);
-        diags.extend(crate::formula::params::check_criteria(&model, &scripts));
+        diags.extend(crate::formula::params::check_criteria(&model, &scripts, |p| raw.source(p).map(|s| s.text.as_str())));
 
         let fp = match fp {
             Ok(f) => Some(f),
@@ -186,6 +189,7 @@ impl RuleSet {
             indicator_warnings,
             raw_units: raw.units.clone(),
             loaded_at: SystemTime::now(),
+            sources: Arc::new(source_map(&raw)),
         })
     }
 }
@@ -205,6 +209,15 @@ impl RuleSet {
         let native = self.plans.iter().flatten().filter(|p| matches!(p, Plan::Native(_))).count();
         (native, self.plans.iter().flatten().count() - native)
     }
+}
+
+/// Every file read for the year, registered once.
+fn source_map(raw: &crate::input::load::RawYear) -> SourceMap {
+    let mut map = SourceMap::new();
+    for s in raw.all_sources() {
+        map.add(s.clone());
+    }
+    map
 }
 
 /// Size and modification time of every file under `dirs`, sorted: what tells

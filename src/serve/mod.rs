@@ -156,9 +156,13 @@ pub fn router(live: Arc<Live>) -> Router {
 /// `EventSource` reconnects and refetches.
 async fn events(axum::extract::State(live): axum::extract::State<Arc<Live>>) -> impl IntoResponse {
     let hello = Update { kind: "hello", generation: live.engine.current().generation };
-    let updates = BroadcastStream::new(live.subscribe()).map_while(Result::ok);
-    let stream = tokio_stream::once(hello).chain(updates).map(sse_event);
+    let stream = tokio_stream::once(hello).chain(updates(live.subscribe())).map(sse_event);
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The updates a listener receives, ending as soon as it has fallen behind.
+fn updates(rx: broadcast::Receiver<Update>) -> impl tokio_stream::Stream<Item = Update> {
+    BroadcastStream::new(rx).map_while(Result::ok)
 }
 
 fn sse_event(u: Update) -> Result<Event, Infallible> {
@@ -190,4 +194,40 @@ pub fn run(engine: Arc<Engine>, options: ServeOptions, ready: impl FnOnce(Socket
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Live {
+        let engine = Engine::open(env!("CARGO_MANIFEST_DIR"), 2023).expect("the shipped 2023 set");
+        Live::new(Arc::new(engine), Lang::Vi)
+    }
+
+    #[tokio::test]
+    async fn a_listener_that_falls_behind_is_dropped_and_never_holds_up_a_reload() {
+        let live = live();
+        let slow = live.subscribe();
+        // Far more updates than the channel holds, with a listener that reads none: recording never waits.
+        for generation in 0..(CHANNEL as u64 * 4) {
+            live.record(WatchEvent::Unchanged { generation });
+        }
+        let mut slow = Box::pin(updates(slow));
+        assert!(slow.next().await.is_none(), "the listener that fell behind is ended");
+        // Another listener still gets what comes next.
+        let mut fresh = Box::pin(updates(live.subscribe()));
+        live.record(WatchEvent::Unchanged { generation: 99 });
+        assert_eq!(fresh.next().await.map(|u| (u.kind, u.generation)), Some(("unchanged", 99)));
+    }
+
+    #[test]
+    fn an_undone_edit_clears_the_banner() {
+        let live = live();
+        let serving = live.engine.current();
+        live.record(WatchEvent::Rejected { diagnostics: Diagnostics::default(), serving });
+        assert!(live.status().rejected.is_some());
+        live.record(WatchEvent::Unchanged { generation: 1 });
+        assert!(live.status().rejected.is_none(), "the files mean the live set again");
+    }
 }

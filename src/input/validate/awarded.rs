@@ -145,6 +145,7 @@ pub(super) fn from_raw(
                     )
                     .unit(uid)
                     .criterion(&nodes[cur.node].id)
+                    .label_at(first.location.clone(), "first given here")
                     .help(format!(
                         "points at `{}` stand for all its sub-criteria; keep either them (line {}) or the points below",
                         nodes[top.node].id,

@@ -37,7 +37,7 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
         if let Some(&first) = ids.get(e.id.get_ref().as_str()) {
             diags.push(
                 ea.err(Code::Duplicate, &e.id, format!("exemption `{}` is declared twice", e.id.get_ref()))
-                    .help(format!("first declared at {}", super::file_line(&exemptions[first].location))),
+                    .label_at(exemptions[first].location.clone(), "first declared here"),
             );
         }
         ids.entry(e.id.get_ref()).or_insert(ei);

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::At;
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::input::load::RawYear;
 use crate::input::model::{Kind, Legal, Part, Script};
 use crate::input::raw::RawIndexFile;
@@ -35,13 +35,13 @@ impl Header {
             ));
         }
         // Every list of declarations, each id once.
-        let mut first = HashMap::new();
+        let mut first: HashMap<(String, String), Location> = HashMap::new();
         let mut once = |what: &str, id: &toml::Spanned<String>, diags: &mut Diagnostics| {
             let key = (what.to_string(), id.get_ref().clone());
             match first.get(&key) {
                 Some(l) => diags.push(
                     ia.err(Code::Duplicate, id, format!("{what} `{}` is declared twice", id.get_ref()))
-                        .help(format!("first declared at {}", super::file_line(l))),
+                        .label_at(l.clone(), "first declared here"),
                 ),
                 None => {
                     first.insert(key, ia.loc(id));

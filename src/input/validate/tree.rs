@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
-use super::{compare_ids, legal_ref, suggest, with_help, At};
+use super::{legal_ref, suggest, with_help, At};
 use crate::diag::{Code, Diagnostics};
 use crate::input::load::RawYear;
 use crate::input::model::{LeafRule, Node};
@@ -91,6 +91,24 @@ impl<'a> Tree<'a> {
     }
 }
 
+/// Sorts sibling ids as `compare_ids` orders them: by their last segment,
+/// numerically where both are numbers.
+fn sort_siblings(ids: &mut Vec<&str>) {
+    let mut keyed: Vec<(Option<u64>, &str, &str)> = ids
+        .iter()
+        .map(|id| {
+            let last = id.rsplit('.').next().unwrap_or(id);
+            (last.parse::<u64>().ok(), last, *id)
+        })
+        .collect();
+    keyed.sort_by(|a, b| match (a.0, b.0) {
+        (Some(m), Some(n)) => m.cmp(&n),
+        _ => a.1.cmp(b.1),
+    });
+    ids.clear();
+    ids.extend(keyed.into_iter().map(|(_, _, id)| id));
+}
+
 /// Builds the pre-ordered node list from all tree files.
 pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Vec<Node> {
     let (kinds, parts, legal, scripts) = (&head.kinds, &head.parts, &head.legal, &head.scripts);
@@ -109,20 +127,19 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
                 diags.push(
                     at.err(Code::Duplicate, &n.id, format!("criterion `{id}` is declared twice"))
                         .criterion(id)
-                        .help(format!("first declared at {}", super::file_line(&l))),
+                        .label_at(l, "first declared here"),
                 );
                 continue;
             }
             by_id.insert(id, (n, fi));
         }
     }
-    let mut ids: Vec<&str> = by_id.keys().copied().collect();
-    ids.sort_by(|a, b| compare_ids(a, b));
-
-    // Children lists, then a pre-order walk.
+    // Children lists, then a pre-order walk. Siblings differ only in their
+    // last segment: each list is sorted by it, parsed once (sorting whole
+    // ids would split every id at every comparison).
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut roots = Vec::new();
-    for &id in &ids {
+    for &id in by_id.keys() {
         match parent_id(id) {
             Some(p) if by_id.contains_key(p) => children.entry(p).or_default().push(id),
             Some(p) => {
@@ -137,8 +154,10 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
             None => roots.push(id),
         }
     }
+    sort_siblings(&mut roots);
+    children.values_mut().for_each(|c| sort_siblings(c));
     let mut stack: Vec<(&str, Option<usize>, usize)> = roots.iter().rev().map(|r| (*r, None, 0)).collect();
-    let mut nodes: Vec<Node> = Vec::with_capacity(ids.len());
+    let mut nodes: Vec<Node> = Vec::with_capacity(by_id.len());
     while let Some((id, parent, depth)) = stack.pop() {
         let (r, fi) = by_id[id];
         let at = &files[fi];
@@ -227,6 +246,8 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
                         inputs: r.inputs.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
                         params,
                         params_text: toml::to_string(&r.params).unwrap_or_default().trim().replace('\n', ", "),
+                        input_at: r.inputs.values().map(|v| at.loc(v)).collect(),
+                        rule_at: at.loc(name),
                     })
                 }
                 None => {
@@ -323,5 +344,91 @@ fn sum_maxima(nodes: &mut [Node], kinds: usize, diags: &mut Diagnostics) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Location;
+
+    fn node(id: &str, parent: Option<usize>, max: Option<Decimal>) -> Node {
+        Node {
+            id: id.into(),
+            name: id.into(),
+            parent,
+            children: Vec::new(),
+            depth: 0,
+            part: Some(0),
+            part_root: parent.is_none(),
+            max: vec![max],
+            rule: None,
+            legal: None,
+            note: None,
+            location: Location::file("t.toml"),
+        }
+    }
+
+    /// 1 { 1.1 { 1.1.1, 1.1.2 }, 1.2 }, 2, pre-ordered.
+    fn small() -> Vec<Node> {
+        let mut n = vec![
+            node("1", None, None),
+            node("1.1", Some(0), None),
+            node("1.1.1", Some(1), Some(Decimal::ONE)),
+            node("1.1.2", Some(1), Some(Decimal::ONE)),
+            node("1.2", Some(0), Some(Decimal::TWO)),
+            node("2", None, Some(Decimal::TEN)),
+        ];
+        n[0].children = vec![1, 4];
+        n[1].children = vec![2, 3];
+        n
+    }
+
+    #[test]
+    fn siblings_sort_as_ids_do() {
+        let mut ids = vec!["3.10", "3.2", "3.1", "3.b", "3.a"];
+        sort_siblings(&mut ids);
+        let mut by_ids = ids.clone();
+        by_ids.sort_by(|a, b| super::super::compare_ids(a, b));
+        assert_eq!(ids, vec!["3.1", "3.2", "3.10", "3.a", "3.b"]);
+        assert_eq!(ids, by_ids);
+    }
+
+    #[test]
+    fn subtrees_end_where_the_next_branch_starts() {
+        let nodes = small();
+        let t = Tree::new(&nodes);
+        assert_eq!(t.end, vec![5, 4, 3, 4, 5, 6]);
+        assert!(t.contains(0, 3) && t.contains(1, 1) && !t.contains(1, 4) && !t.contains(4, 5));
+        assert_eq!(t.up(3).collect::<Vec<_>>(), vec![3, 1, 0]);
+        assert_eq!(t.roots_of_part(0), &[0, 5]);
+    }
+
+    #[test]
+    fn maxima_are_summed_into_parents() {
+        let mut nodes = small();
+        let mut d = Diagnostics::default();
+        sum_maxima(&mut nodes, 1, &mut d);
+        assert!(d.is_empty());
+        assert_eq!(nodes[1].max[0], Some(Decimal::TWO));
+        assert_eq!(nodes[0].max[0], Some(Decimal::from(4)));
+    }
+
+    #[test]
+    fn a_sum_of_maxima_that_overflows_is_an_error_at_the_criterion() {
+        let mut nodes = small();
+        nodes[3].max[0] = Some(Decimal::MAX);
+        let mut d = Diagnostics::default();
+        sum_maxima(&mut nodes, 1, &mut d);
+        assert_eq!(d.codes(), vec![Code::BadMaximum]);
+        assert_eq!(d.0[0].criterion.as_deref(), Some("1.1.2"));
+        // The whole scale too: two components of half the largest decimal each, and one more.
+        let mut nodes = small();
+        nodes[4].max[0] = Some(Decimal::MAX / Decimal::TWO);
+        nodes[5].max[0] = Some(Decimal::MAX / Decimal::TWO);
+        let mut d = Diagnostics::default();
+        sum_maxima(&mut nodes, 1, &mut d);
+        assert_eq!(d.codes(), vec![Code::BadMaximum]);
+        assert_eq!(d.0[0].criterion.as_deref(), Some("2"));
     }
 }

@@ -39,7 +39,7 @@ impl Units {
                 diags.push(
                     ua.err(Code::Duplicate, &u.id, format!("unit `{id}` is declared twice"))
                         .unit(id.as_str())
-                        .help(format!("first declared at {}", super::file_line(&units.locations[first]))),
+                        .label_at(units.locations[first].clone(), "first declared here"),
                 );
                 continue;
             }

@@ -11,7 +11,7 @@ use crate::diag::{Diagnostics, Severity};
 use crate::input::indicators::IndicatorData;
 use crate::input::model::Model;
 use crate::input::targets::TargetReport;
-use crate::lang::{target_status, Lang, Text};
+use crate::lang::{diff_section, target_status, Lang, Text};
 
 /// The set still serving while an edit is rejected.
 #[derive(Debug, Clone, Copy)]
@@ -107,32 +107,13 @@ pub fn changes_view(changes: Option<(u64, &Value)>, lang: Lang) -> Markup {
 /// list of changes it holds, then the data scored under both sets when present.
 pub fn diff_view(diff: &Value, lang: Lang) -> Markup {
     let t = |x: Text| x.get(lang);
-    let section_title = |key: &str| -> String {
-        let vi = match key {
-            "added" => "Tiêu chí thêm",
-            "removed" => "Tiêu chí bỏ",
-            "renamed" => "Tiêu chí đổi tên",
-            "maxima" => "Điểm tối đa và quy tắc thay đổi",
-            "kinds" => "Loại đơn vị",
-            "parts" => "Các phần điểm",
-            "exemptions" => "Miễn đánh giá",
-            "targets" => "Chỉ tiêu",
-            "rounding" => "Làm tròn",
-            "scripts" => "Tệp quy tắc",
-            other => other,
-        };
-        match lang {
-            Lang::Vi => vi.to_string(),
-            Lang::En => key.replace('_', " "),
-        }
-    };
     let lists: Vec<(&String, &Vec<Value>)> =
         diff.as_object().into_iter().flatten().filter_map(|(k, v)| v.as_array().map(|a| (k, a))).filter(|(_, a)| !a.is_empty()).collect();
     html! {
         h2 { (t(Text::DiffTitle)) " " (diff["from"]) " → " (diff["to"]) }
         @if lists.is_empty() { p { (t(Text::DiffNone)) } }
         @for (key, list) in &lists {
-            h3 { (section_title(key)) " (" (list.len()) ")" }
+            h3 { (diff_section(key, lang)) " (" (list.len()) ")" }
             table {
                 tbody {
                     @for c in list.iter() {

@@ -12,6 +12,7 @@ use crate::formula::compile::Plan;
 use crate::formula::decimal::{Batch, EvalError};
 use crate::formula::fixed::{Fixed, FixedBatch};
 use crate::input::model::{Model, Value};
+use crate::score::located;
 use crate::score::ruleset::RuleSet;
 
 /// The rule's input map for one unit at one leaf, or the missing key.
@@ -39,7 +40,7 @@ fn to_dynamic(v: Value) -> rhai::Dynamic {
 enum LeafError {
     /// The unit has no value for this data key.
     Missing(String),
-    Failed(Diagnostic),
+    Failed(Box<Diagnostic>),
 }
 
 /// The input columns of each rule leaf, resolved once.
@@ -57,11 +58,15 @@ fn missing(rs: &RuleSet, leaf: usize, u: usize, key: &str) -> Failure {
     let unit_id = &rs.model.units[u].id;
     Failure {
         leaf: Some(leaf),
-        diag: Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id))
-            .at(node.location.clone())
-            .unit(unit_id)
-            .criterion(&node.id)
-            .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
+        diag: located::missing_data(
+            rs,
+            node,
+            key,
+            Diagnostic::error(Code::MissingData, format!("no data `{key}` for unit `{unit_id}` at criterion `{}`", node.id)),
+        )
+        .unit(unit_id)
+        .criterion(&node.id)
+        .help("add the value to the unit's data, award the points in scores.toml, or exempt the unit"),
     }
 }
 
@@ -91,7 +96,7 @@ fn store(
             }
         }
         Err(LeafError::Missing(key)) => failures.push(missing(rs, leaf, u, &key)),
-        Err(LeafError::Failed(d)) => failures.push(Failure { leaf: Some(leaf), diag: rule_failure(rs, leaf, u, d) }),
+        Err(LeafError::Failed(d)) => failures.push(Failure { leaf: Some(leaf), diag: rule_failure(rs, leaf, u, *d) }),
     }
 }
 
@@ -100,7 +105,7 @@ fn store(
 fn rule_failure(rs: &RuleSet, leaf: usize, u: usize, d: Diagnostic) -> Diagnostic {
     let node = &rs.model.nodes[leaf];
     let d = if d.code == Code::ScriptOverflow { d.at(node.location.clone()) } else { d };
-    d.unit(&rs.model.units[u].id).criterion(&node.id)
+    located::called_by(rs, d, node).unit(&rs.model.units[u].id).criterion(&node.id)
 }
 
 /// The diagnostic of a native evaluation's failure: what rhai reports for it.
@@ -296,7 +301,9 @@ pub(super) fn score_leaf(
     for ((k, value), error) in native.into_iter().zip(results).zip(errors) {
         let r = match error {
             None => Ok(value),
-            Some(e) => Err(LeafError::Failed(native_error(script, &e))),
+            Some(e) => {
+                Err(LeafError::Failed(Box::new(located::native_failure(rs, (leaf, first + k, max(k)), script, native_error(script, &e)))))
+            }
         };
         store(rs, leaf, first + k, max(k), &mut col[k], r, failures);
     }
@@ -360,5 +367,5 @@ fn store_fixed(
 fn interpreted(rs: &RuleSet, leaf: usize, u: usize, max: Decimal) -> Result<Decimal, LeafError> {
     let rule = rs.model.nodes[leaf].rule.as_ref().expect("a rule leaf");
     let x = rule_input(&rs.model, &rs.data, leaf, u, max).map_err(LeafError::Missing)?;
-    rs.rules.call(&rs.scripts[rule.script], x).map_err(LeafError::Failed)
+    rs.rules.call(&rs.scripts[rule.script], x).map_err(|d| LeafError::Failed(Box::new(d)))
 }
