@@ -42,7 +42,7 @@ fn replay_says_when_the_rules_changed() {
     let t = temp_tree();
     std::fs::create_dir_all(t.path().join("results")).unwrap();
     std::fs::copy(repo().join("results/2023.json"), t.path().join("results/2023.json")).unwrap();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "proportional(x.value, x.target * 2, x.max)");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "proportional(x.value, x.target * 2, x.max)");
     let out = stdout(&run(t.path(), &["replay", "--year", "2023"]));
     assert!(out.contains("inputs: the rules changed"), "{out}");
     assert!(out.contains("criterion 7.3.3 points"), "{out}");
@@ -57,7 +57,7 @@ fn fingerprint_ignores_formatting_and_comments_but_not_numbers() {
     // Whitespace, comments and key order of TOML files; comments of scripts.
     edit(t.path(), "criteria/2023/tree/02-the-che.toml", "max = 2\n", "max   =   2   # two points\n\n");
     edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n", "# a note for the auditors\n[so-tttt]\n");
-    edit(t.path(), "rules/tiers.rhai", "fn score(x) {", "// reformatted\nfn score(x)\n{");
+    edit(t.path(), "rules/2023/tiers.rhai", "fn score(x) {", "// reformatted\nfn score(x)\n{");
     assert_eq!(fingerprint(t.path()), base);
 
     // Any number, formula or datum changes it, and says which.
@@ -74,7 +74,7 @@ fn fingerprint_ignores_formatting_and_comments_but_not_numbers() {
     assert_eq!(f.rules, base.rules);
 
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * x.max * 1");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * x.max * 1");
     assert_ne!(fingerprint(t.path()).rules, base.rules);
 }
 

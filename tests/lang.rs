@@ -38,7 +38,7 @@ fn toml_error(lang: &str) -> String {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("[TOML_SYNTAX]"), "{err}");
-    assert!(err.contains("criteria/2023/tree/08-tac-dong.toml:76:"), "{err}");
+    assert!(err.contains("criteria/2023/tree/08-tac-dong.toml:77:"), "{err}");
     redact(&err, t.path())
 }
 

@@ -165,7 +165,7 @@ fn changing_a_formula_changes_the_leaves_it_scores() {
     let before = r.engine.current();
     common::edit(
         r.root(),
-        "rules/proportional.rhai",
+        "rules/2023/proportional.rhai",
         "proportional(x.value, x.target, x.max)",
         "proportional(x.value, x.target * 2, x.max)",
     );
@@ -196,7 +196,7 @@ fn a_toml_syntax_error_is_rejected_and_the_last_good_set_serves() {
 fn a_script_that_does_not_compile_is_rejected() {
     let r = Running::new();
     let original = r.engine.current();
-    common::edit(r.root(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
+    common::edit(r.root(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
     let d = r.rejected(Code::ScriptCompile);
     assert_eq!(codes(&d), vec![Code::ScriptCompile], "{d}");
     assert_still_serving(&r, &original);
@@ -206,7 +206,7 @@ fn a_script_that_does_not_compile_is_rejected() {
 fn a_script_that_loops_forever_is_stopped_and_rejected() {
     let r = Running::new();
     let original = r.engine.current();
-    common::edit(r.root(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
+    common::edit(r.root(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
     let d = r.rejected(Code::ScriptRuntime);
     assert!(codes(&d).iter().all(|c| *c == Code::ScriptRuntime), "{d}");
     assert_still_serving(&r, &original);

@@ -33,8 +33,8 @@ const FILES: &[&str] = &[
     "fixtures/2023/indicators.toml",
     "fixtures/2023/indicators/portal-2023-12-25.csv",
     "fixtures/2023/statistics/ttphvhcc-2023-12-15.toml",
-    "rules/tiers.rhai",
-    "rules/proportional.rhai",
+    "rules/2023/tiers.rhai",
+    "rules/2023/proportional.rhai",
 ];
 
 /// What a careless or dishonest edit does to a file.

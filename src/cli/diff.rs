@@ -1,5 +1,6 @@
 //! `parindex diff`: what changed between two years' rule sets.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -102,20 +103,26 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
     let b_rows: std::collections::HashMap<&str, &parindex::report::UnitRow> = b.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
+    let mut moves = Vec::new();
     for ua in &a.report.units {
         let Some(ub) = b_rows.get(ua.id.as_str()) else { continue };
         let moved = i64::from(ua.rank) - i64::from(ub.rank);
         let (adj_a, adj_b) = (a.outcome.units[ua.unit].adjusted, b.outcome.units[ub.unit].adjusted);
         rows.push(vec![
             ua.id.to_string(),
+            ua.scale.to_string(),
             ua.index.to_string(),
             ua.rank.to_string(),
             adj_a.to_string(),
+            ub.scale.to_string(),
             ub.index.to_string(),
             ub.rank.to_string(),
             adj_b.to_string(),
             format!("{moved:+}"),
         ]);
+        if moved != 0 {
+            moves.push((format!("  {} ({}): rank {} → {} ({moved:+})\n", ua.id, ua.name, ua.rank, ub.rank), ua.id.to_string()));
+        }
         json_rows.push(serde_json::json!({
             "id": ua.id,
             "from": { "group": ua.group, "total": ua.total, "scale": ua.scale, "index": ua.index, "rank": ua.rank, "adjusted": adj_a },
@@ -125,9 +132,11 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
     }
     let header: Vec<String> = vec![
         "unit".into(),
+        format!("scale {from}"),
         format!("index {from}"),
         format!("rank {from}"),
         "adj.".into(),
+        format!("scale {to}"),
         format!("index {to}"),
         format!("rank {to}"),
         "adj.".into(),
@@ -138,5 +147,14 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16) -> (String, serde_js
         "ranks are within each year's ranking groups; adj.: what-if adjustments, i.e. criteria the data have nothing for \
          (left out of the unit's scale) and awarded points capped at a lower maximum\n",
     );
-    (text, serde_json::json!({ "year": data, "units": json_rows }))
+    if moves.is_empty() {
+        text.push_str("no unit's rank moves\n");
+    } else {
+        let _ = writeln!(text, "\nunits whose rank moves ({}):", moves.len());
+        for (line, _) in &moves {
+            text.push_str(line);
+        }
+    }
+    let moved: Vec<String> = moves.into_iter().map(|(_, id)| id).collect();
+    (text, serde_json::json!({ "year": data, "units": json_rows, "rank_moves": moved }))
 }

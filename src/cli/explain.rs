@@ -19,7 +19,13 @@ pub(crate) fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) ->
         eoutln!("error[UNKNOWN_UNIT]: no unit `{unit}` in {year}{hint}");
         return ExitCode::FAILURE;
     };
-    let e = parindex::audit::explain::explain(&s.rule_set, &s.outcome, u);
+    let mut e = parindex::audit::explain::explain(&s.rule_set, &s.outcome, u);
+    // Beside the previous year's archived result, when there is one.
+    if let (Some(py), Some(row)) = (s.rule_set.model.previous_year, s.report.units.iter().find(|r| r.unit == u)) {
+        if let Ok(previous) = parindex::audit::archive::read(&parindex::audit::archive::archive_path(root, py)) {
+            e.year_on_year = parindex::audit::explain::year_on_year(row, &previous, &format!("results/{py}.json"));
+        }
+    }
     match format {
         DiagFormat::Text => out!("{}", e.to_text_in(text_lang())),
         DiagFormat::Json => out!("{}", json_text(&e.to_json())),

@@ -33,10 +33,12 @@ macro_rules! eoutln {
 mod check;
 mod diff;
 mod explain;
+mod new_year;
 mod export;
 mod import;
 mod replay;
 mod report;
+mod schema;
 mod score;
 mod serve;
 mod targets;
@@ -193,6 +195,22 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DiagFormat,
     },
+    /// Make next year's criteria, rules and data from this year's, ready for the new decision and the council's points.
+    NewYear {
+        /// The year to make.
+        year: u16,
+        /// The archived year it starts from.
+        #[arg(long)]
+        from: u16,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
+    /// Write the JSON Schema of every kind of TOML file (for editors that check TOML as it is typed).
+    Schema {
+        /// The folder to write into (default: `schema/` under the root).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run every expectation of `fixtures/*/expected*.toml`.
     Test {
         /// Only this year.
@@ -342,6 +360,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),
         Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
+        Command::NewYear { year, from, format } => new_year::new_year(root, year, from, format),
+        Command::Schema { out } => schema::schema(root, out.as_deref()),
         Command::Test { year } => test::test(root, year),
         Command::Targets { year, format } => targets::targets(root, year, format),
         Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),

@@ -34,7 +34,7 @@ use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::parse_number;
 
 /// How a value must compare with a threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     AtLeast,
@@ -166,9 +166,9 @@ pub struct TargetSet {
 // ---------------------------------------------------------------------------
 // Raw
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawTargets {
+pub(crate) struct RawTargets {
     indicators_year: u16,
     #[serde(default)]
     source: Option<String>,
@@ -176,9 +176,10 @@ struct RawTargets {
     target: Vec<RawTarget>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTarget {
+    #[schemars(with = "String")]
     id: Spanned<String>,
     #[serde(default)]
     stt: Option<String>,
@@ -195,15 +196,18 @@ struct RawTarget {
     #[serde(default)]
     legal_basis: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     measure: Option<Spanned<String>>,
     #[serde(default)]
     goal: Vec<RawGoal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawGoal {
+    #[schemars(with = "u16")]
     year: Spanned<u16>,
+    #[schemars(with = "String")]
     threshold: Spanned<String>,
     #[serde(default)]
     period: Option<String>,
