@@ -181,16 +181,16 @@ fn json_diags(root: &std::path::Path) -> Vec<serde_json::Value> {
 #[test]
 fn points_out_of_range_show_their_line_in_scores_toml() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
-    assert!(err.contains("--> fixtures/2023/scores.toml:21:7"), "{err}");
-    assert!(err.contains("21 | \"1\" = 14.31"), "the line itself: {err}");
-    assert!(err.contains("   |       ^^^^^\n"), "the whole value underlined: {err}");
+    assert!(err.contains("--> fixtures/2023/scores.toml:32:9"), "{err}");
+    assert!(err.contains("32 | \"1.1\" = 5.08"), "the line itself: {err}");
+    assert!(err.contains("   |         ^^^^\n"), "the whole value underlined: {err}");
     let d = json_diags(t.path()).into_iter().find(|d| d["code"] == "SCORE_ABOVE_MAX").unwrap();
-    assert_eq!(d["location"]["line"], 21);
-    assert_eq!(d["location"]["column"], 7);
+    assert_eq!(d["location"]["line"], 32);
+    assert_eq!(d["location"]["column"], 9);
     let span = d["span"]["end"].as_u64().unwrap() - d["span"]["start"].as_u64().unwrap();
-    assert_eq!(span, "14.31".len() as u64, "{d}");
+    assert_eq!(span, "5.08".len() as u64, "{d}");
 }
 
 /// Replaces the formula of `rules/2023/proportional.rhai` with `body`; returns check's errors.
@@ -282,7 +282,7 @@ fn a_run_of_alike_warnings_is_counted_after_three_examples() {
     let ambiguous = json_diags(t.path()).iter().filter(|d| d["code"] == "AMBIGUOUS_NUMBER").count();
     assert_eq!(ambiguous, 5, "JSON lists every one");
     // Errors come before every warning.
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = stderr(&run(t.path(), &["check", "--year", "2023"]));
     assert!(err.starts_with("error[SCORE_ABOVE_MAX]"), "{err}");
 }
