@@ -33,9 +33,9 @@ macro_rules! eoutln {
 mod check;
 mod diff;
 mod explain;
-mod new_year;
 mod export;
 mod import;
+mod new_year;
 mod replay;
 mod report;
 mod schema;
