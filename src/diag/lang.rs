@@ -45,6 +45,13 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
         Code::SealedYearChanged => ("tệp của năm đã lưu trữ bị thay đổi", "a file of a sealed year changed"),
         Code::Encoding => ("tệp không đúng bảng mã", "text not in its declared encoding"),
         Code::WorkbookShape => ("bảng tính không đúng mẫu", "workbook not in the template's shape"),
+        Code::CutWithoutReason => ("trừ điểm không nêu lý do", "points cut without a reason"),
+        Code::ExplanationNotCut => ("giải trình cho tiêu chí không bị trừ điểm", "an explanation for a criterion not cut"),
+        Code::EvidenceMissing => ("tự chấm điểm không có tài liệu kiểm chứng", "self-score without evidence"),
+        Code::RoundFinalMismatch => ("điểm vòng thẩm định cuối khác điểm của Hội đồng", "last round differs from the council's points"),
+        Code::SurveyFewResponses => ("số phiếu điều tra thu về dưới mức tối thiểu", "too few questionnaires returned"),
+        Code::SurveyMismatch => ("điểm điều tra từ phiếu khác điểm đã chấm", "survey points differ from the questionnaires"),
+        Code::UnknownRound => ("vòng thẩm định không tồn tại", "unknown appraisal round"),
         // Codes added later show their code until they are given a title.
         #[allow(unreachable_patterns)]
         _ => (code.as_str(), code.as_str()),

@@ -115,6 +115,20 @@ pub enum Code {
     Encoding,
     /// A workbook to import is not the shape of the template (a sheet, unit or criterion missing or unknown).
     WorkbookShape,
+    /// An appraisal round gives a criterion fewer points than the unit's self-score without a reason code.
+    CutWithoutReason,
+    /// An explanation for a criterion the round did not cut.
+    ExplanationNotCut,
+    /// A self-score above 0 names no evidence where the year requires it.
+    EvidenceMissing,
+    /// The last appraisal round's points are not the council's points of `scores.toml`.
+    RoundFinalMismatch,
+    /// A unit returned fewer questionnaires than the survey's declared minimum.
+    SurveyFewResponses,
+    /// A unit's survey points from the questionnaires are not its points in `scores.toml`.
+    SurveyMismatch,
+    /// A round is asked for that the year does not have.
+    UnknownRound,
 }
 
 impl Code {
@@ -156,6 +170,13 @@ impl Code {
             Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
             Code::Encoding => "ENCODING",
             Code::WorkbookShape => "WORKBOOK_SHAPE",
+            Code::CutWithoutReason => "CUT_WITHOUT_REASON",
+            Code::ExplanationNotCut => "EXPLANATION_NOT_CUT",
+            Code::EvidenceMissing => "EVIDENCE_MISSING",
+            Code::RoundFinalMismatch => "ROUND_FINAL_MISMATCH",
+            Code::SurveyFewResponses => "SURVEY_FEW_RESPONSES",
+            Code::SurveyMismatch => "SURVEY_MISMATCH",
+            Code::UnknownRound => "UNKNOWN_ROUND",
         }
     }
 }

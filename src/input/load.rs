@@ -13,6 +13,9 @@
 //! | `fixtures/<year>/facts.toml` | raw facts read by rules (optional) |
 //! | `fixtures/<year>/indicators.toml` | indicator tables (CSV) read by rules (optional) |
 //! | `fixtures/<year>/previous.toml` | last year's published index and rank (optional) |
+//! | `fixtures/<year>/self-assessment.toml` | the units' self-scores and evidence (optional) |
+//! | `fixtures/<year>/rounds.toml` | the council's appraisal rounds (optional) |
+//! | `fixtures/<year>/survey.toml` and its answers CSV | the survey's questionnaires (optional) |
 //!
 //! Every file is read once; its text is kept ([`Source`]) for diagnostics
 //! and for the fingerprint.
@@ -25,6 +28,7 @@ use serde::de::DeserializeOwned;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::name::Name;
 use crate::input::raw::*;
+use crate::input::raw_round::*;
 
 /// The text of one file as read, with its path relative to the root and
 /// its line index (built once, for every place located in it).
@@ -53,6 +57,11 @@ pub struct RawYear {
     pub scores: Option<(Source, RawScoresFile)>,
     pub facts: Option<(Source, RawFactsFile)>,
     pub previous: Option<(Source, RawPreviousFile)>,
+    pub self_assessment: Option<(Source, RawSelfFile)>,
+    pub rounds: Option<(Source, RawRoundsFile)>,
+    pub survey: Option<(Source, RawSurveyFile)>,
+    /// The survey's answers, as `survey.toml` names them.
+    pub survey_answers: Option<Source>,
 }
 
 impl RawYear {
@@ -72,6 +81,10 @@ impl RawYear {
             .chain(self.scores.iter().map(|(s, _)| s))
             .chain(self.facts.iter().map(|(s, _)| s))
             .chain(self.previous.iter().map(|(s, _)| s))
+            .chain(self.self_assessment.iter().map(|(s, _)| s))
+            .chain(self.rounds.iter().map(|(s, _)| s))
+            .chain(self.survey.iter().map(|(s, _)| s))
+            .chain(self.survey_answers.iter())
     }
 }
 
@@ -355,5 +368,22 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
     raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
     raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
     raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
+    raw.self_assessment = load_file(root, fix.join("self-assessment.toml"), false, &mut diags);
+    raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut diags);
+    raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut diags);
+    if let Some((src, s)) = &raw.survey {
+        let name = s.survey.answers.get_ref();
+        let rel = fix.join(name);
+        let inside = std::path::Path::new(name).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        match read_source(root, &rel) {
+            Ok(Some(a)) if inside => raw.survey_answers = Some(a),
+            Ok(_) => diags.push(
+                Diagnostic::error(Code::Io, format!("the survey's answers `{name}` are not found"))
+                    .at_offset(&src.path, &src.text, s.survey.answers.span().start)
+                    .help("`answers` names a CSV file inside the year's data folder, e.g. `survey/answers.csv`"),
+            ),
+            Err(d) => diags.push(d),
+        }
+    }
     (raw, diags)
 }

@@ -5,6 +5,7 @@
 //! and targets are read here too, with their number formats ([`numfmt`]) and
 //! name matching, and [`fingerprint`] hashes every input once.
 
+pub mod appraisal;
 pub mod csvread;
 pub mod fingerprint;
 pub mod indicators;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod name;
 pub mod numfmt;
 pub mod raw;
+pub mod raw_round;
 pub mod round;
 pub mod schema;
 pub mod stats;

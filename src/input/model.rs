@@ -201,6 +201,10 @@ pub struct Model {
     /// The data of another year under these criteria: leaves without data
     /// leave the scale instead of failing (see `Status::NoData`).
     pub what_if: bool,
+    /// The units' self-assessment and the council's rounds, when the year has them.
+    pub appraisal: Option<crate::input::appraisal::Appraisal>,
+    /// The survey's questionnaires aggregated, when the year has them.
+    pub survey: Option<crate::input::appraisal::Survey>,
 }
 
 impl Model {

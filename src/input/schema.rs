@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::input::raw::{Dec, RawExemptionsFile, RawIndexFile, RawPreviousFile, RawTreeFile, RawUnitsFile};
 
 /// Every kind of TOML file: its schema's name and where such files live.
-pub const KINDS: [(&str, &str); 8] = [
+pub const KINDS: [(&str, &str); 11] = [
     ("index", "criteria/<year>/index.toml"),
     ("tree", "criteria/<year>/tree/*.toml"),
     ("exemptions", "criteria/<year>/exemptions.toml"),
@@ -26,7 +26,16 @@ pub const KINDS: [(&str, &str); 8] = [
     ("units", "fixtures/<year>/units.toml"),
     ("previous", "fixtures/<year>/previous.toml"),
     ("indicators", "fixtures/<year>/indicators.toml"),
+    ("self-assessment", "fixtures/<year>/self-assessment.toml"),
+    ("rounds", "fixtures/<year>/rounds.toml"),
+    ("survey", "fixtures/<year>/survey.toml"),
 ];
+
+/// The units' self-assessment: unit id → criterion or part id → entry.
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct RawSelf(BTreeMap<String, BTreeMap<String, crate::input::raw_round::RawSelfEntry>>);
 
 /// The points awarded by the appraisal council: unit id → criterion or part id → points.
 #[derive(JsonSchema)]
@@ -55,6 +64,9 @@ pub fn schema(kind: &str) -> Option<Value> {
         "units" => generate::<RawUnitsFile>(kind, file),
         "previous" => generate::<RawPreviousFile>(kind, file),
         "indicators" => generate::<crate::input::indicators::RawDecl>(kind, file),
+        "self-assessment" => generate::<RawSelf>(kind, file),
+        "rounds" => generate::<crate::input::raw_round::RawRoundsFile>(kind, file),
+        "survey" => generate::<crate::input::raw_round::RawSurveyFile>(kind, file),
         _ => return None,
     })
 }
@@ -76,6 +88,9 @@ pub fn kind_of(rel: &Path) -> Option<&'static str> {
         ["fixtures", _, "units.toml"] => Some("units"),
         ["fixtures", _, "previous.toml"] => Some("previous"),
         ["fixtures", _, "indicators.toml"] => Some("indicators"),
+        ["fixtures", _, "self-assessment.toml"] => Some("self-assessment"),
+        ["fixtures", _, "rounds.toml"] => Some("rounds"),
+        ["fixtures", _, "survey.toml"] => Some("survey"),
         _ => None,
     }
 }

@@ -21,12 +21,16 @@
 //! | awarded | `validate/awarded.rs` | the appraisal council's points, with their contradictions |
 //! | facts | `validate/facts.rs` | raw facts read by rules |
 //! | previous | `validate/previous.rs` | last year's results and the year they are of |
+//! | appraisal | `validate/appraisal.rs` | the units' self-assessment and the council's appraisal rounds |
+//! | survey | `validate/survey.rs` | the survey's questionnaires, aggregated per unit |
 
+mod appraisal;
 mod awarded;
 mod exemptions;
 mod facts;
 mod header;
 mod previous;
+mod survey;
 mod tree;
 mod units;
 
@@ -143,6 +147,8 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     let awarded = awarded::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &mut diags);
     let facts = facts::from_raw(raw, &units, &mut diags);
     let (previous_year, previous) = previous::from_raw(raw, &ia, index, &units, &mut diags);
+    let appraisal = appraisal::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &awarded, &mut diags);
+    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, &mut diags);
 
     if raw.what_if {
         // What does not fit another year's data is reported, not refused.
@@ -185,6 +191,8 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         previous_year,
         previous,
         what_if: raw.what_if,
+        appraisal,
+        survey,
     };
     (Some(model), diags)
 }

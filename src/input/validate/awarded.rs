@@ -61,63 +61,9 @@ pub(super) fn from_raw(
         let kind = units.list[ui].kind;
         let mut list: Vec<Entry> = Vec::with_capacity(entries.len());
         for (key, points) in entries {
-            let k = key.get_ref();
-            let node = match (tree.get(k), head.part_index(k)) {
-                (Some(ni), _) => ni,
-                (None, Some(pi)) => {
-                    let roots: Vec<usize> = tree.roots_of_part(pi).iter().copied().filter(|&i| nodes[i].max[kind].is_some()).collect();
-                    let [root] = roots.as_slice() else {
-                        diags.push(
-                            sa.err(Code::BadValue, key, format!("points for part `{k}` span {} criteria", roots.len()))
-                                .unit(uid)
-                                .help("give the points of each criterion of this part"),
-                        );
-                        continue;
-                    };
-                    *root
-                }
-                (None, None) => {
-                    diags.push(super::with_help(
-                        sa.err(Code::UnknownCriterion, key, format!("points for unknown criterion `{k}`")).unit(uid).criterion(k),
-                        tree.help(k),
-                    ));
-                    continue;
-                }
+            let Some(node) = resolve(&sa, head, tree, units, exempt, exemptions, (ui, uid), key, "points", diags) else {
+                continue;
             };
-            let n = &nodes[node];
-            if n.max[kind].is_none() {
-                diags.push(
-                    sa.err(
-                        Code::PointsNotEvaluated,
-                        key,
-                        format!(
-                            "points for unit `{uid}` at criterion `{}`, which has no maximum for its kind `{}`",
-                            n.id, head.kinds[kind].id
-                        ),
-                    )
-                    .unit(uid)
-                    .criterion(&n.id)
-                    .help("these points would be ignored: remove them, or give the criterion a maximum for this kind"),
-                );
-                continue;
-            }
-            if let Some(e) = exempt_by(tree, exempt, ui, node) {
-                let ex = &exemptions[e];
-                diags.push(
-                    sa.err(
-                        Code::PointsNotEvaluated,
-                        key,
-                        format!("points for unit `{uid}` at criterion `{}`, from which exemption `{}` exempts it", n.id, ex.id),
-                    )
-                    .unit(uid)
-                    .criterion(&n.id)
-                    .help(format!(
-                        "these points would be ignored: remove them, or the unit from the exemption at {}",
-                        super::file_line(&ex.location)
-                    )),
-                );
-                continue;
-            }
             let location = sa.loc(points);
             list.push(Entry { node, key, points: points.get_ref().0, location, offset: points.span().start });
         }
@@ -158,7 +104,7 @@ pub(super) fn from_raw(
             open.push(j);
         }
         for e in list.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)) {
-            if let Some(d) = check_range(tree, exempt, ui, kind, uid, &e, raw.what_if) {
+            if let Some(d) = check_range(tree, exempt, (ui, kind, uid), e.node, e.points, raw.what_if) {
                 diags.push(sa.put(d, e.offset));
                 continue;
             }
@@ -168,23 +114,106 @@ pub(super) fn from_raw(
     awarded
 }
 
+/// The node a key of a unit's entries names (a criterion id, or a part id
+/// standing for the part's one criterion), where the unit is evaluated;
+/// `None`, with the problem reported, otherwise. `what` names the entries
+/// in the messages ("points", "a self-score", "a cut").
+#[allow(clippy::too_many_arguments)]
+pub(super) fn resolve(
+    sa: &At,
+    head: &Header,
+    tree: &Tree,
+    units: &Units,
+    exempt: &Exempt,
+    exemptions: &[Exemption],
+    (ui, uid): (usize, &str),
+    key: &Spanned<String>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<usize> {
+    let nodes = tree.nodes;
+    let kind = units.list[ui].kind;
+    let k = key.get_ref();
+    let node = match (tree.get(k), head.part_index(k)) {
+        (Some(ni), _) => ni,
+        (None, Some(pi)) => {
+            let roots: Vec<usize> = tree.roots_of_part(pi).iter().copied().filter(|&i| nodes[i].max[kind].is_some()).collect();
+            let [root] = roots.as_slice() else {
+                diags.push(
+                    sa.err(Code::BadValue, key, format!("{what} for part `{k}` span {} criteria", roots.len()))
+                        .unit(uid)
+                        .help("give the points of each criterion of this part"),
+                );
+                return None;
+            };
+            *root
+        }
+        (None, None) => {
+            diags.push(super::with_help(
+                sa.err(Code::UnknownCriterion, key, format!("{what} for unknown criterion `{k}`")).unit(uid).criterion(k),
+                tree.help(k),
+            ));
+            return None;
+        }
+    };
+    let n = &nodes[node];
+    if n.max[kind].is_none() {
+        diags.push(
+            sa.err(
+                Code::PointsNotEvaluated,
+                key,
+                format!("{what} for unit `{uid}` at criterion `{}`, which has no maximum for its kind `{}`", n.id, head.kinds[kind].id),
+            )
+            .unit(uid)
+            .criterion(&n.id)
+            .help("these points would be ignored: remove them, or give the criterion a maximum for this kind"),
+        );
+        return None;
+    }
+    if let Some(e) = exempt_by(tree, exempt, ui, node) {
+        let ex = &exemptions[e];
+        diags.push(
+            sa.err(
+                Code::PointsNotEvaluated,
+                key,
+                format!("{what} for unit `{uid}` at criterion `{}`, from which exemption `{}` exempts it", n.id, ex.id),
+            )
+            .unit(uid)
+            .criterion(&n.id)
+            .help(format!(
+                "these points would be ignored: remove them, or the unit from the exemption at {}",
+                super::file_line(&ex.location)
+            )),
+        );
+        return None;
+    }
+    Some(node)
+}
+
 /// Points at node `e.node` for unit `ui`: within 0 and the unit's maximum
 /// there (its kind's, less what exemptions take out below), and not over
 /// criteria of different parts.
-fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, e: &Entry, what_if: bool) -> Option<Diagnostic> {
+pub(super) fn check_range(
+    tree: &Tree,
+    exempt: &Exempt,
+    (ui, kind, uid): (usize, usize, &str),
+    node: usize,
+    p: Decimal,
+    what_if: bool,
+) -> Option<Diagnostic> {
     let nodes = tree.nodes;
-    let id = &nodes[e.node].id;
+    let id = &nodes[node].id;
     // The unit's maximum at the node, and the first criterion below that
     // starts another part and counts for the unit.
     let (mut max, mut other_part) = (Decimal::ZERO, None);
-    let mut i = e.node;
-    while i < tree.end[e.node] {
+    let mut i = node;
+    while i < tree.end[node] {
         let n = &nodes[i];
-        if n.max[kind].is_none() || (i != e.node && exempt.contains_key(&(ui, i))) {
+        if n.max[kind].is_none() || (i != node && exempt.contains_key(&(ui, i))) {
             i = tree.end[i];
             continue;
         }
-        if i != e.node && n.part_root && other_part.is_none() {
+        if i != node && n.part_root && other_part.is_none() {
             other_part = Some(i);
         }
         if n.is_leaf() {
@@ -204,7 +233,6 @@ fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, 
             .help(format!("award points at `{}` and its sibling criteria instead", nodes[j].id)),
         );
     }
-    let p = e.points;
     if p.is_sign_negative() && !p.is_zero() {
         return Some(
             Diagnostic::error(Code::ScoreBelowZero, format!("unit `{uid}` has {p} points at criterion `{id}`, below 0"))

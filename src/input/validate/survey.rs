@@ -1,0 +1,289 @@
+//! The sociological survey (`survey.toml` and its answers CSV): the
+//! questions, their weights and answer options, the questionnaires sent per
+//! unit, and every questionnaire returned, aggregated into each unit's
+//! survey part under the declared rounding.
+//!
+//! A unit's part is `Σ weight × Σ coefficient of the option chosen / returned`
+//! over the questions; it must be the council's points at the survey's
+//! criterion in `scores.toml`. A unit that returned fewer questionnaires than
+//! the declared minimum is reported.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::units::Units;
+use super::{with_help, At};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::input::appraisal::{rate, Question, Survey, SurveyUnit};
+use crate::input::csvread::{at_field, for_each_record};
+use crate::input::load::RawYear;
+use crate::input::model::{Awarded, Node};
+use crate::input::validate::header::Header;
+use crate::input::validate::tree::Tree;
+
+pub(super) fn from_raw(
+    raw: &RawYear,
+    head: &Header,
+    tree: &Tree,
+    units: &Units,
+    awarded: &HashMap<(usize, usize), Awarded>,
+    diags: &mut Diagnostics,
+) -> Option<Survey> {
+    let (src, file) = raw.survey.as_ref()?;
+    let at = At::new(src);
+    let meta = &file.survey;
+    let c = meta.criterion.get_ref();
+    let node = tree.get(c).or_else(|| head.part_index(c).and_then(|p| tree.roots_of_part(p).first().copied()));
+    let Some(node) = node else {
+        diags.push(with_help(
+            at.err(Code::UnknownCriterion, &meta.criterion, format!("the survey scores unknown criterion `{c}`")),
+            tree.help(c),
+        ));
+        return None;
+    };
+    let mut questions: Vec<Question> = Vec::new();
+    let mut weights = Decimal::ZERO;
+    for q in &file.question {
+        let id = q.id.get_ref();
+        if questions.iter().any(|x| &x.id == id) {
+            diags.push(at.err(Code::Duplicate, &q.id, format!("question `{id}` is declared twice")));
+            continue;
+        }
+        let w = q.weight.get_ref().0;
+        if w.is_sign_negative() && !w.is_zero() {
+            diags.push(at.err(Code::BadValue, &q.weight, format!("question `{id}` weighs {w}, below 0")));
+        }
+        weights = weights.checked_add(w).unwrap_or(Decimal::MAX);
+        if q.options.is_empty() {
+            diags.push(at.err(Code::BadValue, &q.id, format!("question `{id}` has no answer option")));
+        }
+        for o in &q.options {
+            let v = o.get_ref().0;
+            if v < Decimal::ZERO || v > Decimal::ONE {
+                diags.push(
+                    at.err(Code::BadValue, o, format!("question `{id}` has an option worth {v}, outside 0..1"))
+                        .help("an option's coefficient is the share of the question's weight it earns"),
+                );
+            }
+        }
+        questions.push(Question {
+            id: id.clone(),
+            text: q.text.clone(),
+            weight: w,
+            options: q.options.iter().map(|o| o.get_ref().0).collect(),
+        });
+    }
+    check_weights(&at, meta, &tree.nodes[node], head, weights, diags);
+
+    let mut sent: Vec<Option<u32>> = vec![None; units.list.len()];
+    let mut sent_at = vec![None; units.list.len()];
+    for (u, n) in &file.sent {
+        match units.get(u.get_ref()) {
+            Some(ui) => {
+                sent[ui] = Some(*n.get_ref());
+                sent_at[ui] = Some(n.span().start);
+            }
+            None => diags.push(with_help(
+                at.err(Code::UnknownUnit, u, format!("questionnaires sent to unknown unit `{}`", u.get_ref())),
+                units.help(u.get_ref()),
+            )),
+        }
+    }
+
+    // Per unit: questionnaires returned, and per question the sum of the coefficients chosen.
+    let mut returned = vec![0u32; units.list.len()];
+    let mut sums = vec![vec![Decimal::ZERO; questions.len()]; units.list.len()];
+    if let Some(asrc) = &raw.survey_answers {
+        read_answers(asrc, units, &questions, &sent, &mut returned, &mut sums, diags);
+    }
+
+    let mut out = Vec::new();
+    let (mut all_sent, mut all_returned) = (0u32, 0u32);
+    for (ui, s) in sent.iter().enumerate() {
+        let Some(s) = *s else { continue };
+        let uid = units.list[ui].id.as_str();
+        let n = returned[ui];
+        all_sent = all_sent.saturating_add(s);
+        all_returned = all_returned.saturating_add(n);
+        let off = sent_at[ui].unwrap_or(0);
+        if n > s {
+            diags.push(
+                at.put(
+                    Diagnostic::error(Code::CheckFailed, format!("unit `{uid}` returned {n} questionnaires of {s} sent")).unit(uid),
+                    off,
+                ),
+            );
+        }
+        if n < meta.min_responses {
+            diags.push(
+                at.put(
+                    Diagnostic::warning(
+                        Code::SurveyFewResponses,
+                        format!("unit `{uid}` returned {n} questionnaires, below the minimum of {}", meta.min_responses),
+                    )
+                    .unit(uid)
+                    .help("its survey part rests on too few answers; the council decides how to score it"),
+                    off,
+                ),
+            );
+        }
+        let per_q: Vec<Decimal> = questions
+            .iter()
+            .zip(&sums[ui])
+            .map(|(q, &sum)| q.weight.checked_mul(sum).and_then(|x| x.checked_div(Decimal::from(n))).unwrap_or_default())
+            .collect();
+        // One division, so the exact part is not the sum of rounded quotients.
+        let total = questions.iter().zip(&sums[ui]).try_fold(Decimal::ZERO, |acc, (q, &sum)| acc.checked_add(q.weight.checked_mul(sum)?));
+        let exact = total.filter(|_| n > 0).and_then(|t| t.checked_div(Decimal::from(n)));
+        let points = exact.map(|e| meta.points.apply(e));
+        if let (Some(p), Some(aw)) = (points, awarded.get(&(ui, node))) {
+            if p != aw.points {
+                diags.push(
+                    Diagnostic::error(
+                        Code::SurveyMismatch,
+                        format!(
+                            "unit `{uid}` scores {p} on the survey from its {n} questionnaires, where scores.toml gives {} at `{}`",
+                            aw.points, tree.nodes[node].id
+                        ),
+                    )
+                    .at(aw.location.clone())
+                    .unit(uid)
+                    .criterion(&tree.nodes[node].id)
+                    .help(format!(
+                        "the answers are in {}",
+                        raw.survey_answers.as_ref().map_or_else(String::new, |a| a.path.display().to_string())
+                    )),
+                );
+            }
+        }
+        out.push(SurveyUnit { unit: ui, sent: s, returned: n, questions: per_q, exact, points, rate: rate(n, s, meta.rate) });
+    }
+    Some(Survey {
+        node,
+        from: meta.from.clone(),
+        to: meta.to.clone(),
+        min_responses: meta.min_responses,
+        points: meta.points,
+        rate_rounding: meta.rate,
+        questions,
+        units: out,
+        sent: all_sent,
+        returned: all_returned,
+        rate: rate(all_returned, all_sent, meta.rate),
+        answers: raw.survey_answers.as_ref().map(|a| a.path.clone()).unwrap_or_default(),
+    })
+}
+
+/// The weights add up to the criterion's maximum for every kind it applies to.
+fn check_weights(
+    at: &At,
+    meta: &crate::input::raw_round::RawSurveyMeta,
+    n: &Node,
+    head: &Header,
+    weights: Decimal,
+    diags: &mut Diagnostics,
+) {
+    for (k, max) in n.max.iter().enumerate() {
+        if let Some(m) = max {
+            if *m != weights {
+                diags.push(
+                    at.err(
+                        Code::BadMaximum,
+                        &meta.criterion,
+                        format!("the questions weigh {weights} in all, where `{}` has {m} points for `{}`", n.id, head.kinds[k].id),
+                    )
+                    .criterion(&n.id),
+                );
+            }
+        }
+    }
+}
+
+/// Reads the answers CSV: a header `unit,<question id>,…` (other columns,
+/// such as `respondent`, are kept aside), one questionnaire a row, each
+/// answer the number of the option chosen (1 for the first).
+fn read_answers(
+    src: &crate::input::load::Source,
+    units: &Units,
+    questions: &[Question],
+    sent: &[Option<u32>],
+    returned: &mut [u32],
+    sums: &mut [Vec<Decimal>],
+    diags: &mut Diagnostics,
+) {
+    let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
+    let path = &src.path;
+    let mut header: Option<(usize, Vec<Option<usize>>)> = None;
+    let mut bad = false;
+    let read = for_each_record(text, b',', path, |r| {
+        if bad {
+            return;
+        }
+        let Some((ucol, cols)) = &header else {
+            let names: Vec<&str> = (0..r.len()).map(|i| r.get(i).trim()).collect();
+            let Some(ucol) = names.iter().position(|h| *h == "unit") else {
+                diags.push(at_field(Diagnostic::error(Code::CsvSyntax, "the answers need a `unit` column"), path, text, r, b',', 0));
+                bad = true;
+                return;
+            };
+            let cols: Vec<Option<usize>> = questions.iter().map(|q| names.iter().position(|h| *h == q.id)).collect();
+            for (q, c) in questions.iter().zip(&cols) {
+                if c.is_none() {
+                    diags.push(at_field(
+                        Diagnostic::error(Code::CsvSyntax, format!("the answers have no column for question `{}`", q.id)),
+                        path,
+                        text,
+                        r,
+                        b',',
+                        0,
+                    ));
+                    bad = true;
+                }
+            }
+            header = Some((ucol, cols));
+            return;
+        };
+        let uid = r.get(*ucol).trim();
+        let Some(ui) = units.get(uid) else {
+            let d = with_help(
+                Diagnostic::error(Code::UnknownUnit, format!("a questionnaire of unknown unit `{uid}`")).unit(uid),
+                units.help(uid),
+            );
+            diags.push(at_field(d, path, text, r, b',', *ucol));
+            return;
+        };
+        if sent[ui].is_none() {
+            let d = Diagnostic::error(Code::BadValue, format!("a questionnaire of unit `{uid}`, to which none was sent"))
+                .unit(uid)
+                .help("add the unit to `[sent]` of survey.toml");
+            diags.push(at_field(d, path, text, r, b',', *ucol));
+            return;
+        }
+        let mut row = Vec::with_capacity(questions.len());
+        for (q, c) in questions.iter().zip(cols) {
+            let Some(c) = *c else { return };
+            let cell = r.get(c).trim();
+            match cell.parse::<usize>().ok().and_then(|o| o.checked_sub(1)).and_then(|o| q.options.get(o)) {
+                Some(v) => row.push(*v),
+                None => {
+                    let d = Diagnostic::error(
+                        Code::BadValue,
+                        format!("answer `{cell}` to question `{}` is not an option 1..{}", q.id, q.options.len()),
+                    )
+                    .unit(uid)
+                    .criterion(&q.id);
+                    diags.push(at_field(d, path, text, r, b',', c));
+                    return;
+                }
+            }
+        }
+        returned[ui] = returned[ui].saturating_add(1);
+        for (s, v) in sums[ui].iter_mut().zip(row) {
+            *s = s.checked_add(v).unwrap_or(Decimal::MAX);
+        }
+    });
+    if let Err(d) = read {
+        diags.push(d);
+    }
+}
