@@ -69,7 +69,7 @@ pub(crate) struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
     Table,
     Json,
@@ -134,6 +134,9 @@ pub(crate) enum Command {
         /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
         #[arg(long, value_enum, default_value = "plain")]
         csv_locale: CsvLocale,
+        /// Score the state after this appraisal round (0: the units' self-assessment) instead of the council's final points.
+        #[arg(long, conflicts_with = "archive")]
+        round: Option<usize>,
     },
     /// Write the year's results as the officials' workbook: Biểu 1 and 2 as the report prints them, component indices, each unit's criteria.
     Export {
@@ -352,7 +355,9 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     check::set_root(root);
     match cli.command {
-        Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
+        Command::Score { year, format, archive, force, csv_locale, round } => {
+            score::score(root, year, format, score::ScoreArgs { archive, force, locale: csv_locale.into(), round })
+        }
         Command::Export { year, format, out } => export::export(root, year, format, &out),
         Command::Template { year, out } => template::template(root, year, &out),
         Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),

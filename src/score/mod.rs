@@ -4,4 +4,5 @@
 pub mod aggregate;
 pub mod eval;
 pub mod located;
+pub mod round;
 pub mod ruleset;

@@ -277,7 +277,7 @@ fn round(cx: &Ctx, at: &At, r: &crate::input::raw_round::RawRound, id: u32, sofa
                 }
             },
             None => {
-                if own.is_none_or(|o| points < o) {
+                if own.map_or(true, |o| points < o) {
                     let below = own.map_or_else(|| "no self-score".to_string(), |o| format!("the self-score {o}"));
                     diags.push(
                         at.err(
