@@ -77,6 +77,9 @@ pub struct NodeLine {
     pub provenance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<String>,
+    /// The self-score and each appraisal round's points beside the final ones, where the unit self-assessed or a round cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<crate::audit::appraisal::Trail>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,6 +292,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                 exemption,
                 legal: n.legal.as_ref().map(|l| m.legal_text(l)),
                 provenance: provenance.remove(&n.id),
+                appraisal: crate::audit::appraisal::trail(m, (unit, i)),
             }
         })
         .collect();
@@ -426,6 +430,9 @@ impl Explanation {
             }
             if let Some(l) = &n.legal {
                 let _ = writeln!(out, "{indent}    căn cứ: {l}");
+            }
+            if let Some(a) = &n.appraisal {
+                let _ = writeln!(out, "{indent}    {}", a.to_text(lang));
             }
         }
         let _ = writeln!(out);

@@ -1,8 +1,10 @@
-//! Audit: why each point ([`explain`]), archive and replay ([`archive`]),
+//! Audit: the scoring round's records and the council's lists ([`appraisal`]),
+//! why each point ([`explain`]), archive and replay ([`archive`]),
 //! rule-set diffs ([`diff`]), expectations ([`expect`]), the report's
 //! published statements ([`published`]), sealed years ([`seal`]) and a new
 //! year made from the last ([`new_year`]).
 
+pub mod appraisal;
 pub mod archive;
 pub mod diff;
 pub mod expect;

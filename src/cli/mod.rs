@@ -30,6 +30,7 @@ macro_rules! eoutln {
     ($($arg:tt)*) => { $crate::cli::emit($crate::cli::Stream::Err, format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+mod appraisal;
 mod check;
 mod diff;
 mod explain;
@@ -182,6 +183,23 @@ pub(crate) enum Command {
         unit: String,
         #[arg(long, value_enum, default_value = "text")]
         format: DiagFormat,
+    },
+    /// The scoring round: a unit's appraisal record (self-score, each round, final, reasons, explanations), or without --unit the council's lists.
+    Appraisal {
+        #[arg(long)]
+        year: u16,
+        /// Unit id, name or alias: its appraisal record (biên bản).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The survey from its questionnaires: sent, returned, response rates and each unit's points.
+    Survey {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Recompute an archived year and compare it with `results/<year>.json`.
     Replay {
@@ -363,6 +381,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),
         Command::Check { year, format } => check::check(root, year, format),
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
+        Command::Appraisal { year, unit, format } => appraisal::appraisal(root, year, unit.as_deref(), format),
+        Command::Survey { year, format } => appraisal::survey(root, year, format),
         Command::Replay { year } => replay::replay(root, year),
         Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
         Command::NewYear { year, from, format } => new_year::new_year(root, year, from, format),
