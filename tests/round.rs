@@ -41,6 +41,29 @@ fn broken(root: &std::path::Path, code: &str, at: &str) -> String {
     block.to_string()
 }
 
+/// Rounds or questionnaires that disagree with the council's points: `check`
+/// reports `code` at `at` and exits 1, the commands that show the rounds or
+/// the survey (`cmd`) print no result, and `score` still scores the
+/// council's points. Returns `check`'s block.
+fn inconsistent(root: &std::path::Path, code: &str, at: &str, cmd: &[&str]) -> String {
+    let o = run(root, cmd);
+    assert_eq!(o.status.code(), Some(1), "{cmd:?} must fail: {}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "no result may be printed: {}", stdout(&o));
+    assert!(stderr(&o).contains(&format!("error[{code}]")), "{}", stderr(&o));
+    let score = run(root, &["score", "--year", "2023", "--format", "csv"]);
+    assert!(score.status.success(), "{}", stderr(&score));
+    // The same numbers as the shipped tree's (the fingerprint, the last field, differs).
+    let rows = |t: &str| t.lines().map(|l| l.rsplit_once(',').map_or(l, |x| x.0).to_string()).collect::<Vec<_>>();
+    assert_eq!(rows(&stdout(&score)), rows(&stdout(&run(&repo(), &["score", "--year", "2023", "--format", "csv"]))));
+    let check = run(root, &["check", "--year", "2023"]);
+    assert_eq!(check.status.code(), Some(1));
+    let err = stderr(&check);
+    err.split("\n\n")
+        .find(|b| b.starts_with(&format!("error[{code}]")) && b.contains(&format!("--> {at}\n")))
+        .unwrap_or_else(|| panic!("{code} must point at {at}:\n{err}"))
+        .to_string()
+}
+
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
@@ -158,7 +181,9 @@ fn a_last_round_that_is_not_the_councils_points() {
     tree.replace_range(cut..cut + line.len(), "points = 0.01");
     std::fs::write(t.path().join(ROUNDS), tree).unwrap();
     let line_no = text[..cut].matches('\n').count() + 1;
-    let b = broken(t.path(), "ROUND_FINAL_MISMATCH", &format!("{ROUNDS}:{line_no}:10"));
+    let at = format!("{ROUNDS}:{line_no}:10");
+    let b = inconsistent(t.path(), "ROUND_FINAL_MISMATCH", &at, &["score", "--year", "2023", "--round", "1"]);
+    inconsistent(t.path(), "ROUND_FINAL_MISMATCH", &at, &["appraisal", "--year", "2023", "--unit", "so-tttt"]);
     let council = line.trim_start_matches("points = ");
     assert!(b.contains("0.01 points") && b.contains(&format!("scores.toml gives {council}")), "{b}");
 }
@@ -297,7 +322,8 @@ fn the_survey_of_all_28_units_from_the_questionnaires() {
 fn a_changed_answer_no_longer_gives_the_published_score() {
     let t = temp_tree();
     edit(t.path(), "fixtures/2023/survey/answers.csv", "so-tttt,so-tttt-001,1,", "so-tttt,so-tttt-001,5,");
-    let b = broken(t.path(), "SURVEY_MISMATCH", &place("fixtures/2023/scores.toml", "\"8.1\" = 15.97", 8));
+    let b =
+        inconsistent(t.path(), "SURVEY_MISMATCH", &place("fixtures/2023/scores.toml", "\"8.1\" = 15.97", 8), &["survey", "--year", "2023"]);
     assert!(b.contains("unit `so-tttt`") && b.contains("15.97"), "{b}");
 }
 

@@ -9,12 +9,22 @@ use super::*;
 
 fn loaded(root: &Path, year: u16) -> Option<Snapshot> {
     match load(root, year) {
-        Ok(s) => Some(s),
+        Ok(s) => consistent(s),
         Err(diags) => {
             print_diags(&diags, DiagFormat::Text);
             None
         }
     }
+}
+
+/// `s`, unless its rounds or questionnaires disagree with the council's points: then those errors are printed.
+pub(crate) fn consistent(s: Snapshot) -> Option<Snapshot> {
+    let c = &s.rule_set.model.consistency;
+    if c.0.is_empty() {
+        return Some(s);
+    }
+    check::show(c, Some(&s.rule_set.sources), DiagFormat::Text, true);
+    None
 }
 
 pub(crate) fn appraisal(root: &Path, year: u16, unit: Option<&str>, format: Format) -> ExitCode {

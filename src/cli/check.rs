@@ -16,6 +16,7 @@ pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
     let sources = match load(root, year) {
         Ok(s) => {
             diags.extend(s.rule_set.warnings.clone());
+            diags.extend(s.rule_set.model.consistency.clone());
             Some(Arc::clone(&s.rule_set.sources))
         }
         Err(d) => {

@@ -61,6 +61,9 @@ pub(crate) fn load_round(root: &Path, year: u16, n: usize) -> Result<Snapshot, D
     use parindex::formula::rules::Rules;
     use parindex::score::ruleset::RuleSet;
     let rs = RuleSet::load(root, year, &Rules::default())?;
+    if !rs.model.consistency.0.is_empty() {
+        return Err(rs.model.consistency.clone());
+    }
     let rs = parindex::score::round::at_round(rs, n).map_err(|d| Diagnostics(vec![d]))?;
     Snapshot::from_rule_set(rs, 1)
 }

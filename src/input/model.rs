@@ -205,6 +205,11 @@ pub struct Model {
     pub appraisal: Option<crate::input::appraisal::Appraisal>,
     /// The survey's questionnaires aggregated, when the year has them.
     pub survey: Option<crate::input::appraisal::Survey>,
+    /// Where the last appraisal round or the survey's questionnaires disagree
+    /// with the council's points of `scores.toml` (`ROUND_FINAL_MISMATCH`,
+    /// `SURVEY_MISMATCH`): errors of `check`, and of the commands that show
+    /// the rounds or the survey. The council's points are scored regardless.
+    pub consistency: crate::diag::Diagnostics,
 }
 
 impl Model {

@@ -147,8 +147,9 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     let awarded = awarded::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &mut diags);
     let facts = facts::from_raw(raw, &units, &mut diags);
     let (previous_year, previous) = previous::from_raw(raw, &ia, index, &units, &mut diags);
-    let appraisal = appraisal::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &awarded, &mut diags);
-    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, &mut diags);
+    let mut consistency = Diagnostics::default();
+    let appraisal = appraisal::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));
+    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, (&mut diags, &mut consistency));
 
     if raw.what_if {
         // What does not fit another year's data is reported, not refused.
@@ -193,6 +194,7 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         what_if: raw.what_if,
         appraisal,
         survey,
+        consistency,
     };
     (Some(model), diags)
 }

@@ -4,7 +4,8 @@
 //! evaluated, between 0 and its maximum), and against each other: a cut
 //! below the self-score names a declared reason, an explanation answers a
 //! cut of its round, a self-score names evidence where the year requires
-//! it, and the last round's points are the points of `scores.toml`.
+//! it; and the last round's points are the points of `scores.toml` (kept
+//! apart, in `Model::consistency`: the council's points are scored regardless).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -107,9 +108,10 @@ pub(super) fn from_raw(
     exempt: &Exempt,
     exemptions: &[Exemption],
     awarded: &HashMap<(usize, usize), Awarded>,
-    diags: &mut Diagnostics,
+    (diags, consistency): (&mut Diagnostics, &mut Diagnostics),
 ) -> Option<Appraisal> {
-    if raw.self_assessment.is_none() && raw.rounds.is_none() {
+    // Another year's data under these criteria: its rounds are of its own criteria.
+    if raw.what_if || (raw.self_assessment.is_none() && raw.rounds.is_none()) {
         return None;
     }
     let cx = Ctx { head, tree, units, exempt, exemptions };
@@ -174,7 +176,7 @@ pub(super) fn from_raw(
             out.rounds.push(round);
         }
     }
-    final_matches(&cx, raw, &out, awarded, diags);
+    final_matches(&cx, raw, &out, awarded, consistency);
     Some(out)
 }
 

@@ -28,9 +28,9 @@ pub(super) fn from_raw(
     tree: &Tree,
     units: &Units,
     awarded: &HashMap<(usize, usize), Awarded>,
-    diags: &mut Diagnostics,
+    (diags, consistency): (&mut Diagnostics, &mut Diagnostics),
 ) -> Option<Survey> {
-    let (src, file) = raw.survey.as_ref()?;
+    let (src, file) = raw.survey.as_ref().filter(|_| !raw.what_if)?;
     let at = At::new(src);
     let meta = &file.survey;
     let c = meta.criterion.get_ref();
@@ -139,7 +139,7 @@ pub(super) fn from_raw(
         let points = exact.map(|e| meta.points.apply(e));
         if let (Some(p), Some(aw)) = (points, awarded.get(&(ui, node))) {
             if p != aw.points {
-                diags.push(
+                consistency.push(
                     Diagnostic::error(
                         Code::SurveyMismatch,
                         format!(
