@@ -418,7 +418,7 @@ mod align_tests {
         let rows = |name: &str| vec![vec![name.to_string(), "1.50".to_string()], vec!["Sở Y tế".to_string(), "12.00".to_string()]];
         let a = align(&header, &rows(&composed));
         let b = align(&header, &rows(&decomposed));
-        let cols = |t: &str| t.lines().map(|l| unicode_width::UnicodeWidthStr::width(l)).collect::<Vec<_>>();
+        let cols = |t: &str| t.lines().map(unicode_width::UnicodeWidthStr::width).collect::<Vec<_>>();
         assert_eq!(cols(&a), cols(&b), "{a}\n{b}");
         // The numbers end in the same column on every line.
         assert!(cols(&a).windows(2).skip(1).all(|w| w[0] == w[1]), "{a}");
