@@ -131,9 +131,12 @@ pub(crate) enum Command {
         /// With --archive: replace a different archived result.
         #[arg(long, requires = "archive")]
         force: bool,
-        /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
-        #[arg(long, value_enum, default_value = "plain")]
-        csv_locale: CsvLocale,
+        /// With --format csv: `plain` (the default: `,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
+        #[arg(long, value_enum)]
+        csv_locale: Option<CsvLocale>,
+        /// With --format json: the whole result on one line, without indentation (for programs: smaller and quicker to write).
+        #[arg(long)]
+        compact: bool,
     },
     /// Write the year's results as the officials' workbook: Biểu 1 and 2 as the report prints them, component indices, each unit's criteria.
     Export {
@@ -352,7 +355,9 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     check::set_root(root);
     match cli.command {
-        Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
+        Command::Score { year, format, archive, force, csv_locale, compact } => {
+            score::score(root, year, score::ScoreArgs { format, archive, force, locale: csv_locale.map(Into::into), compact })
+        }
         Command::Export { year, format, out } => export::export(root, year, format, &out),
         Command::Template { year, out } => template::template(root, year, &out),
         Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),
