@@ -77,3 +77,16 @@ fn the_environment_chooses_when_no_flag_does() {
     assert!(explain(&[("PARINDEX_LANG", "vi")]).contains("thứ hạng: 1 trên 15"));
     assert!(explain(&[("LANG", "C.UTF-8")]).contains("rank: 1 of 15"), "English when the environment names no language");
 }
+
+#[test]
+fn replay_and_test_speak_the_chosen_language() {
+    let vi = stdout(&run(&repo(), &["--lang", "vi", "replay", "--year", "2023"]));
+    assert!(vi.starts_with("trùng khớp (dấu vân tay "), "{vi}");
+    let en = stdout(&run(&repo(), &["--lang", "en", "replay", "--year", "2023"]));
+    assert!(en.starts_with("identical (fingerprint "), "{en}");
+    // The same fingerprint in both.
+    assert_eq!(vi.rsplit(' ').next(), en.rsplit(' ').next());
+    let vi = stdout(&run(&repo(), &["--lang", "vi", "test", "--year", "2023"]));
+    assert!(vi.contains("2023: 257 đạt, 0 không đạt\n"), "{vi}");
+    assert!(vi.ends_with("257 đạt, 0 không đạt\n"), "{vi}");
+}

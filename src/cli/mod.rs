@@ -50,7 +50,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use parindex::diag::Diagnostics;
 use parindex::formula::rules::Rules;
-use parindex::lang::Lang;
+use parindex::lang::{Lang, Text};
 use parindex::live::engine::Snapshot;
 use parindex::score::ruleset::RuleSet;
 use std::path::Path;
