@@ -90,3 +90,16 @@ fn replay_and_test_speak_the_chosen_language() {
     assert!(vi.contains("2023: 257 đạt, 0 không đạt\n"), "{vi}");
     assert!(vi.ends_with("257 đạt, 0 không đạt\n"), "{vi}");
 }
+
+#[test]
+fn diff_with_data_side_by_side_speaks_vietnamese() {
+    let o = run(&repo(), &["--lang", "vi", "diff", "2023", "2025", "--data", "2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let vi = stdout(&o);
+    assert!(vi.contains("các đơn vị năm 2023 chấm theo bộ tiêu chí 2023 và 2025:\n"), "{vi}");
+    assert!(vi.contains("  tiêu chí 7.3.2 tham số: target = 50 → target = 60\n"), "{vi}");
+    assert!(vi.contains("các đơn vị đổi hạng ("), "{vi}");
+    assert!(!vi.contains("criterion 7.3.2"), "{vi}");
+    let en = stdout(&run(&repo(), &["--lang", "en", "diff", "2023", "2025", "--data", "2023"]));
+    assert!(en.contains("units of 2023 scored under the rule sets of 2023 and 2025:\n"), "{en}");
+}
