@@ -325,6 +325,28 @@ pub(crate) fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
     load_with(root, year, year)
 }
 
+/// The year loaded and evaluated; or its errors printed, and the exit code
+/// the command ends with.
+pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode> {
+    load(root, year).map_err(|diags| {
+        print_diags(&diags, DiagFormat::Text);
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes a made file (`made`: its bytes, or why they could not be made)
+/// to `out` atomically; says what went wrong.
+pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Display>) -> Result<(), ExitCode> {
+    let bytes = made.map_err(|e| {
+        eoutln!("error: cannot make the workbook: {e}");
+        ExitCode::FAILURE
+    })?;
+    parindex::audit::archive::write_atomic(out, |w| w.write_all(&bytes)).map_err(|e| {
+        eoutln!("error: cannot write `{}`: {e}", out.display());
+        ExitCode::FAILURE
+    })
+}
+
 /// The criteria of `year` with the data of `data_year`, loaded and evaluated.
 pub(crate) fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapshot, Diagnostics> {
     Snapshot::from_rule_set(RuleSet::load_with(root, year, data_year, &Rules::default())?, 1)

@@ -28,12 +28,9 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
         eoutln!("error: --csv-locale applies to --format csv only");
         return ExitCode::from(2);
     }
-    let s = match load(root, year) {
+    let s = match load_or_fail(root, year) {
         Ok(s) => s,
-        Err(diags) => {
-            print_diags(&diags, DiagFormat::Text);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     // Warnings do not stop the results; they are told on stderr.
     if !s.rule_set.warnings.is_empty() {
