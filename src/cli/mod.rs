@@ -300,6 +300,23 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes `value` as JSON (indented, or on one line when `compact`) and a
+/// newline to stdout, serialised straight into a buffered stdout rather than
+/// built as one string first (a national result is tens of megabytes).
+/// Fails as [`emit`] does.
+pub(crate) fn emit_json(value: &impl serde::Serialize, compact: bool) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = if compact { serde_json::to_writer(&mut out, value) } else { serde_json::to_writer_pretty(&mut out, value) };
+    let written = written.map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(141);
+    }
+}
+
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
     print_diags_in(diags, format, text_lang())
 }

@@ -46,8 +46,7 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
 fn write_scores(s: &Snapshot, args: &ScoreArgs) -> ExitCode {
     match args.format {
         Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
-        Format::Json if args.compact => out!("{}\n", serde_json::to_string(&s.report).unwrap_or_default()),
-        Format::Json => out!("{}\n", serde_json::to_string_pretty(&s.report).unwrap_or_default()),
+        Format::Json => emit_json(&s.report, args.compact),
         Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, args.locale.unwrap_or(parindex::report::CsvLocale::Plain))),
     }
     if !args.archive {
