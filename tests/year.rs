@@ -236,22 +236,22 @@ fn explain_sets_each_component_beside_the_archived_previous_year() {
     let root = t.path();
     year_2024(root);
     // so-tttt's criterion 1.1: 2.08 in 2023, 2.58 in 2024, so component 1
-    // goes from 9.36 to 9.86 of 13.5: +0.50 points, +0.5 / 13.5 = +3.70%,
-    // and the index (scale 100) from 88.65 to 89.15.
+    // goes from 9.36 to 9.86 of 13.5: +0.50 points; its index from 69.33% to
+    // 73.04% (9.36 / 13.5 = 69.333…, 9.86 / 13.5 = 73.037…), +3.71 as shown;
+    // and the unit's index (scale 100) from 88.65 to 89.15.
     edit(root, "fixtures/2024/scores.toml", "\"1.1\" = 2.08", "\"1.1\" = 2.58");
     let e = json(root, &["explain", "--year", "2024", "--unit", "so-tttt", "--format", "json"]);
     let y = &e["year_on_year"];
     assert_eq!(y["year"], 2023);
     assert_eq!(y["archive"], "results/2023.json");
     let c1 = &y["components"][0];
-    assert_eq!((c1["id"].as_str(), c1["points"].as_str(), c1["index"].as_str()), (Some("1"), Some("+0.50"), Some("+3.70")));
+    assert_eq!((c1["id"].as_str(), c1["points"].as_str(), c1["index"].as_str()), (Some("1"), Some("+0.50"), Some("+3.71")));
     assert_eq!(c1["before"]["score"], "9.36");
     assert_eq!(c1["after"]["score"], "9.86");
     assert_eq!(y["components"][1]["points"], "+0.00");
     assert_eq!((y["index"]["before"].as_str(), y["index"]["after"].as_str()), (Some("88.65"), Some("89.15")));
     let text = stdout(&run(root, &["explain", "--year", "2024", "--unit", "so-tttt"]));
-    // 9.36 / 13.5 = 69.333…%, 9.86 / 13.5 = 73.037…%.
-    assert!(text.contains("change against 2023 (results/2023.json):\n  1 Công tác chỉ đạo, điều hành CCHC: 9.36 / 13.5 (69.33%) → 9.86 / 13.5 (73.04%): +0.50 points, +3.70%\n"), "{text}");
+    assert!(text.contains("change against 2023 (results/2023.json):\n  1 Công tác chỉ đạo, điều hành CCHC: 9.36 / 13.5 (69.33%) → 9.86 / 13.5 (73.04%): +0.50 points, +3.71%\n"), "{text}");
     // 2023's previous year (2022) is not archived: nothing to set beside.
     let e = json(root, &["explain", "--year", "2023", "--unit", "so-tttt", "--format", "json"]);
     assert!(e.get("year_on_year").is_none());

@@ -451,6 +451,26 @@ impl Explanation {
             }
         };
         let shown = if vi { "công bố" } else { "shown" };
+        // `2 decimals, half_up` as the official reads it; the mode's key stays beside it.
+        let rounding = |r: &str| -> String {
+            if !vi {
+                return r.to_string();
+            }
+            match r.split_once(" decimals, ") {
+                Some((n, mode)) => {
+                    let how = match mode {
+                        "half_up" => "làm tròn",
+                        "half_even" => "làm tròn về số chẵn",
+                        "down" => "bỏ phần thập phân thừa",
+                        "up" => "làm tròn lên",
+                        _ => mode,
+                    };
+                    format!("{n} chữ số thập phân, {how}: {mode}")
+                }
+                None if r == "none" => "không làm tròn".to_string(),
+                None => r.to_string(),
+            }
+        };
         let _ = writeln!(out, "{}: {} = {}", t(Text::ExplainScale), self.scale.exact, formula(&self.scale.formula));
         let _ = writeln!(
             out,
@@ -459,7 +479,7 @@ impl Explanation {
             self.total.exact,
             formula(&self.total.formula),
             self.total.shown,
-            self.total.rounding
+            rounding(&self.total.rounding)
         );
         let _ = writeln!(
             out,
@@ -468,7 +488,7 @@ impl Explanation {
             self.index.exact,
             self.index.formula,
             self.index.shown,
-            self.index.rounding
+            rounding(&self.index.rounding)
         );
         let _ = writeln!(
             out,

@@ -6,12 +6,9 @@ use std::process::ExitCode;
 use super::*;
 
 pub(crate) fn explain(root: &Path, year: u16, unit: &str, format: DiagFormat) -> ExitCode {
-    let s = match load(root, year) {
+    let s = match load_or_fail(root, year) {
         Ok(s) => s,
-        Err(diags) => {
-            print_diags(&diags, DiagFormat::Text);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let Some(u) = s.rule_set.model.find_unit(unit) else {
         let ids = s.rule_set.model.units.iter().flat_map(|u| std::iter::once(u.id.as_str()).chain(std::iter::once(u.name.as_str())));

@@ -51,7 +51,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use parindex::diag::Diagnostics;
 use parindex::formula::rules::Rules;
-use parindex::lang::Lang;
+use parindex::lang::{Lang, Text};
 use parindex::live::engine::Snapshot;
 use parindex::score::ruleset::RuleSet;
 use std::path::Path;
@@ -132,9 +132,12 @@ pub(crate) enum Command {
         /// With --archive: replace a different archived result.
         #[arg(long, requires = "archive")]
         force: bool,
-        /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
-        #[arg(long, value_enum, default_value = "plain")]
-        csv_locale: CsvLocale,
+        /// With --format csv: `plain` (the default: `,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
+        #[arg(long, value_enum)]
+        csv_locale: Option<CsvLocale>,
+        /// With --format json: the whole result on one line, without indentation (for programs: smaller and quicker to write).
+        #[arg(long)]
+        compact: bool,
         /// Score the state after this appraisal round (0: the units' self-assessment) instead of the council's final points.
         #[arg(long, conflicts_with = "archive")]
         round: Option<usize>,
@@ -318,6 +321,23 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes `value` as JSON (indented, or on one line when `compact`) and a
+/// newline to stdout, serialised straight into a buffered stdout rather than
+/// built as one string first (a national result is tens of megabytes).
+/// Fails as [`emit`] does.
+pub(crate) fn emit_json(value: &impl serde::Serialize, compact: bool) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = if compact { serde_json::to_writer(&mut out, value) } else { serde_json::to_writer_pretty(&mut out, value) };
+    let written = written.map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(141);
+    }
+}
+
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
     print_diags_in(diags, format, text_lang())
 }
@@ -341,6 +361,28 @@ pub(crate) fn exit(ok: bool) -> ExitCode {
 
 pub(crate) fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
     load_with(root, year, year)
+}
+
+/// The year loaded and evaluated; or its errors printed, and the exit code
+/// the command ends with.
+pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode> {
+    load(root, year).map_err(|diags| {
+        print_diags(&diags, DiagFormat::Text);
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes a made file (`made`: its bytes, or why they could not be made)
+/// to `out` atomically; says what went wrong.
+pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Display>) -> Result<(), ExitCode> {
+    let bytes = made.map_err(|e| {
+        eoutln!("error: cannot make the workbook: {e}");
+        ExitCode::FAILURE
+    })?;
+    parindex::audit::archive::write_atomic(out, |w| w.write_all(&bytes)).map_err(|e| {
+        eoutln!("error: cannot write `{}`: {e}", out.display());
+        ExitCode::FAILURE
+    })
 }
 
 /// The criteria of `year` with the data of `data_year`, loaded and evaluated.
@@ -373,8 +415,8 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     check::set_root(root);
     match cli.command {
-        Command::Score { year, format, archive, force, csv_locale, round } => {
-            score::score(root, year, format, score::ScoreArgs { archive, force, locale: csv_locale.into(), round })
+        Command::Score { year, format, archive, force, csv_locale, compact, round } => {
+            score::score(root, year, score::ScoreArgs { format, archive, force, locale: csv_locale.map(Into::into), compact, round })
         }
         Command::Export { year, format, out } => export::export(root, year, format, &out),
         Command::Template { year, out } => template::template(root, year, &out),

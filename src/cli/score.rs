@@ -8,40 +8,51 @@ use parindex::live::engine::Snapshot;
 
 use super::*;
 
-/// The options of `parindex score` beside the year and format.
+/// What `score` writes, besides the year.
 pub(crate) struct ScoreArgs {
+    pub format: Format,
     pub archive: bool,
     pub force: bool,
-    pub locale: parindex::report::CsvLocale,
+    /// `None`: the plain locale, as not asked for.
+    pub locale: Option<parindex::report::CsvLocale>,
+    /// One line of JSON instead of indented JSON.
+    pub compact: bool,
     /// Score the state after this appraisal round.
     pub round: Option<usize>,
 }
 
-pub(crate) fn score(root: &Path, year: u16, format: Format, args: ScoreArgs) -> ExitCode {
-    let ScoreArgs { archive, force, locale, round } = args;
-    let loaded = match round {
-        None => load(root, year),
-        Some(n) => load_round(root, year, n),
+pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
+    if args.compact && !matches!(args.format, Format::Json) {
+        eoutln!("error: --compact applies to --format json only");
+        return ExitCode::from(2);
+    }
+    if args.locale.is_some() && !matches!(args.format, Format::Csv) {
+        eoutln!("error: --csv-locale applies to --format csv only");
+        return ExitCode::from(2);
+    }
+    let loaded = match args.round {
+        None => load_or_fail(root, year),
+        Some(n) => load_round(root, year, n).map_err(|diags| {
+            print_diags(&diags, DiagFormat::Text);
+            ExitCode::FAILURE
+        }),
     };
     let s = match loaded {
         Ok(s) => s,
-        Err(diags) => {
-            print_diags(&diags, DiagFormat::Text);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    if let (Some(n), Some(a)) = (round, s.rule_set.model.appraisal.as_ref()) {
+    if let (Some(n), Some(a)) = (args.round, s.rule_set.model.appraisal.as_ref()) {
         let what = match n.checked_sub(1).and_then(|r| a.rounds.get(r)) {
             Some(r) => format!("round {n} of {} ({} – {})", a.rounds.len(), r.from, r.to),
             None => "round 0: the units' self-assessment".to_string(),
         };
         eoutln!("scored at appraisal {what}, not the council's final points");
-        if format == Format::Json {
+        if matches!(args.format, Format::Json) {
             let mut v = serde_json::to_value(&s.report).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
                 o.insert("round".into(), serde_json::Value::from(n));
             }
-            out!("{}", json_text(&v));
+            emit_json(&v, args.compact);
             return ExitCode::SUCCESS;
         }
     }
@@ -49,14 +60,14 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, args: ScoreArgs) -> 
     if !s.rule_set.warnings.is_empty() {
         check::show(&s.rule_set.warnings, Some(&s.rule_set.sources), DiagFormat::Text, true);
     }
-    let code = write_scores(&s, format, archive, force, locale);
+    let code = write_scores(&s, &args);
     // The process ends here: its memory goes back whole, without freeing a
     // national year's results piece by piece.
     std::mem::forget(s);
     code
 }
 
-/// The year scored at appraisal round `n`.
+/// The year scored at appraisal round `n`: refused when the rounds disagree with the council's points.
 pub(crate) fn load_round(root: &Path, year: u16, n: usize) -> Result<Snapshot, Diagnostics> {
     use parindex::formula::rules::Rules;
     use parindex::score::ruleset::RuleSet;
@@ -68,17 +79,17 @@ pub(crate) fn load_round(root: &Path, year: u16, n: usize) -> Result<Snapshot, D
     Snapshot::from_rule_set(rs, 1)
 }
 
-fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool, locale: parindex::report::CsvLocale) -> ExitCode {
-    match format {
+fn write_scores(s: &Snapshot, args: &ScoreArgs) -> ExitCode {
+    match args.format {
         Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
-        Format::Json => out!("{}\n", serde_json::to_string_pretty(&s.report).unwrap_or_default()),
-        Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, locale)),
+        Format::Json => emit_json(&s.report, args.compact),
+        Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, args.locale.unwrap_or(parindex::report::CsvLocale::Plain))),
     }
-    if !archive {
+    if !args.archive {
         return ExitCode::SUCCESS;
     }
     let doc = archive::Archive::new(&s.rule_set, &s.outcome, &s.report);
-    match archive::write(&s.rule_set, &doc, force) {
+    match archive::write(&s.rule_set, &doc, args.force) {
         Ok(archive::Archived::Written(p)) => eoutln!("archived to {} (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256),
         Ok(archive::Archived::Unchanged(p)) => {
             eoutln!("{} already holds this result (fingerprint {})", p.display(), s.rule_set.fingerprint.sha256)

@@ -16,13 +16,14 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
         eoutln!("error[NO_EXPECTATIONS]: no expectations to run: no `fixtures/<year>/expected*.toml` under `{}`", root.display());
         return ExitCode::FAILURE;
     }
+    let t = |x: Text| x.get(text_lang());
     let (mut passed, mut failed) = (0, 0);
     for year in years {
         let s = match load(root, year) {
             Ok(s) => s,
             Err(diags) => {
                 failed += 1;
-                outln!("{year}: cannot be scored");
+                outln!("{year}: {}", t(Text::TestCannotBeScored));
                 out!("{}", check::rendered(&diags, None, false));
                 continue;
             }
@@ -35,7 +36,7 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
             Ok(run) => {
                 passed += run.passed;
                 failed += run.failures.len();
-                outln!("{year}: {} passed, {} failed", run.passed, run.failures.len());
+                outln!("{year}: {} {}, {} {}", run.passed, t(Text::TestPassed), run.failures.len(), t(Text::TestFailed));
                 for note in &run.notes {
                     outln!("{year}: {note}");
                 }
@@ -45,11 +46,11 @@ pub(crate) fn test(root: &Path, only: Option<u16>) -> ExitCode {
             }
             Err(diags) => {
                 failed += 1;
-                outln!("{year}: the expectations cannot be run");
+                outln!("{year}: {}", t(Text::TestCannotRun));
                 out!("{}", check::rendered(&diags, Some(&s.rule_set.sources), false));
             }
         }
     }
-    outln!("{passed} passed, {failed} failed");
+    outln!("{passed} {}, {failed} {}", t(Text::TestPassed), t(Text::TestFailed));
     exit(failed == 0)
 }
