@@ -145,9 +145,13 @@ fn raising_a_maximum_changes_the_scales_and_indices() {
 #[test]
 fn adding_an_exemption_shrinks_that_units_scale() {
     let r = Running::new();
-    // so-tttt's points at 1.3 go with it (an exempted criterion keeps no points;
+    // so-tttt's points at 1.3 go with it (an exempted criterion keeps no points, awarded or self-assessed;
     // the state between the two saves is rejected and skipped).
     common::edit(r.root(), "fixtures/2023/scores.toml", "\"1.3\" = 1.04  # reconstructed\n", "");
+    // And its self-score there.
+    let own = std::fs::read_to_string(r.root().join("fixtures/2023/self-assessment.toml")).unwrap();
+    let line = own.lines().find(|l| l.starts_with("\"1.3\" = { points = 1.04, evidence = [{ number = \"82/BC-SO-TTTT\"")).unwrap();
+    common::edit(r.root(), "fixtures/2023/self-assessment.toml", &format!("{line}\n"), "");
     common::append(
         r.root(),
         "criteria/2023/exemptions.toml",

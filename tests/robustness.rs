@@ -33,6 +33,10 @@ const FILES: &[&str] = &[
     "fixtures/2023/indicators.toml",
     "fixtures/2023/indicators/portal-2023-12-25.csv",
     "fixtures/2023/statistics/ttphvhcc-2023-12-15.toml",
+    "fixtures/2023/self-assessment.toml",
+    "fixtures/2023/rounds.toml",
+    "fixtures/2023/survey.toml",
+    "fixtures/2023/survey/answers.csv",
     "rules/2023/tiers.rhai",
     "rules/2023/proportional.rhai",
 ];
@@ -175,6 +179,27 @@ fn run_year(root: &Path, rules: &Rules) {
         let e = parindex::audit::explain::explain(rs, &s.outcome, u);
         let _ = e.to_text();
         let _ = e.to_json();
+    }
+    // The scoring round's reports, and every round scored.
+    let m = &rs.model;
+    for u in 0..m.units.len() {
+        if let Some(r) = parindex::audit::appraisal::record(m, u) {
+            let _ = (r.to_text(parindex::lang::Lang::Vi), r.to_csv());
+        }
+    }
+    if let Some(c) = parindex::audit::appraisal::council(m) {
+        let _ = (c.to_text(parindex::lang::Lang::En), c.to_csv());
+    }
+    if let Some(v) = parindex::audit::appraisal::survey(m) {
+        let _ = (v.to_text(parindex::lang::Lang::En), v.to_csv());
+    }
+    for n in 0..=parindex::score::round::rounds(rs).unwrap_or(0) + 1 {
+        if let Ok(r) = parindex::score::ruleset::RuleSet::load(root, 2023, rules)
+            .map_err(|_| ())
+            .and_then(|x| parindex::score::round::at_round(x, n).map_err(|_| ()))
+        {
+            let _ = Snapshot::from_rule_set(r, 1);
+        }
     }
     let _ = parindex::audit::expect::run_expectations(rs, &s.outcome, &s.report);
     let a = Archive::new(rs, &s.outcome, &s.report);

@@ -362,3 +362,24 @@ fn a_unit_below_the_minimum_of_responses_is_reported() {
     assert_eq!(few, want);
     assert!(err.contains("--> fixtures/2023/survey.toml:"), "{err}");
 }
+
+#[test]
+fn a_decision_the_next_round_does_not_follow() {
+    let t = temp_tree();
+    // so-tttt 1.4: cut to 1.14 in round 1, partly restored to 1.39 in round 2; "accepted" would give back 1.89.
+    let from = "criterion = \"1.4\"\ntext = \"Đơn vị giải trình, bổ sung một phần tài liệu\"\ndecision = \"partly\"";
+    edit(t.path(), ROUNDS, from, &from.replace("partly", "accepted"));
+    let check = run(t.path(), &["check", "--year", "2023"]);
+    assert_eq!(check.status.code(), Some(0), "a warning: {}", stderr(&check));
+    let err = stderr(&check);
+    let at = place(ROUNDS, from, from.find("\"1.4\"").unwrap());
+    let block = err.split("\n\n").find(|b| b.starts_with("warning[DECISION_NOT_APPLIED]")).unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        block.contains(&format!("--> {at}")) && block.contains("unit `so-tttt`, criterion `1.4`") && block.contains("gives 1.39"),
+        "{block}"
+    );
+    assert!(
+        !stderr(&run(&repo(), &["check", "--year", "2023"])).contains("DECISION_NOT_APPLIED"),
+        "the shipped rounds follow their decisions"
+    );
+}

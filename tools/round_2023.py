@@ -124,6 +124,9 @@ def main():
                 own = final + max(min(gap, Decimal("0.5")), (gap / 2).quantize(Decimal("0.01")))
                 own = min(own, mx)
                 scenario = ["kept", "kept-late", "partly"][r % 3]
+                if scenario == "partly" and final == 0:
+                    # Nothing to restore in part from 0: the cut is kept.
+                    scenario = "kept"
             # Some full marks were cut in round 1 and restored on explanation.
             elif mx is not None and final == mx and final > 0 and r % 23 == 0:
                 scenario = "restored"

@@ -129,6 +129,9 @@ pub enum Code {
     SurveyMismatch,
     /// A round is asked for that the year does not have.
     UnknownRound,
+    /// The next round's points do not follow its decision on an explanation
+    /// (accepted but still cut, rejected but changed, partly but not in between).
+    DecisionNotApplied,
 }
 
 impl Code {
@@ -177,6 +180,7 @@ impl Code {
             Code::SurveyFewResponses => "SURVEY_FEW_RESPONSES",
             Code::SurveyMismatch => "SURVEY_MISMATCH",
             Code::UnknownRound => "UNKNOWN_ROUND",
+            Code::DecisionNotApplied => "DECISION_NOT_APPLIED",
         }
     }
 }

@@ -176,8 +176,48 @@ pub(super) fn from_raw(
             out.rounds.push(round);
         }
     }
+    decisions(&cx, &out, diags);
     final_matches(&cx, raw, &out, awarded, consistency);
     Some(out)
+}
+
+/// Each decision on an explanation shows in the next round's points:
+/// accepted, the self-score back; rejected, the cut kept; partly, in between.
+fn decisions(cx: &Ctx, a: &Appraisal, diags: &mut Diagnostics) {
+    for (i, r) in a.rounds.iter().enumerate() {
+        let Some(next) = a.rounds.get(i + 1) else { break };
+        for (key, e) in &r.explanations {
+            let (Some(d), Some(cut)) = (e.decision, r.cuts.get(key)) else { continue };
+            let own = a.self_scores.get(key).map(|s| s.points);
+            let Some(then) = a.points_at(i + 2, *key) else { continue };
+            let follows = match d {
+                Decision::Accepted => own.map_or(true, |o| then >= o),
+                Decision::Rejected => then == cut.points,
+                Decision::Partly => then > cut.points && own.map_or(true, |o| then < o),
+            };
+            if follows {
+                continue;
+            }
+            let (uid, cid) = (cx.uid(key.0), cx.cid(key.1));
+            let own = own.map_or_else(|| "none".to_string(), |o| o.to_string());
+            diags.push(
+                Diagnostic::warning(
+                    Code::DecisionNotApplied,
+                    format!(
+                        "round {} decides `{}` on unit `{uid}`'s explanation at criterion `{cid}` (cut to {}, self-score {own}), but round {} gives {then}",
+                        next.id,
+                        d.as_str(),
+                        cut.points,
+                        next.id
+                    ),
+                )
+                .at(e.location.clone())
+                .unit(uid)
+                .criterion(cid)
+                .help("accepted gives the self-score back, rejected keeps the cut, partly lies in between"),
+            );
+        }
+    }
 }
 
 fn self_scores(
