@@ -182,3 +182,47 @@ pub fn rate(part: u32, whole: u32, r: Rounding) -> Option<Decimal> {
     let v = Decimal::from(part).checked_mul(Decimal::ONE_HUNDRED)?.checked_div(Decimal::from(whole))?;
     Some(r.apply(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::round::RoundMode;
+    use rust_decimal_macros::dec;
+
+    fn at() -> Location {
+        Location::at("f.toml", 1, 1)
+    }
+
+    #[test]
+    fn a_rounds_state_is_the_self_score_overridden_by_its_cuts() {
+        let mut a = Appraisal::default();
+        a.self_scores.insert((0, 1), SelfScore { points: dec!(2), evidence: vec![], note: None, location: at() });
+        a.self_scores.insert((0, 2), SelfScore { points: dec!(1), evidence: vec![], note: None, location: at() });
+        let cut = |p| Cut { points: p, reason: None, text: None, location: at() };
+        let round = |id, cuts: Vec<((usize, usize), Decimal)>| Round {
+            id,
+            from: String::new(),
+            to: String::new(),
+            cuts: cuts.into_iter().map(|(k, p)| (k, cut(p))).collect(),
+            explanations: BTreeMap::new(),
+        };
+        a.rounds.push(round(1, vec![((0, 1), dec!(1.5)), ((0, 2), dec!(0))]));
+        a.rounds.push(round(2, vec![((0, 1), dec!(1.75))]));
+        assert_eq!(a.points_at(0, (0, 1)), Some(dec!(2)));
+        assert_eq!(a.points_at(1, (0, 1)), Some(dec!(1.5)));
+        assert_eq!(a.points_at(2, (0, 1)), Some(dec!(1.75)));
+        // Round 2 does not cut (0, 2): the self-score is back.
+        assert_eq!(a.points_at(2, (0, 2)), Some(dec!(1)));
+        assert_eq!(a.points_at(1, (0, 2)), Some(dec!(0)));
+        assert_eq!(a.points_at(1, (0, 3)), None);
+        assert_eq!(a.state(1).values().copied().collect::<Vec<_>>(), vec![dec!(1.5), dec!(0)]);
+    }
+
+    #[test]
+    fn response_rates_are_truncated_as_the_report_prints_them() {
+        let down = Rounding::new(2, RoundMode::Down);
+        assert_eq!(rate(1321, 1396, down).map(|r| r.to_string()), Some("94.62".into()));
+        assert_eq!(rate(47, 50, down).map(|r| r.to_string()), Some("94.00".into()));
+        assert_eq!(rate(1, 0, down), None);
+    }
+}

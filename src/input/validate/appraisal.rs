@@ -410,3 +410,18 @@ fn final_matches(cx: &Ctx, raw: &RawYear, a: &Appraisal, awarded: &HashMap<(usiz
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_date;
+
+    #[test]
+    fn dates_are_real_days() {
+        for ok in ["2024-03-20", "2024-02-29", "2000-02-29", "2023-12-31"] {
+            assert!(is_date(ok), "{ok}");
+        }
+        for bad in ["2023-02-29", "1900-02-29", "2024-13-01", "2024-04-31", "2024-3-20", "20/03/2024", "2024-03-2x", "", "2024-03-200"] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+}
