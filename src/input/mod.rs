@@ -3,7 +3,9 @@
 //! Raw types ([`raw`]) are what serde reads; [`validate`] turns them into the
 //! checked [`model`] that every later stage uses. Indicator tables, statistics
 //! and targets are read here too, with their number formats ([`numfmt`]) and
-//! name matching, and [`fingerprint`] hashes every input once.
+//! name matching, and [`fingerprint`] hashes every input once. The scoring
+//! round's files (self-assessment, appraisal rounds, survey) are read into
+//! [`raw_round`] and checked into [`appraisal`].
 
 pub mod appraisal;
 pub mod csvread;
