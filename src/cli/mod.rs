@@ -33,11 +33,14 @@ macro_rules! eoutln {
 mod check;
 mod diff;
 mod explain;
+mod export;
+mod import;
 mod replay;
 mod report;
 mod score;
 mod serve;
 mod targets;
+mod template;
 mod test;
 mod watch;
 mod whatif;
@@ -70,6 +73,26 @@ pub(crate) enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum CsvLocale {
+    Plain,
+    Vi,
+}
+
+impl From<CsvLocale> for parindex::report::CsvLocale {
+    fn from(l: CsvLocale) -> Self {
+        match l {
+            CsvLocale::Plain => parindex::report::CsvLocale::Plain,
+            CsvLocale::Vi => parindex::report::CsvLocale::Vi,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +130,37 @@ pub(crate) enum Command {
         /// With --archive: replace a different archived result.
         #[arg(long, requires = "archive")]
         force: bool,
+        /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
+        #[arg(long, value_enum, default_value = "plain")]
+        csv_locale: CsvLocale,
+    },
+    /// Write the year's results as the officials' workbook: Biểu 1 and 2 as the report prints them, component indices, each unit's criteria.
+    Export {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: ExportFormat,
+        /// The file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the council's scoring workbook of a year: a sheet per unit kind, a row per scored criterion, a column per unit.
+    Template {
+        #[arg(long)]
+        year: u16,
+        /// The file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a filled scoring workbook (.xlsx, .xls, .ods or .csv) into `fixtures/<year>/scores.toml`, after checking every cell.
+    Import {
+        #[arg(long)]
+        year: u16,
+        /// The filled workbook.
+        file: PathBuf,
+        /// Show what would change (unit, criterion, old → new) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Validate a year's criteria, rules and data, and the consistency checks of its statistics; print every problem found.
     Check {
@@ -283,7 +337,10 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     check::set_root(root);
     match cli.command {
-        Command::Score { year, format, archive, force } => score::score(root, year, format, archive, force),
+        Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
+        Command::Export { year, format, out } => export::export(root, year, format, &out),
+        Command::Template { year, out } => template::template(root, year, &out),
+        Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),
         Command::Check { year, format } => check::check(root, year, format),
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),

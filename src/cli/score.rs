@@ -8,7 +8,7 @@ use parindex::live::engine::Snapshot;
 
 use super::*;
 
-pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool) -> ExitCode {
+pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force: bool, locale: parindex::report::CsvLocale) -> ExitCode {
     let s = match load(root, year) {
         Ok(s) => s,
         Err(diags) => {
@@ -20,18 +20,18 @@ pub(crate) fn score(root: &Path, year: u16, format: Format, archive: bool, force
     if !s.rule_set.warnings.is_empty() {
         check::show(&s.rule_set.warnings, Some(&s.rule_set.sources), DiagFormat::Text, true);
     }
-    let code = write_scores(&s, format, archive, force);
+    let code = write_scores(&s, format, archive, force, locale);
     // The process ends here: its memory goes back whole, without freeing a
     // national year's results piece by piece.
     std::mem::forget(s);
     code
 }
 
-fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool) -> ExitCode {
+fn write_scores(s: &Snapshot, format: Format, archive: bool, force: bool, locale: parindex::report::CsvLocale) -> ExitCode {
     match format {
         Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
         Format::Json => out!("{}\n", serde_json::to_string_pretty(&s.report).unwrap_or_default()),
-        Format::Csv => out!("{}", s.report.to_csv(&s.rule_set)),
+        Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, locale)),
     }
     if !archive {
         return ExitCode::SUCCESS;

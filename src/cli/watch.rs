@@ -17,7 +17,8 @@ pub(crate) fn watch(root: &std::path::Path, year: u16, format: Format, poll: boo
         match format {
             Format::Table => s.report.to_table(&s.rule_set),
             Format::Json => format!("{}\n", serde_json::to_string_pretty(&s.report.to_json()).unwrap_or_default()),
-            Format::Csv => s.report.to_csv(&s.rule_set),
+            // Each rescore a table of its own, without the mark that begins a file.
+            Format::Csv => s.report.to_csv(&s.rule_set).trim_start_matches('\u{feff}').to_owned(),
         }
     }
     let engine = match Engine::open(root, year) {

@@ -32,6 +32,15 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
         Code::UnmatchedName => ("tên không khớp đơn vị nào", "unmatched name"),
         Code::BadTarget => ("chỉ tiêu khai báo sai", "malformed target"),
         Code::ExpectationFailed => ("kết quả mong đợi không đúng", "expectation failed"),
+        Code::PointsNotEvaluated => ("chấm điểm ở tiêu chí đơn vị không được đánh giá", "points where the unit is not evaluated"),
+        Code::OverlappingPoints => ("chấm điểm cả tiêu chí và tiêu chí con", "points at a criterion and at its sub-criteria"),
+        Code::RedundantExemption => ("miễn đánh giá không thay đổi gì", "an exemption that changes nothing"),
+        Code::WrongYear => ("số liệu không đúng năm", "results of the wrong year"),
+        Code::NoPrevious => ("không có kết quả năm trước", "no results of the previous year"),
+        Code::NoExpectations => ("không có kết quả mong đợi để kiểm tra", "no expectations to check"),
+        Code::ScriptImport => ("tệp quy tắc nạp tệp khác", "rule script imports a file"),
+        Code::RuleParam => ("tham số quy tắc sai", "malformed rule parameter"),
+        Code::ScriptOverflow => ("phép tính vượt giới hạn số", "arithmetic overflow"),
         // Codes added later show their code until they are given a title.
         #[allow(unreachable_patterns)]
         _ => (code.as_str(), code.as_str()),

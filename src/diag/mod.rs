@@ -107,6 +107,10 @@ pub enum Code {
     /// A rule's arithmetic, or the sum of a unit's points, went beyond the
     /// range of decimals (about 7.9 × 10^28).
     ScriptOverflow,
+    /// A text file is not in the encoding declared for it (UTF-8 by default).
+    Encoding,
+    /// A workbook to import is not the shape of the template (a sheet, unit or criterion missing or unknown).
+    WorkbookShape,
 }
 
 impl Code {
@@ -144,6 +148,8 @@ impl Code {
             Code::ScriptImport => "SCRIPT_IMPORT",
             Code::RuleParam => "RULE_PARAM",
             Code::ScriptOverflow => "SCRIPT_OVERFLOW",
+            Code::Encoding => "ENCODING",
+            Code::WorkbookShape => "WORKBOOK_SHAPE",
         }
     }
 }

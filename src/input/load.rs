@@ -90,7 +90,42 @@ pub fn read_source(root: &Path, rel: &Path) -> Result<Option<Source>, Diagnostic
     match std::fs::read_to_string(root.join(rel)) {
         Ok(text) => Ok(Some(Source::new(rel, text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            let bytes = std::fs::read(root.join(rel)).unwrap_or_default();
+            let fix = "save it as UTF-8 (Excel: \"CSV UTF-8 (Comma delimited)\")";
+            match crate::input::csvread::decode(rel, bytes, crate::input::csvread::Encoding::Utf8, fix) {
+                Err(d) => Err(d),
+                Ok(text) => Ok(Some(Source::new(rel, text))),
+            }
+        }
         Err(e) => Err(Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel)),
+    }
+}
+
+/// Reads a file of the data modules (indicator declarations, statistics,
+/// targets) at `path`, reporting `IO` when it cannot.
+pub(crate) fn read_file(path: &Path, diags: &mut Diagnostics) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            diags.push(Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", path.display())).in_file(path));
+            None
+        }
+    }
+}
+
+/// Parses the TOML text `src` of `path`, reporting `TOML_SYNTAX` at the offending span.
+pub(crate) fn parse_toml_file<T: DeserializeOwned>(path: &Path, src: &str, diags: &mut Diagnostics) -> Option<T> {
+    match toml::from_str::<T>(src) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let d = Diagnostic::error(Code::TomlSyntax, e.message().trim().to_owned());
+            diags.push(match e.span() {
+                Some(span) => d.at_offset(path, src, span.start),
+                None => d.in_file(path),
+            });
+            None
+        }
     }
 }
 
@@ -143,48 +178,76 @@ fn load_file<T: DeserializeOwned>(root: &Path, rel: PathBuf, required: bool, dia
 
 /// Units from `units.csv`: a header `id,name,kind,aliases` (aliases
 /// separated by `|`), one unit a row; the form for thousands of units.
+/// Read as every CSV is ([`csvread`](crate::input::csvread)): UTF-8 with or
+/// without a byte order mark, quoted fields, CRLF; a row with more or fewer
+/// fields than the header is an error at its line.
 fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
-    use crate::input::indicators::{at_csv, data_lines, split_record};
+    use crate::input::csvread::{at_field, at_line, field_offset, for_each_record, record_end};
     let mut out = RawUnitsFile::default();
-    let mut fields = Vec::new();
-    let mut lines = data_lines(&src.text);
-    let header: Vec<String> = match lines.next() {
-        Some((_, l)) => l.split(',').map(|h| h.trim().to_lowercase()).collect(),
-        None => return out,
-    };
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(ci), Some(cn), Some(ck)) = (col("id"), col("name"), col("kind")) else {
-        diags.push(
-            Diagnostic::error(Code::CsvSyntax, "units.csv needs the columns `id`, `name` and `kind`")
-                .in_file(&src.path)
-                .help("the header is `id,name,kind,aliases`"),
-        );
-        return out;
-    };
-    let ca = col("aliases");
-    // Byte offset of each line in the file, for spans.
-    let base = src.text.as_ptr() as usize;
-    for (line_no, line) in lines {
-        let start = line.as_ptr() as usize - base;
-        if let Err((at, msg)) = split_record(line, b',', &mut fields) {
-            diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, msg), &src.path, line_no, line, at));
-            continue;
-        }
-        let get = |i: usize| fields.get(i).map(|(o, t)| (start + o, t.trim()));
-        let (Some((io, id)), Some((_, name)), Some((ko, kind))) = (get(ci), get(cn), get(ck)) else {
-            diags.push(at_csv(Diagnostic::error(Code::CsvSyntax, "missing fields"), &src.path, line_no, line, 0));
-            continue;
+    let path = &src.path;
+    let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
+    // Offsets in `text` are offsets in the source after the mark.
+    let base = src.text.len() - text.len();
+    // The columns of id, name, kind and aliases, and the header's width; `None` when the header lacks one.
+    type Columns = Option<(usize, usize, usize, Option<usize>, usize)>;
+    let mut header: Option<Columns> = None;
+    let read = for_each_record(text, b',', path, |record| {
+        let Some(columns) = &header else {
+            let names: Vec<String> = (0..record.len()).map(|i| record.get(i).trim().to_lowercase()).collect();
+            let col = |name: &str| names.iter().position(|h| h == name);
+            let cols = match (col("id"), col("name"), col("kind")) {
+                (Some(ci), Some(cn), Some(ck)) => Some((ci, cn, ck, col("aliases"), names.len())),
+                _ => {
+                    let missing: Vec<&str> = ["id", "name", "kind"].into_iter().filter(|n| col(n).is_none()).collect();
+                    let d = Diagnostic::error(
+                        Code::CsvSyntax,
+                        format!("units.csv needs the columns `id`, `name` and `kind`; `{}` is missing", missing.join("`, `")),
+                    )
+                    .help("the header is `id,name,kind,aliases`");
+                    diags.push(at_line(d, path, text, record.line, record.start, record.start));
+                    None
+                }
+            };
+            header = Some(cols);
+            return;
         };
-        let aliases = ca
-            .and_then(get)
-            .map(|(_, a)| a.split('|').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
-            .unwrap_or_default();
+        let Some((ci, cn, ck, ca, width)) = *columns else { return };
+        let id = record.get(ci).trim();
+        if record.len() != width {
+            let at = if record.len() > width { field_offset(text, record, b',', width) } else { record_end(text, record, b',') };
+            let d = Diagnostic::error(
+                Code::CsvSyntax,
+                format!("the row of unit `{id}` has {} fields where the header has {width}", record.len()),
+            )
+            .help("quote a name that holds a comma (`\"Sở Lao động, Thương binh và Xã hội\"`)")
+            .unit(id);
+            diags.push(at_line(d, path, text, record.line, record.start, at));
+            return;
+        }
+        // Spans in the source, for the diagnostics of validation.
+        let span = |i: usize, t: &str| {
+            let from = field_offset(text, record, b',', i);
+            let raw = &text[from..];
+            let skip = raw.find(t).unwrap_or(0);
+            base + from + skip..base + from + skip + t.len()
+        };
+        if id.is_empty() {
+            diags.push(at_field(Diagnostic::error(Code::CsvSyntax, "a unit without an id"), path, text, record, b',', ci));
+            return;
+        }
+        let name = record.get(cn).trim();
+        let kind = record.get(ck).trim();
+        let aliases =
+            ca.map(|i| record.get(i).split('|').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()).unwrap_or_default();
         out.unit.push(RawUnit {
-            id: toml::Spanned::new(io..io + id.len(), Name::from(id)),
+            id: toml::Spanned::new(span(ci, id), Name::from(id)),
             name: Name::from(name),
             aliases,
-            kind: toml::Spanned::new(ko..ko + kind.len(), kind.to_string()),
+            kind: toml::Spanned::new(span(ck, kind), kind.to_string()),
         });
+    });
+    if let Err(d) = read {
+        diags.push(d);
     }
     out
 }

@@ -5,6 +5,7 @@
 //! and targets are read here too, with their number formats ([`numfmt`]) and
 //! name matching, and [`fingerprint`] hashes every input once.
 
+pub mod csvread;
 pub mod fingerprint;
 pub mod indicators;
 pub mod load;
@@ -16,3 +17,4 @@ pub mod round;
 pub mod stats;
 pub mod targets;
 pub mod validate;
+pub mod workbook;

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
-use crate::input::indicators::{parse_toml, read_source};
+use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::{parse_number, NumberFormat};
 use crate::input::round::Rounding;
 
@@ -252,8 +252,8 @@ impl Ctx<'_> {
 }
 
 fn load_file(path: &Path, diags: &mut Diagnostics) -> Option<Statistics> {
-    let src = read_source(path, diags)?;
-    let raw: RawStats = parse_toml(path, &src, diags)?;
+    let src = read_file(path, diags)?;
+    let raw: RawStats = parse_toml_file(path, &src, diags)?;
     let ctx = Ctx { path, src: &src, lines: crate::diag::LineIndex::new(&src) };
     let format = raw.number_format;
     // Byte offsets of each row's value, for check diagnostics.

@@ -29,7 +29,8 @@ use serde_json::{json, Value};
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
-use crate::input::indicators::{normalize_name, parse_toml, read_source, IndicatorData, UnitRef};
+use crate::input::indicators::{normalize_name, IndicatorData, UnitRef};
+use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::parse_number;
 
 /// How a value must compare with a threshold.
@@ -220,10 +221,10 @@ pub fn load_targets(root: &Path, year: u16) -> (TargetSet, Diagnostics) {
     if !path.exists() {
         return (set, diags);
     }
-    let Some(src) = read_source(&path, &mut diags) else {
+    let Some(src) = read_file(&path, &mut diags) else {
         return (set, diags);
     };
-    let Some(raw) = parse_toml::<RawTargets>(&path, &src, &mut diags) else {
+    let Some(raw) = parse_toml_file::<RawTargets>(&path, &src, &mut diags) else {
         diags.strip_root(root);
         return (set, diags);
     };

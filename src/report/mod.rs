@@ -7,6 +7,8 @@
 
 pub mod page;
 pub mod shown;
+pub mod template;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 
@@ -278,15 +280,23 @@ impl Report {
         out
     }
 
-    /// One CSV row per unit; parts and components as columns.
+    /// [`Report::to_csv_with`] in the plain locale.
     pub fn to_csv(&self, rs: &RuleSet) -> String {
+        self.to_csv_with(rs, CsvLocale::Plain)
+    }
+
+    /// One CSV row per unit; parts and components as columns; UTF-8 with a
+    /// byte order mark (Excel then reads the diacritics), written as
+    /// `locale` says.
+    pub fn to_csv_with(&self, rs: &RuleSet, locale: CsvLocale) -> String {
         let m = &rs.model;
+        let mut w = csv::WriterBuilder::new().delimiter(locale.separator()).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         let mut head: Vec<String> = ["year", "id", "name", "kind", "group", "scale", "total", "index", "rank"].map(String::from).to_vec();
         head.extend(m.parts.iter().map(|p| format!("part.{}", p.id)));
         head.extend(m.components().map(|c| format!("component.{}.index", m.nodes[c].id)));
         head.extend(["previous.index", "previous.rank", "change.index", "change.rank", "fingerprint"].map(String::from));
-        let mut out = head.join(",");
-        out.push('\n');
+        let mut rows = vec![head];
+        let num = |s: &Shown| locale.number(s.as_ref());
         for u in &self.units {
             let mut row = vec![
                 self.year.to_string(),
@@ -294,39 +304,62 @@ impl Report {
                 u.name.to_string(),
                 u.kind.to_string(),
                 u.group.to_string(),
-                u.scale.to_string(),
-                u.total.to_string(),
-                u.index.to_string(),
+                num(&u.scale),
+                num(&u.total),
+                num(&u.index),
                 u.rank.to_string(),
             ];
             for p in &m.parts {
-                row.push(u.parts.get(&p.id).map(Shown::to_string).unwrap_or_default());
+                row.push(u.parts.get(&p.id).map(num).unwrap_or_default());
             }
             for c in m.components() {
                 let id = &m.nodes[c].id;
-                row.push(u.components.iter().find(|x| x.id == *id).and_then(|x| x.index).map(|s| s.to_string()).unwrap_or_default());
+                row.push(u.components.iter().find(|x| x.id == *id).and_then(|x| x.index.as_ref()).map(num).unwrap_or_default());
             }
-            row.push(u.previous.as_ref().map(|p| p.index.to_string()).unwrap_or_default());
+            row.push(u.previous.as_ref().map(|p| num(&p.index)).unwrap_or_default());
             row.push(u.previous.as_ref().map(|p| p.rank.to_string()).unwrap_or_default());
-            row.push(u.change.as_ref().map(|c| c.index.to_string()).unwrap_or_default());
+            row.push(u.change.as_ref().map(|c| num(&c.index)).unwrap_or_default());
             row.push(u.change.as_ref().map(|c| c.rank.to_string()).unwrap_or_default());
             row.push(self.fingerprint.sha256.clone());
-            out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-            out.push('\n');
+            rows.push(row);
         }
-        out
+        for row in rows {
+            // Writing to memory cannot fail.
+            let _ = w.write_record(&row);
+        }
+        let body = w.into_inner().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        format!("\u{feff}{body}")
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// How [`Report::to_csv`] writes separators and decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CsvLocale {
+    /// `,` between fields, `.` before decimals: what programs read.
+    #[default]
+    Plain,
+    /// `;` between fields, `,` before decimals: what Excel on a Vietnamese Windows reads.
+    Vi,
+}
+
+impl CsvLocale {
+    fn separator(self) -> u8 {
+        match self {
+            CsvLocale::Plain => b',',
+            CsvLocale::Vi => b';',
+        }
+    }
+
+    /// A number as shown (`88.65`), in this locale (`88,65`).
+    fn number(self, shown: &str) -> String {
+        match self {
+            CsvLocale::Plain => shown.to_owned(),
+            CsvLocale::Vi => shown.replace('.', ","),
+        }
     }
 }
 
-fn roman(n: usize) -> String {
+pub(crate) fn roman(n: usize) -> String {
     ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"].get(n - 1).map_or_else(|| n.to_string(), |s| (*s).to_string())
 }
 

@@ -1,0 +1,174 @@
+//! `parindex import`: a filled scoring workbook into `fixtures/<year>/scores.toml`.
+//!
+//! Every cell is checked first (`Sheet!Cell`, unit and criterion); then the
+//! new points are validated with the year's rules on a copy of the year's
+//! files; only then is `scores.toml` replaced, atomically, its comments and
+//! the points not on the sheets kept. With any error nothing is written.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use parindex::audit::archive::write_atomic;
+use parindex::diag::Diagnostics;
+use parindex::input::model::Model;
+use parindex::input::workbook::{read_awards, read_sheets, Awards};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+use super::*;
+
+pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> ExitCode {
+    let rs = match RuleSet::load(root, year, &Rules::default()) {
+        Ok(rs) => rs,
+        Err(diags) => {
+            print_diags(&diags, DiagFormat::Text);
+            return ExitCode::FAILURE;
+        }
+    };
+    let sheets = match read_sheets(file) {
+        Ok(s) => s,
+        Err(d) => {
+            let mut diags = Diagnostics::default();
+            diags.push(d);
+            print_diags(&diags, DiagFormat::Text);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut diags = Diagnostics::default();
+    let awards = read_awards(&rs.model, file, &sheets, &mut diags);
+    if diags.has_errors() {
+        print_diags(&diags, DiagFormat::Text);
+        eoutln!("nothing written: {} problem(s) in `{}`", diags.errors().count(), file.display());
+        return ExitCode::FAILURE;
+    }
+    let rel = PathBuf::from("fixtures").join(year.to_string()).join("scores.toml");
+    let path = root.join(&rel);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let (text, changes) = match updated(&old, &rs.model, &awards) {
+        Ok(x) => x,
+        Err(e) => {
+            eoutln!("error: `{}` is not TOML: {e}", rel.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for c in &changes {
+        outln!("{c}");
+    }
+    if changes.is_empty() {
+        outln!("no change to {}", rel.display());
+        return ExitCode::SUCCESS;
+    }
+    if let Err(diags) = validate(root, year, &text) {
+        print_diags(&diags, DiagFormat::Text);
+        eoutln!("nothing written: the new points do not pass the rules of {year}");
+        return ExitCode::FAILURE;
+    }
+    if dry_run {
+        eoutln!("{} change(s); nothing written (--dry-run)", changes.len());
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = write_atomic(&path, |w| w.write_all(text.as_bytes())) {
+        eoutln!("error: cannot write `{}`: {e}", rel.display());
+        return ExitCode::FAILURE;
+    }
+    eoutln!("wrote {} ({} change(s))", rel.display(), changes.len());
+    ExitCode::SUCCESS
+}
+
+/// The text of `scores.toml` with `awards` applied (comments and other
+/// entries kept), and each change as "unit criterion: old → new".
+fn updated(old: &str, m: &Model, awards: &Awards) -> Result<(String, Vec<String>), toml_edit::TomlError> {
+    let mut doc: toml_edit::DocumentMut = if old.trim().is_empty() {
+        let mut d = toml_edit::DocumentMut::new();
+        d.decor_mut().set_prefix(format!("# Điểm do Hội đồng thẩm định chấm năm {}: imported from the scoring workbook.\n\n", m.year));
+        d
+    } else {
+        old.parse()?
+    };
+    let mut changes = Vec::new();
+    for (&(u, n), (points, cell)) in awards {
+        let unit = m.units[u].id.as_str();
+        let crit = m.nodes[n].id.as_str();
+        let before = doc.get(unit).and_then(|t| t.get(crit)).and_then(|v| v.as_value()).and_then(decimal);
+        if before == *points {
+            continue;
+        }
+        let show = |d: Option<Decimal>| d.map_or_else(|| "-".to_owned(), |d| d.normalize().to_string());
+        changes.push(format!("{unit} {crit}: {} → {} ({cell})", show(before), show(*points)));
+        match points {
+            Some(p) => {
+                let table = doc.entry(unit).or_insert_with(toml_edit::table).as_table_like_mut();
+                let Some(table) = table else { continue };
+                let mut value = toml_edit::Value::from(p.normalize().to_string().parse::<f64>().unwrap_or_default());
+                if let Some(old) = table.get(crit).and_then(|v| v.as_value()) {
+                    *value.decor_mut() = old.decor().clone();
+                }
+                table.insert(crit, toml_edit::Item::Value(value));
+            }
+            None => {
+                if let Some(t) = doc.get_mut(unit).and_then(|t| t.as_table_like_mut()) {
+                    t.remove(crit);
+                }
+            }
+        }
+    }
+    Ok((doc.to_string(), changes))
+}
+
+fn decimal(v: &toml_edit::Value) -> Option<Decimal> {
+    match v {
+        toml_edit::Value::Float(f) => Decimal::from_str(&f.value().to_string()).ok(),
+        toml_edit::Value::Integer(i) => Some(Decimal::from(*i.value())),
+        toml_edit::Value::String(s) => Decimal::from_str(s.value()).ok(),
+        _ => None,
+    }
+}
+
+/// Loads the year with `scores` in place of its `scores.toml`, on a copy of its files.
+fn validate(root: &Path, year: u16, scores: &str) -> Result<(), Diagnostics> {
+    let io = |e: std::io::Error| {
+        let mut d = Diagnostics::default();
+        d.push(parindex::diag::Diagnostic::error(parindex::diag::Code::Io, format!("cannot copy the year to check it: {e}")));
+        d
+    };
+    let tmp = tempdir().map_err(io)?;
+    for sub in [PathBuf::from("criteria").join(year.to_string()), PathBuf::from("rules"), PathBuf::from("fixtures").join(year.to_string())]
+    {
+        copy_dir(&root.join(&sub), &tmp.0.join(&sub)).map_err(io)?;
+    }
+    std::fs::write(tmp.0.join("fixtures").join(year.to_string()).join("scores.toml"), scores).map_err(io)?;
+    RuleSet::load(&tmp.0, year, &Rules::default()).map(|_| ())
+}
+
+/// A folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> std::io::Result<TempDir> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("parindex-import-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(TempDir(dir))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    if !from.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), &target)?;
+        }
+    }
+    Ok(())
+}
