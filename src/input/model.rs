@@ -75,6 +75,8 @@ pub struct LeafRule {
     pub params: rhai::Map,
     /// The params as canonical text, for explanations and fingerprints.
     pub params_text: String,
+    /// The params as written in TOML, from which `params` and `params_text` are made.
+    pub params_table: toml::Table,
     /// Where each input's data key is written (in the order of `inputs`), and
     /// where the rule is named: what the diagnostics of evaluation point at.
     pub input_at: Vec<Location>,
@@ -134,6 +136,10 @@ pub struct Exemption {
     pub reason: String,
     pub legal: Option<LegalRef>,
     pub location: Location,
+    /// The units it names (in file order) and the nodes it takes them out of
+    /// (named directly or as the roots of a part).
+    pub units: Vec<usize>,
+    pub targets: Vec<usize>,
 }
 
 /// Points the appraisal council awarded to a unit at a node.

@@ -102,6 +102,47 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// What a variant (`live::variant`) re-checks of a model it changed in
+/// memory, with the functions the files are checked with.
+pub mod recheck {
+    use rust_decimal::Decimal;
+
+    use crate::diag::Diagnostic;
+    use crate::input::model::{Exemption, Model};
+
+    pub use super::tree::MAX_POINTS;
+
+    /// The points awarded to unit `unit` at `node`, against `model` as it stands.
+    pub fn awarded(model: &Model, unit: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
+        let tree = super::tree::Tree::new(&model.nodes);
+        super::awarded::recheck(model, &tree, unit, node, points)
+    }
+
+    /// Every award of `awards` (unit, node), the tree's index built once.
+    pub fn awards(model: &Model, awards: impl IntoIterator<Item = (usize, usize)>) -> Vec<Diagnostic> {
+        let tree = super::tree::Tree::new(&model.nodes);
+        awards
+            .into_iter()
+            .filter_map(|(u, n)| model.awarded.get(&(u, n)).and_then(|a| super::awarded::recheck(model, &tree, u, n, a.points)))
+            .collect()
+    }
+
+    /// (unit, node) → exemption of the exemptions `enabled` keeps.
+    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> std::collections::HashMap<(usize, usize), usize> {
+        super::exemptions::exempt_map(exemptions, enabled)
+    }
+
+    /// A TOML value of a rule's `params` as the rule reads it.
+    pub fn param_value(v: &toml::Value) -> Result<rhai::Dynamic, String> {
+        super::tree::toml_to_dynamic(v)
+    }
+
+    /// The canonical text of a rule's `params`.
+    pub fn params_text(params: &toml::Table) -> String {
+        super::tree::params_text(params)
+    }
+}
+
 pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }

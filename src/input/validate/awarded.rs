@@ -158,7 +158,7 @@ pub(super) fn from_raw(
             open.push(j);
         }
         for e in list.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)) {
-            if let Some(d) = check_range(tree, exempt, ui, kind, uid, &e, raw.what_if) {
+            if let Some(d) = check_range(tree, exempt, ui, kind, uid, e.node, e.points, raw.what_if) {
                 diags.push(sa.put(d, e.offset));
                 continue;
             }
@@ -171,20 +171,30 @@ pub(super) fn from_raw(
 /// Points at node `e.node` for unit `ui`: within 0 and the unit's maximum
 /// there (its kind's, less what exemptions take out below), and not over
 /// criteria of different parts.
-fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, e: &Entry, what_if: bool) -> Option<Diagnostic> {
+#[allow(clippy::too_many_arguments)]
+fn check_range(
+    tree: &Tree,
+    exempt: &Exempt,
+    ui: usize,
+    kind: usize,
+    uid: &str,
+    node: usize,
+    points: Decimal,
+    what_if: bool,
+) -> Option<Diagnostic> {
     let nodes = tree.nodes;
-    let id = &nodes[e.node].id;
+    let id = &nodes[node].id;
     // The unit's maximum at the node, and the first criterion below that
     // starts another part and counts for the unit.
     let (mut max, mut other_part) = (Decimal::ZERO, None);
-    let mut i = e.node;
-    while i < tree.end[e.node] {
+    let mut i = node;
+    while i < tree.end[node] {
         let n = &nodes[i];
-        if n.max[kind].is_none() || (i != e.node && exempt.contains_key(&(ui, i))) {
+        if n.max[kind].is_none() || (i != node && exempt.contains_key(&(ui, i))) {
             i = tree.end[i];
             continue;
         }
-        if i != e.node && n.part_root && other_part.is_none() {
+        if i != node && n.part_root && other_part.is_none() {
             other_part = Some(i);
         }
         if n.is_leaf() {
@@ -204,7 +214,7 @@ fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, 
             .help(format!("award points at `{}` and its sibling criteria instead", nodes[j].id)),
         );
     }
-    let p = e.points;
+    let p = points;
     if p.is_sign_negative() && !p.is_zero() {
         return Some(
             Diagnostic::error(Code::ScoreBelowZero, format!("unit `{uid}` has {p} points at criterion `{id}`, below 0"))
@@ -223,4 +233,48 @@ fn check_range(tree: &Tree, exempt: &Exempt, ui: usize, kind: usize, uid: &str, 
         );
     }
     None
+}
+
+/// Checks again, against `model` as it stands (after a variant changed its
+/// maxima, exemptions or points), the points awarded to unit `ui` at `node`:
+/// as [`from_raw`] checks an entry of `scores.toml`, in the same words. The
+/// unit's other awards are `model.awarded`'s.
+pub(crate) fn recheck(model: &crate::input::model::Model, tree: &Tree, ui: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
+    let nodes = tree.nodes;
+    let unit = &model.units[ui];
+    let (uid, kind) = (unit.id.as_str(), unit.kind);
+    let n = &nodes[node];
+    if n.max[kind].is_none() {
+        return Some(
+            Diagnostic::error(
+                Code::PointsNotEvaluated,
+                format!("points for unit `{uid}` at criterion `{}`, which has no maximum for its kind `{}`", n.id, model.kinds[kind].id),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    if let Some(e) = exempt_by(tree, &model.exempt, ui, node) {
+        return Some(
+            Diagnostic::error(
+                Code::PointsNotEvaluated,
+                format!("points for unit `{uid}` at criterion `{}`, from which exemption `{}` exempts it", n.id, model.exemptions[e].id),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    if let Some(&(_, other)) =
+        model.awarded.keys().find(|&&(u, a)| u == ui && a != node && (tree.contains(a, node) || tree.contains(node, a)))
+    {
+        return Some(
+            Diagnostic::error(
+                Code::OverlappingPoints,
+                format!("points for unit `{uid}` are given at `{}` and at `{}`: a criterion and one of its sub-criteria", nodes[other].id, n.id),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    check_range(tree, &model.exempt, ui, kind, uid, node, points, model.what_if)
 }
