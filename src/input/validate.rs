@@ -123,7 +123,10 @@ pub mod recheck {
         let tree = super::tree::Tree::new(&model.nodes);
         awards
             .into_iter()
-            .filter_map(|(u, n)| model.awarded.get(&(u, n)).and_then(|a| super::awarded::recheck(model, &tree, u, n, a.points)))
+            .filter_map(|(u, n)| {
+                let a = model.awarded.get(&(u, n))?;
+                super::awarded::recheck(model, &tree, u, n, a.points).map(|d| d.at(a.location.clone()))
+            })
             .collect()
     }
 

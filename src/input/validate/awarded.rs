@@ -270,7 +270,10 @@ pub(crate) fn recheck(model: &crate::input::model::Model, tree: &Tree, ui: usize
         return Some(
             Diagnostic::error(
                 Code::OverlappingPoints,
-                format!("points for unit `{uid}` are given at `{}` and at `{}`: a criterion and one of its sub-criteria", nodes[other].id, n.id),
+                format!(
+                    "points for unit `{uid}` are given at `{}` and at `{}`: a criterion and one of its sub-criteria",
+                    nodes[other].id, n.id
+                ),
             )
             .unit(uid)
             .criterion(&n.id),

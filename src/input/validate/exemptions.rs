@@ -64,7 +64,10 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
             }
             None => None,
         };
-        exemptions.push(Exemption { id: e.id.get_ref().clone(), reason: e.reason.clone(), legal: lref,
+        exemptions.push(Exemption {
+            id: e.id.get_ref().clone(),
+            reason: e.reason.clone(),
+            legal: lref,
             location: ea.loc(&e.id),
             units: Vec::new(),
             targets: Vec::new(),

@@ -4,8 +4,9 @@
 //! would change rank?" [`apply`] takes a loaded [`RuleSet`] and applies
 //! [`Override`]s to a copy of its checked model without reading any file:
 //! a leaf's maximum (for one unit kind or all), a rule's parameter, an
-//! exemption dropped or kept, a unit added to or taken out of an exemption,
-//! the points the council awarded a unit. It checks what each override
+//! exemption dropped or kept, a unit added to or taken out of an exemption
+//! (a unit exempt anew has its points at the exempted criteria set aside,
+//! as they would no longer count), the points the council awarded a unit. It checks what each override
 //! touches with the functions the files are checked with (an unknown
 //! criterion, unit, kind, exemption or parameter, with a suggestion; a
 //! maximum below the points awarded under it; points outside `0..=max`;
@@ -285,6 +286,21 @@ fn apply_one(base: &RuleSet, model: &mut Model, o: &Override, touched: &mut Touc
             let before = &model.exemptions[e].units;
             let moved: Vec<usize> =
                 units.iter().filter(|u| !before.contains(u)).chain(before.iter().filter(|u| !units.contains(u))).copied().collect();
+            // A unit exempt anew no longer counts the points it was awarded
+            // at the exemption's criteria or below them: they are set aside.
+            let targets = model.exemptions[e].targets.clone();
+            let fresh: Vec<usize> = units.iter().filter(|u| !before.contains(u)).copied().collect();
+            let nodes = &model.nodes;
+            let under = |mut n: usize| loop {
+                if targets.contains(&n) {
+                    return true;
+                }
+                match nodes[n].parent {
+                    Some(p) => n = p,
+                    None => return false,
+                }
+            };
+            model.awarded.retain(|&(u, n), _| !(fresh.contains(&u) && under(n)));
             for u in moved {
                 touched.awards.extend(model.awarded.keys().filter(|&&(v, _)| v == u).copied());
             }
@@ -318,7 +334,9 @@ fn set_max(model: &mut Model, node: &str, kind: Option<&str>, value: Decimal, to
         ));
     }
     if value.is_sign_negative() && !value.is_zero() {
-        return Err(boxed(Diagnostic::error(Code::BadMaximum, format!("maximum {value} of criterion `{node}` is below 0")).criterion(node)));
+        return Err(boxed(
+            Diagnostic::error(Code::BadMaximum, format!("maximum {value} of criterion `{node}` is below 0")).criterion(node),
+        ));
     }
     if value > Decimal::from(recheck::MAX_POINTS) {
         return Err(boxed(
@@ -363,9 +381,7 @@ fn set_max(model: &mut Model, node: &str, kind: Option<&str>, value: Decimal, to
     }
     // Points awarded at the leaf or above it must still fit.
     let up: Vec<usize> = std::iter::successors(Some(n), |&i| model.nodes[i].parent).collect();
-    touched
-        .awards
-        .extend(model.awarded.keys().filter(|&&(u, a)| kinds.contains(&model.units[u].kind) && up.contains(&a)).copied());
+    touched.awards.extend(model.awarded.keys().filter(|&&(u, a)| kinds.contains(&model.units[u].kind) && up.contains(&a)).copied());
     Ok(())
 }
 

@@ -2,8 +2,10 @@
 //!
 //! Every point the council awarded is published rounded: `11.31` stands for
 //! any value from 11.305 to 11.315, half a unit of its last printed decimal
-//! either way (`58.386`: ±0.0005; `5`: ±0.5), and never below 0 or above the
-//! unit's maximum at that criterion. A unit's total is the sum of its points
+//! either way (`58.386`: ±0.0005), and never below 0 or above the unit's
+//! maximum at that criterion. A value written with fewer decimals than the
+//! points are published with (the `points` rounding of `index.toml`) is read
+//! as published with those: under 2 decimals, `1` is `1.00`, ±0.005. A unit's total is the sum of its points
 //! (the council's and those its rules compute from data, which rounding does
 //! not touch), so it ranges exactly over `[total − down, total + up]`, where
 //! `down` and `up` add up how far each awarded point can move; the scale does
@@ -71,11 +73,13 @@ pub struct Robustness {
     pub pairs: Vec<Pair>,
 }
 
-/// Half a unit of the last decimal `text` prints: `11.31` → 0.005, `7` → 0.5.
-pub fn half_step(text: &str) -> Option<Decimal> {
+/// Half a unit of the last decimal `text` prints, counting at least
+/// `decimals` decimals: `11.31` → 0.005, `58.386` → 0.0005; `7` → 0.5, or
+/// 0.005 with `decimals` 2.
+pub fn half_step(text: &str, decimals: u32) -> Option<Decimal> {
     let t = text.trim().trim_start_matches(['+', '-']).replace('_', "");
     Decimal::from_str_exact(&t).ok()?;
-    let decimals = t.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+    let decimals = t.split_once('.').map_or(0, |(_, f)| f.len() as u32).max(decimals);
     // 5 × 10^-(decimals + 1)
     let mut h = Decimal::new(5, 0);
     h.set_scale(decimals.checked_add(1)?).ok()?;
@@ -107,6 +111,8 @@ fn ratio((t, s): (Decimal, Decimal)) -> Decimal {
 pub fn robustness(snapshot: &Snapshot) -> Robustness {
     let model = &snapshot.rule_set.model;
     let outcome = &snapshot.outcome;
+    // Points are published with the declared decimals at least: `1` is `1.00`.
+    let shown = model.rounding.points.decimals;
     let mut units: Vec<UnitBounds> = outcome
         .units
         .iter()
@@ -120,10 +126,10 @@ pub fn robustness(snapshot: &Snapshot) -> Robustness {
                 if !node.status.has_points() {
                     continue;
                 }
-                let h = written(snapshot, &aw.location).and_then(half_step).unwrap_or_else(|| {
+                let h = written(snapshot, &aw.location).and_then(|t| half_step(t, shown)).unwrap_or_else(|| {
                     // Without the text: the decimals the value carries.
                     let mut h = Decimal::new(5, 0);
-                    let _ = h.set_scale(aw.points.scale().saturating_add(1).min(28));
+                    let _ = h.set_scale(aw.points.scale().max(shown).saturating_add(1).min(28));
                     h
                 });
                 let p = node.points;
@@ -194,11 +200,13 @@ mod tests {
 
     #[test]
     fn half_a_unit_of_the_last_printed_decimal() {
-        assert_eq!(half_step("11.31"), Some(dec!(0.005)));
-        assert_eq!(half_step("5.00"), Some(dec!(0.005)));
-        assert_eq!(half_step("58.386"), Some(dec!(0.0005)));
-        assert_eq!(half_step("7"), Some(dec!(0.5)));
-        assert_eq!(half_step("x"), None);
+        assert_eq!(half_step("11.31", 0), Some(dec!(0.005)));
+        assert_eq!(half_step("5.00", 0), Some(dec!(0.005)));
+        assert_eq!(half_step("58.386", 2), Some(dec!(0.0005)));
+        assert_eq!(half_step("7", 0), Some(dec!(0.5)));
+        assert_eq!(half_step("7", 2), Some(dec!(0.005)));
+        assert_eq!(half_step("4.5", 2), Some(dec!(0.005)));
+        assert_eq!(half_step("x", 2), None);
     }
 
     #[test]
