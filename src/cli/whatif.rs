@@ -339,8 +339,10 @@ fn show_robustness(s: &Snapshot, r: &Robustness, overrides: &[Override], format:
                         "points": b.points, "scale": plain(b.scale),
                         "total": text(points.apply(b.total)), "total_low": text(points.apply(b.total_low)), "total_high": text(points.apply(b.total_high)),
                         "index_low": text(index.apply(b.index_low)), "index_high": text(index.apply(b.index_high)),
-                        "exact": { "total": b.total.to_string(), "total_low": b.total_low.to_string(), "total_high": b.total_high.to_string(),
-                                   "index_low": b.index_low.to_string(), "index_high": b.index_high.to_string() },
+                        "exact": {
+                            "total": plain(b.total), "total_low": plain(b.total_low), "total_high": plain(b.total_high),
+                            "index_low": plain(b.index_low), "index_high": plain(b.index_high),
+                        },
                     })
                 })
                 .collect();
