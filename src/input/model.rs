@@ -6,6 +6,7 @@
 //! backward pass over them aggregates children into parents.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -189,15 +190,17 @@ pub struct Model {
     pub kinds: Vec<Kind>,
     pub parts: Vec<Part>,
     pub groups: Vec<Group>,
-    /// Pre-order; see the module docs.
-    pub nodes: Vec<Node>,
+    /// Pre-order; see the module docs. Each node shared, so a copy of the
+    /// model (a what-if variant) costs a pointer per node until one changes.
+    pub nodes: Vec<Arc<Node>>,
     /// Node id → position in `nodes`.
-    pub node_ids: HashMap<String, usize>,
+    pub node_ids: Arc<HashMap<String, usize>>,
     pub units: Vec<Unit>,
     pub exemptions: Vec<Exemption>,
     /// (unit, node) → exemption, for nodes named directly or through a part.
     pub exempt: HashMap<(usize, usize), usize>,
-    pub awarded: HashMap<(usize, usize), Awarded>,
+    /// Shared until a variant changes some points.
+    pub awarded: Arc<HashMap<(usize, usize), Awarded>>,
     /// Facts by unit then data key.
     pub facts: Vec<HashMap<String, Fact>>,
     pub scripts: Vec<Script>,

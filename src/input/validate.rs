@@ -114,13 +114,13 @@ pub mod recheck {
 
     /// The points awarded to unit `unit` at `node`, against `model` as it stands.
     pub fn awarded(model: &Model, unit: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
-        let tree = super::tree::Tree::new(&model.nodes);
+        let tree = super::tree::Tree::shared(&model.nodes);
         super::awarded::recheck(model, &tree, unit, node, points)
     }
 
     /// Every award of `awards` (unit, node), the tree's index built once.
     pub fn awards(model: &Model, awards: impl IntoIterator<Item = (usize, usize)>) -> Vec<Diagnostic> {
-        let tree = super::tree::Tree::new(&model.nodes);
+        let tree = super::tree::Tree::shared(&model.nodes);
         awards
             .into_iter()
             .filter_map(|(u, n)| {
@@ -218,12 +218,12 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         kinds: head.kinds,
         parts: head.parts,
         groups,
-        nodes,
-        node_ids,
+        nodes: nodes.into_iter().map(std::sync::Arc::new).collect(),
+        node_ids: std::sync::Arc::new(node_ids),
         units: units.list,
         exemptions,
         exempt,
-        awarded,
+        awarded: std::sync::Arc::new(awarded),
         facts,
         scripts: head.scripts,
         previous_year,

@@ -51,7 +51,7 @@ pub(super) fn from_raw(
         return awarded;
     };
     let sa = At::new(ssrc);
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     for (unit, entries) in sfile {
         let uid = unit.get_ref();
         let Some(ui) = units.get(uid) else {
@@ -182,7 +182,7 @@ fn check_range(
     points: Decimal,
     what_if: bool,
 ) -> Option<Diagnostic> {
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let id = &nodes[node].id;
     // The unit's maximum at the node, and the first criterion below that
     // starts another part and counts for the unit.
@@ -240,7 +240,7 @@ fn check_range(
 /// as [`from_raw`] checks an entry of `scores.toml`, in the same words. The
 /// unit's other awards are `model.awarded`'s.
 pub(crate) fn recheck(model: &crate::input::model::Model, tree: &Tree, ui: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let unit = &model.units[ui];
     let (uid, kind) = (unit.id.as_str(), unit.kind);
     let n = &nodes[node];

@@ -43,7 +43,7 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
         return (exemptions, exempt);
     };
     let ea = At::new(esrc);
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let mut ids: HashMap<&str, usize> = HashMap::new();
     // Per unit: the exemptions naming it, with their nodes, in file order.
     let mut per_unit: Vec<Vec<(usize, Vec<usize>, usize)>> = vec![Vec::new(); units.list.len()];

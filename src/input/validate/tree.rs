@@ -46,7 +46,7 @@ pub const MAX_POINTS: i64 = 1_000_000;
 
 /// The tree as the later steps look at it: ids, subtrees and parts.
 pub(super) struct Tree<'a> {
-    pub nodes: &'a [Node],
+    pub nodes: Vec<&'a Node>,
     pub ids: HashMap<&'a str, usize>,
     /// Per node: one past the last node of its subtree (nodes are pre-ordered).
     pub end: Vec<usize>,
@@ -56,6 +56,15 @@ pub(super) struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     pub fn new(nodes: &'a [Node]) -> Self {
+        Tree::of(nodes.iter().collect())
+    }
+
+    /// The tree of a model's shared nodes.
+    pub fn shared(nodes: &'a [std::sync::Arc<Node>]) -> Self {
+        Tree::of(nodes.iter().map(|n| &**n).collect())
+    }
+
+    fn of(nodes: Vec<&'a Node>) -> Self {
         let ids = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
         let mut end: Vec<usize> = (1..=nodes.len()).collect();
         for i in (0..nodes.len()).rev() {

@@ -248,7 +248,7 @@ fn apply_one(base: &RuleSet, model: &mut Model, o: &Override, touched: &mut Touc
         Override::Max { node, kind, value } => set_max(model, node, kind.as_deref(), *value, touched),
         Override::Param { node, name, value } => {
             let n = node_of(model, node)?;
-            let Some(rule) = model.nodes[n].rule.as_mut() else {
+            let Some(rule) = std::sync::Arc::make_mut(&mut model.nodes[n]).rule.as_mut() else {
                 return Err(boxed(
                     Diagnostic::error(Code::RuleParam, format!("criterion `{node}` has no rule, so no parameter `{name}`"))
                         .criterion(node.as_str())
@@ -300,7 +300,7 @@ fn apply_one(base: &RuleSet, model: &mut Model, o: &Override, touched: &mut Touc
                     None => return false,
                 }
             };
-            model.awarded.retain(|&(u, n), _| !(fresh.contains(&u) && under(n)));
+            std::sync::Arc::make_mut(&mut model.awarded).retain(|&(u, n), _| !(fresh.contains(&u) && under(n)));
             for u in moved {
                 touched.awards.extend(model.awarded.keys().filter(|&&(v, _)| v == u).copied());
             }
@@ -315,7 +315,7 @@ fn apply_one(base: &RuleSet, model: &mut Model, o: &Override, touched: &mut Touc
                 Some(a) => a.location.clone(),
                 None => model.nodes[n].location.clone(),
             };
-            model.awarded.insert((u, n), Awarded { points: *value, location });
+            std::sync::Arc::make_mut(&mut model.awarded).insert((u, n), Awarded { points: *value, location });
             touched.awards.insert((u, n));
             Ok(())
         }
@@ -362,7 +362,7 @@ fn set_max(model: &mut Model, node: &str, kind: Option<&str>, value: Decimal, to
         )
     };
     for &k in &kinds {
-        model.nodes[n].max[k] = Some(value);
+        std::sync::Arc::make_mut(&mut model.nodes[n]).max[k] = Some(value);
         let mut at = model.nodes[n].parent;
         while let Some(i) = at {
             let mut sum: Option<Decimal> = None;
@@ -371,7 +371,7 @@ fn set_max(model: &mut Model, node: &str, kind: Option<&str>, value: Decimal, to
                     sum = Some(sum.unwrap_or_default().checked_add(m).ok_or_else(too_large)?);
                 }
             }
-            model.nodes[i].max[k] = sum;
+            std::sync::Arc::make_mut(&mut model.nodes[i]).max[k] = sum;
             at = model.nodes[i].parent;
         }
         let mut scale = Decimal::ZERO;

@@ -118,7 +118,7 @@ pub fn robustness(snapshot: &Snapshot) -> Robustness {
         .iter()
         .map(|r| {
             let (mut down, mut up, mut points) = (Decimal::ZERO, Decimal::ZERO, 0);
-            for (&(u, n), aw) in &model.awarded {
+            for (&(u, n), aw) in model.awarded.iter() {
                 if u != r.unit {
                     continue;
                 }
