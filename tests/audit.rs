@@ -24,15 +24,15 @@ fn replay_names_an_edited_value_and_passes_again_when_reverted() {
     std::fs::copy(repo().join("results/2023.json"), t.path().join("results/2023.json")).unwrap();
     assert_eq!(run(t.path(), &["replay", "--year", "2023"]).status.code(), Some(0));
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let o = run(t.path(), &["replay", "--year", "2023"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("so-tttt criterion 1 points: archived 11.31 → recomputed 11.3"), "{out}");
+    assert!(out.contains("so-tttt criterion 1.1 points: archived 2.08 → recomputed 2.07"), "{out}");
     assert!(out.contains("so-tttt total: archived 88.65 → recomputed 88.64"), "{out}");
     assert!(out.contains("inputs: the data changed"), "{out}");
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.30", "[so-tttt]\n\"1\" = 11.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.07", "[so-tttt]\n\"1.1\" = 2.08");
     let o = run(t.path(), &["replay", "--year", "2023"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
@@ -42,7 +42,7 @@ fn replay_says_when_the_rules_changed() {
     let t = temp_tree();
     std::fs::create_dir_all(t.path().join("results")).unwrap();
     std::fs::copy(repo().join("results/2023.json"), t.path().join("results/2023.json")).unwrap();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "proportional(x.value, x.target * 2, x.max)");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "proportional(x.value, x.target * 2, x.max)");
     let out = stdout(&run(t.path(), &["replay", "--year", "2023"]));
     assert!(out.contains("inputs: the rules changed"), "{out}");
     assert!(out.contains("criterion 7.3.3 points"), "{out}");
@@ -57,7 +57,7 @@ fn fingerprint_ignores_formatting_and_comments_but_not_numbers() {
     // Whitespace, comments and key order of TOML files; comments of scripts.
     edit(t.path(), "criteria/2023/tree/02-the-che.toml", "max = 2\n", "max   =   2   # two points\n\n");
     edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n", "# a note for the auditors\n[so-tttt]\n");
-    edit(t.path(), "rules/tiers.rhai", "fn score(x) {", "// reformatted\nfn score(x)\n{");
+    edit(t.path(), "rules/2023/tiers.rhai", "fn score(x) {", "// reformatted\nfn score(x)\n{");
     assert_eq!(fingerprint(t.path()), base);
 
     // Any number, formula or datum changes it, and says which.
@@ -74,7 +74,7 @@ fn fingerprint_ignores_formatting_and_comments_but_not_numbers() {
     assert_eq!(f.rules, base.rules);
 
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * x.max * 1");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * x.max * 1");
     assert_ne!(fingerprint(t.path()).rules, base.rules);
 }
 
@@ -157,7 +157,7 @@ fn archive_refuses_to_replace_a_different_result_unless_forced() {
     assert!(again.status.success());
     assert!(stderr(&again).contains("already holds this result"));
 
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let refused = run(t.path(), &["score", "--year", "2023", "--archive"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("holds a different result"), "{}", stderr(&refused));
@@ -175,7 +175,7 @@ fn a_killed_writer_never_leaves_a_half_written_archive() {
     assert!(run(t.path(), &["score", "--year", "2023", "--archive"]).status.success());
     let path = t.path().join("results/2023.json");
     let old = std::fs::read_to_string(&path).unwrap();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     let mut seen_new = false;
     for delay_us in (0..40).map(|i| i * 500) {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parindex"))

@@ -188,8 +188,8 @@ async fn steps(c: &Client, root: &Path, url: &str) {
 
     // A broken file: the banner names the file and the line; the last good numbers stay.
     common::edit(root, TREE_8, SIPAS_MAX, "part = \"sipas\"\nmax = = 12");
-    let (shown, banner) = wait_text(c, ".banner", Duration::from_secs(3), |b| b.contains("08-tac-dong.toml:76")).await;
-    assert!(shown, "the banner names criteria/2023/tree/08-tac-dong.toml and line 76: {banner:?}");
+    let (shown, banner) = wait_text(c, ".banner", Duration::from_secs(3), |b| b.contains("08-tac-dong.toml:77")).await;
+    assert!(shown, "the banner names criteria/2023/tree/08-tac-dong.toml and line 77: {banner:?}");
     assert!(banner.as_deref().is_some_and(|b| b.contains("TOML_SYNTAX")), "the banner gives the code: {banner:?}");
     assert_eq!(text(c, INDEX).await.as_deref(), Some("88.65"), "the last good index stays while the edit is rejected");
     screenshot(c, "rejected.png").await;

@@ -62,3 +62,27 @@ fn targets_2025_online_payment() {
     assert_eq!(met, ["sin-ho", "so-ldtbxh", "than-uyen", "tp-lai-chau"]);
     assert_eq!(t["summary"]["met"], 4);
 }
+
+#[test]
+fn compact_json_is_one_line_of_the_same_result() {
+    let pretty = run(&repo(), &["score", "--year", "2023", "--format", "json"]);
+    let compact = run(&repo(), &["score", "--year", "2023", "--format", "json", "--compact"]);
+    assert!(compact.status.success(), "{}", stderr(&compact));
+    let (p, c) = (stdout(&pretty), stdout(&compact));
+    assert_eq!(c.lines().count(), 1, "one line");
+    assert!(c.len() < p.len());
+    let (p, c): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&p).unwrap(), serde_json::from_str(&c).unwrap());
+    assert_eq!(p, c);
+}
+
+#[test]
+fn an_option_of_another_format_is_refused_not_ignored() {
+    for (args, what) in [(&["--compact"][..], "--compact"), (&["--format", "json", "--csv-locale", "vi"][..], "--csv-locale")] {
+        let mut all = vec!["score", "--year", "2023"];
+        all.extend_from_slice(args);
+        let o = run(&repo(), &all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&o).contains(what), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "no result printed");
+    }
+}

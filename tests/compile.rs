@@ -44,7 +44,7 @@ fn every_helper_shape_agrees_with_rhai() {
         "-x.value * 0 + x.max / 2",
     ];
     for f in formulas {
-        std::fs::write(t.path().join("rules/tiers.rhai"), format!("fn score(x) {{ {f} }}")).unwrap();
+        std::fs::write(t.path().join("rules/2023/tiers.rhai"), format!("fn score(x) {{ {f} }}")).unwrap();
         let rs = RuleSet::load(t.path(), 2023, &Rules::default()).expect("loads");
         assert_eq!(rs.plan_counts().1, 0, "`{f}` compiles");
         let native = evaluate(&rs);
@@ -61,7 +61,7 @@ fn every_helper_shape_agrees_with_rhai() {
 #[test]
 fn a_formula_branching_on_data_is_interpreted() {
     let t = temp_tree();
-    std::fs::write(t.path().join("rules/tiers.rhai"), "fn score(x) { if x.value >= 95 { x.max } else { x.max / 2 } }").unwrap();
+    std::fs::write(t.path().join("rules/2023/tiers.rhai"), "fn score(x) { if x.value >= 95 { x.max } else { x.max / 2 } }").unwrap();
     let rs = RuleSet::load(t.path(), 2023, &Rules::default()).expect("loads");
     let (native, interpreted) = rs.plan_counts();
     assert!(interpreted > 0 && native > 0, "tiers leaves interpreted, proportional leaves native");

@@ -60,17 +60,17 @@ fn exemption_naming_a_criterion_that_does_not_exist() {
 #[test]
 fn points_above_a_maximum() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
     assert!(err.contains("fixtures/2023/scores.toml:"), "{err}");
-    assert!(err.contains("unit `so-tttt`, criterion `1`"), "{err}");
+    assert!(err.contains("unit `so-tttt`, criterion `1.1`"), "{err}");
     insta::assert_snapshot!(err);
 }
 
 #[test]
 fn points_below_zero() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = -1");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = -1");
     broken(t.path(), "SCORE_BELOW_ZERO");
 }
 
@@ -87,7 +87,7 @@ fn a_unit_with_no_data_for_a_scored_leaf() {
 #[test]
 fn a_leaf_with_neither_points_nor_rule() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n# \"1\" = 11.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n# \"1.1\" = 2.08");
     let err = broken(t.path(), "MISSING_DATA");
     assert!(err.contains("unit `so-tttt`, criterion `1.1`"), "{err}");
 }
@@ -95,16 +95,16 @@ fn a_leaf_with_neither_points_nor_rule() {
 #[test]
 fn a_rhai_script_that_does_not_compile() {
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
     let err = broken(t.path(), "SCRIPT_COMPILE");
-    assert!(err.contains("rules/tiers.rhai:"), "{err}");
+    assert!(err.contains("rules/2023/tiers.rhai:"), "{err}");
     insta::assert_snapshot!(err);
 }
 
 #[test]
 fn a_rhai_script_that_returns_a_non_number() {
     let t = temp_tree();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "\"full marks\"");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "\"full marks\"");
     let err = broken(t.path(), "SCRIPT_NOT_NUMBER");
     assert!(err.contains("criterion `7.3.2`"), "{err}");
     insta::assert_snapshot!(err);
@@ -113,7 +113,7 @@ fn a_rhai_script_that_returns_a_non_number() {
 #[test]
 fn a_rhai_script_that_loops_forever() {
     let t = temp_tree();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
     let err = broken(t.path(), "SCRIPT_RUNTIME");
     assert!(err.contains("operations"), "{err}");
 }
@@ -123,7 +123,7 @@ fn a_toml_syntax_error_with_line_and_column() {
     let t = temp_tree();
     edit(t.path(), "criteria/2023/tree/02-the-che.toml", "max = 2\n", "max = = 2\n");
     let err = broken(t.path(), "TOML_SYNTAX");
-    assert!(err.contains("criteria/2023/tree/02-the-che.toml:16:7"), "{err}");
+    assert!(err.contains("criteria/2023/tree/02-the-che.toml:17:7"), "{err}");
     insta::assert_snapshot!(err);
 }
 
@@ -165,7 +165,7 @@ fn every_problem_is_listed_in_one_run() {
 #[test]
 fn a_rule_scoring_above_the_maximum() {
     let t = temp_tree();
-    edit(t.path(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "x.max * 2");
+    edit(t.path(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "x.max * 2");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
     assert!(err.contains("criterion `3.4.1`"), "{err}");
 }
@@ -181,22 +181,22 @@ fn json_diags(root: &std::path::Path) -> Vec<serde_json::Value> {
 #[test]
 fn points_out_of_range_show_their_line_in_scores_toml() {
     let t = temp_tree();
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = broken(t.path(), "SCORE_ABOVE_MAX");
-    assert!(err.contains("--> fixtures/2023/scores.toml:20:7"), "{err}");
-    assert!(err.contains("20 | \"1\" = 14.31"), "the line itself: {err}");
-    assert!(err.contains("   |       ^^^^^\n"), "the whole value underlined: {err}");
+    assert!(err.contains("--> fixtures/2023/scores.toml:32:9"), "{err}");
+    assert!(err.contains("32 | \"1.1\" = 5.08"), "the line itself: {err}");
+    assert!(err.contains("   |         ^^^^\n"), "the whole value underlined: {err}");
     let d = json_diags(t.path()).into_iter().find(|d| d["code"] == "SCORE_ABOVE_MAX").unwrap();
-    assert_eq!(d["location"]["line"], 20);
-    assert_eq!(d["location"]["column"], 7);
+    assert_eq!(d["location"]["line"], 32);
+    assert_eq!(d["location"]["column"], 9);
     let span = d["span"]["end"].as_u64().unwrap() - d["span"]["start"].as_u64().unwrap();
-    assert_eq!(span, "14.31".len() as u64, "{d}");
+    assert_eq!(span, "5.08".len() as u64, "{d}");
 }
 
-/// Replaces the formula of `rules/proportional.rhai` with `body`; returns check's errors.
+/// Replaces the formula of `rules/2023/proportional.rhai` with `body`; returns check's errors.
 fn with_formula(body: &str, code: &str) -> String {
     let t = temp_tree();
-    edit(t.path(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", body);
+    edit(t.path(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", body);
     broken(t.path(), code)
 }
 
@@ -204,24 +204,24 @@ fn with_formula(body: &str, code: &str) -> String {
 fn a_division_by_zero_in_a_rule_shows_its_line_and_column() {
     let err = with_formula("x.value / 0", "SCRIPT_RUNTIME");
     assert!(err.contains("division by zero"), "{err}");
-    assert!(err.contains("--> rules/proportional.rhai:9:13"), "{err}");
+    assert!(err.contains("--> rules/2023/proportional.rhai:9:13"), "{err}");
     assert!(err.contains("9 |     x.value / 0\n   |             ^"), "{err}");
     // The criterion that calls the rule, as a second place.
-    assert!(err.contains("criteria/2023/tree/07-chinh-quyen-so.toml:77:8"), "{err}");
+    assert!(err.contains("criteria/2023/tree/07-chinh-quyen-so.toml:78:8"), "{err}");
     assert!(err.contains("criterion `7.3.2` calls this rule"), "{err}");
 }
 
 #[test]
 fn a_division_by_zero_inside_a_function_of_the_rule_is_located_there() {
     let err = with_formula("half(x.value)\n}\nfn half(v) {\n    let zero = 0;\n    v / zero", "SCRIPT_RUNTIME");
-    assert!(err.contains("--> rules/proportional.rhai:13:7"), "{err}");
+    assert!(err.contains("--> rules/2023/proportional.rhai:13:7"), "{err}");
 }
 
 #[test]
 fn a_rule_stopped_by_the_operations_limit_is_located_in_its_script() {
     let err = with_formula("loop { }", "SCRIPT_RUNTIME");
     assert!(err.contains("operations"), "{err}");
-    assert!(err.contains("--> rules/proportional.rhai:8:1"), "{err}");
+    assert!(err.contains("--> rules/2023/proportional.rhai:8:1"), "{err}");
     assert!(err.contains("criterion `7.3.2` calls this rule"), "{err}");
 }
 
@@ -230,7 +230,7 @@ fn a_rule_recursing_without_end_is_located_in_its_script() {
     let err = with_formula("deeper(1)\n}\nfn deeper(n) {\n    deeper(n + 1)", "SCRIPT_RUNTIME");
     assert!(err.to_lowercase().contains("stack overflow"), "{err}");
     // rhai gives no place for the overflow: the rule's `fn score`.
-    assert!(err.contains("--> rules/proportional.rhai:8:1"), "{err}");
+    assert!(err.contains("--> rules/2023/proportional.rhai:8:1"), "{err}");
     assert!(err.contains("criterion `7.3.2` calls this rule"), "{err}");
 }
 
@@ -244,12 +244,12 @@ fn a_criterion_declared_twice_shows_where_it_was_first_declared() {
     std::fs::write(&path, text).unwrap();
     let err = broken(t.path(), "DUPLICATE");
     assert!(err.contains(&format!("--> criteria/2023/tree/02-the-che.toml:{line}:6")), "{err}");
-    assert!(err.contains("criteria/2023/tree/01-chi-dao-dieu-hanh.toml:25:6"), "{err}");
+    assert!(err.contains("criteria/2023/tree/01-chi-dao-dieu-hanh.toml:26:6"), "{err}");
     assert!(err.contains("first declared here"), "{err}");
     let d = json_diags(t.path()).into_iter().find(|d| d["code"] == "DUPLICATE").unwrap();
     let label = &d["labels"][0];
     assert_eq!(label["file"], "criteria/2023/tree/01-chi-dao-dieu-hanh.toml");
-    assert_eq!(label["line"], 25);
+    assert_eq!(label["line"], 26);
     assert_eq!(label["message"], "first declared here");
     assert!(label["span"]["start"].is_u64(), "{d}");
     insta::assert_snapshot!(err);
@@ -260,7 +260,7 @@ fn missing_data_points_at_the_criterion_input_and_the_table() {
     let t = temp_tree();
     edit(t.path(), "fixtures/2023/indicators/portal-2023-12-25.csv", "hai_long;Sở Y tế;93,90%\n", "");
     let err = broken(t.path(), "MISSING_DATA");
-    assert!(err.contains("--> criteria/2023/tree/07-chinh-quyen-so.toml:96:20"), "{err}");
+    assert!(err.contains("--> criteria/2023/tree/07-chinh-quyen-so.toml:97:20"), "{err}");
     assert!(err.contains("^^^^^^^^^^^^^^^^^"), "the data key underlined: {err}");
     assert!(err.contains("fixtures/2023/indicators/portal-2023-12-25.csv"), "{err}");
 }
@@ -282,7 +282,7 @@ fn a_run_of_alike_warnings_is_counted_after_three_examples() {
     let ambiguous = json_diags(t.path()).iter().filter(|d| d["code"] == "AMBIGUOUS_NUMBER").count();
     assert_eq!(ambiguous, 5, "JSON lists every one");
     // Errors come before every warning.
-    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 14.31");
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 5.08");
     let err = stderr(&run(t.path(), &["check", "--year", "2023"]));
     assert!(err.starts_with("error[SCORE_ABOVE_MAX]"), "{err}");
 }

@@ -285,14 +285,14 @@ fn a_csv_of_one_scoring_sheet_imports_the_same_way() {
     let template = dir.path().join("bieu-cham-diem.xlsx");
     let o = run(&repo(), &["template", "--year", "2023", "--out", template.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // The departments' sheet saved as CSV, criterion "1" of so-tttt given 12.5.
+    // The departments' sheet saved as CSV, criterion "1.1" of so-tttt given 2.5.
     let mut wb: Xlsx<_> = open_workbook(&template).unwrap();
     let range = wb.worksheet_range("Biểu chấm điểm sở").unwrap();
     let mut csv = csv::Writer::from_writer(Vec::new());
     for r in 0..range.height() as u32 {
         let row: Vec<String> = (0..range.width() as u32)
             .map(|c| match (r, c) {
-                (3, 4) => "12.5".to_owned(),
+                (3, 4) => "2.5".to_owned(),
                 _ => text(range.get_value((r, c))),
             })
             .collect();
@@ -300,13 +300,13 @@ fn a_csv_of_one_scoring_sheet_imports_the_same_way() {
     }
     let file = dir.path().join("so.csv");
     std::fs::write(&file, csv.into_inner().unwrap()).unwrap();
-    assert_eq!(text(range.get_value((3, 0))), "1");
+    assert_eq!(text(range.get_value((3, 0))), "1.1");
     assert_eq!(text(range.get_value((2, 4))), "so-tttt");
     let t = temp_tree();
     let scores = t.path().join("fixtures/2023/scores.toml");
     let before = std::fs::read(&scores).unwrap();
     let o = run(t.path(), &["import", "--year", "2023", file.to_str().unwrap(), "--dry-run"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("so-tttt 1: 11.31 → 12.5"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("so-tttt 1.1: 2.08 → 2.5"), "{}", stdout(&o));
     assert_eq!(std::fs::read(&scores).unwrap(), before, "--dry-run writes nothing");
 }

@@ -38,7 +38,7 @@ fn toml_error(lang: &str) -> String {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("[TOML_SYNTAX]"), "{err}");
-    assert!(err.contains("criteria/2023/tree/08-tac-dong.toml:76:"), "{err}");
+    assert!(err.contains("criteria/2023/tree/08-tac-dong.toml:77:"), "{err}");
     redact(&err, t.path())
 }
 
@@ -76,4 +76,30 @@ fn the_environment_chooses_when_no_flag_does() {
     assert!(explain(&[("LANG", "vi_VN.UTF-8"), ("PARINDEX_LANG", "en")]).contains("rank: 1 of 15"));
     assert!(explain(&[("PARINDEX_LANG", "vi")]).contains("thứ hạng: 1 trên 15"));
     assert!(explain(&[("LANG", "C.UTF-8")]).contains("rank: 1 of 15"), "English when the environment names no language");
+}
+
+#[test]
+fn replay_and_test_speak_the_chosen_language() {
+    let vi = stdout(&run(&repo(), &["--lang", "vi", "replay", "--year", "2023"]));
+    assert!(vi.starts_with("trùng khớp (dấu vân tay "), "{vi}");
+    let en = stdout(&run(&repo(), &["--lang", "en", "replay", "--year", "2023"]));
+    assert!(en.starts_with("identical (fingerprint "), "{en}");
+    // The same fingerprint in both.
+    assert_eq!(vi.rsplit(' ').next(), en.rsplit(' ').next());
+    let vi = stdout(&run(&repo(), &["--lang", "vi", "test", "--year", "2023"]));
+    assert!(vi.contains("2023: 257 đạt, 0 không đạt\n"), "{vi}");
+    assert!(vi.ends_with("257 đạt, 0 không đạt\n"), "{vi}");
+}
+
+#[test]
+fn diff_with_data_side_by_side_speaks_vietnamese() {
+    let o = run(&repo(), &["--lang", "vi", "diff", "2023", "2025", "--data", "2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let vi = stdout(&o);
+    assert!(vi.contains("các đơn vị năm 2023 chấm theo bộ tiêu chí 2023 và 2025:\n"), "{vi}");
+    assert!(vi.contains("  tiêu chí 7.3.2 tham số: target = 50 → target = 60\n"), "{vi}");
+    assert!(vi.contains("các đơn vị đổi hạng ("), "{vi}");
+    assert!(!vi.contains("criterion 7.3.2"), "{vi}");
+    let en = stdout(&run(&repo(), &["--lang", "en", "diff", "2023", "2025", "--data", "2023"]));
+    assert!(en.contains("units of 2023 scored under the rule sets of 2023 and 2025:\n"), "{en}");
 }

@@ -9,52 +9,51 @@ use parindex::report::Report;
 use parindex::score::eval::evaluate;
 use parindex::score::ruleset::RuleSet;
 
-/// (unit, appraisal, survey, impact, SIPAS, total, scale, index, rank, change, rank change),
-/// transcribed from Biểu 1 and Biểu 2 of the 2023 report; "" where the report has no value.
-type Row = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    u32,
-    &'static str,
-    i64,
-);
+/// (unit, appraisal, survey, impact, SIPAS, total, scale, index, rank, change, rank change)
+/// as the report prints them; "" where the report has no value.
+type Row = (String, String, String, String, String, String, String, String, u32, String, i64);
 
-const PUBLISHED: &[Row] = &[
-    ("so-tttt", "62.77", "15.97", "", "9.91", "88.65", "100", "88.65", 1, "7.36", 5),
-    ("so-tc", "64.00", "14.66", "", "9.76", "88.42", "100", "88.42", 2, "3.76", 0),
-    ("so-khcn", "60.75", "16.24", "", "9.52", "86.51", "100", "86.51", 3, "3.71", 0),
-    ("so-ldtbxh", "62.20", "13.58", "", "10.00", "85.78", "100", "85.78", 4, "7.96", 5),
-    ("so-nv", "58.39", "16.38", "", "9.83", "84.59", "100", "84.59", 5, "-1.62", -4),
-    ("so-gddt", "57.35", "14.60", "", "9.91", "81.87", "100", "81.87", 6, "4.82", 4),
-    ("so-xd", "55.77", "15.43", "", "10.00", "81.19", "100", "81.19", 7, "7.19", 5),
-    ("so-khdt", "56.03", "15.24", "", "9.49", "80.75", "100", "80.75", 8, "-0.74", -3),
-    ("so-nnptnt", "57.25", "14.12", "", "8.96", "80.33", "100", "80.33", 9, "2.33", -1),
-    ("so-gtvt", "53.94", "15.31", "", "8.10", "77.36", "100", "77.36", 10, "1.60", 1),
-    ("so-tp", "52.33", "16.32", "", "8.07", "76.71", "100", "76.71", 11, "-2.48", -4),
-    ("so-ct", "49.61", "14.83", "", "9.70", "74.14", "100", "74.14", 12, "-8.59", -8),
-    ("so-tnmt", "51.34", "13.86", "", "8.49", "73.69", "100", "73.69", 13, "1.02", 0),
-    ("so-yt", "50.01", "12.26", "", "9.11", "71.38", "100", "71.38", 14, "6.90", 0),
-    ("so-vhttdl", "44.95", "13.95", "", "9.95", "68.85", "100", "68.85", 15, "5.24", 0),
-    ("vp-ubnd", "39.60", "16.37", "", "", "55.97", "65", "86.10", 1, "4.76", 1),
-    ("bql-kkt", "44.86", "10.80", "", "", "55.66", "66.5", "83.69", 2, "5.65", 1),
-    ("ban-dt", "45.96", "12.27", "", "", "58.23", "73", "79.76", 3, "8.11", 2),
-    ("so-ngv", "34.98", "14.74", "", "", "49.72", "69", "72.06", 4, "-9.58", -3),
-    ("thanh-tra", "37.00", "11.59", "", "", "48.59", "73", "66.56", 5, "-8.94", -1),
-    ("than-uyen", "54.06", "14.13", "2.00", "9.33", "79.52", "100", "79.52", 1, "2.36", 0),
-    ("phong-tho", "54.86", "13.64", "1.50", "9.27", "79.27", "100", "79.27", 2, "7.17", 0),
-    ("tp-lai-chau", "54.52", "15.62", "0.00", "8.85", "78.99", "100", "78.99", 3, "6.95", 1),
-    ("tam-duong", "54.31", "13.35", "1.50", "8.96", "78.13", "100", "78.13", 4, "6.06", -1),
-    ("muong-te", "53.22", "12.91", "0.50", "9.24", "75.87", "100", "75.87", 5, "10.02", 2),
-    ("tan-uyen", "50.88", "16.18", "0.50", "6.01", "73.57", "100", "73.57", 6, "3.86", 0),
-    ("nam-nhun", "50.14", "12.65", "0.50", "9.72", "73.01", "100", "73.01", 7, "2.95", -2),
-    ("sin-ho", "49.42", "12.84", "0.50", "8.61", "71.37", "100", "71.37", 8, "11.75", 0),
-];
+/// The rows of Biểu 1 and Biểu 2 of the 2023 report, read from the file that
+/// `parindex test` checks too (`fixtures/2023/expected.toml`), so the two can
+/// never disagree. Points and percentages are printed with two decimals, the
+/// scale as a plain number.
+fn published() -> Vec<Row> {
+    let text = std::fs::read_to_string(common::repo().join("fixtures/2023/expected.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let num = |v: &toml::Value| -> f64 { v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).unwrap() };
+    let two = |v: Option<&toml::Value>| v.map_or(String::new(), |v| format!("{:.2}", num(v)));
+    let plain = |v: &toml::Value| v.as_integer().map_or_else(|| num(v).to_string(), |i| i.to_string());
+    let rows: Vec<Row> = doc["expect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("rank").is_some())
+        .map(|e| {
+            let parts = &e["parts"];
+            (
+                e["unit"].as_str().unwrap().to_string(),
+                two(parts.get("appraisal")),
+                two(parts.get("survey")),
+                two(parts.get("impact")),
+                two(parts.get("sipas")),
+                two(e.get("total")),
+                plain(&e["scale"]),
+                two(e.get("index")),
+                e["rank"].as_integer().unwrap() as u32,
+                two(e["change"].get("index")),
+                e["change"]["rank"].as_integer().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 28, "every unit of both tables has its row");
+    // Two rows retyped from the seed, so that an edit of the file cannot pass unseen.
+    let row = |id: &str| rows.iter().find(|r| r.0 == id).unwrap().clone();
+    let first = row("so-tttt");
+    assert_eq!((first.5.as_str(), first.7.as_str(), first.8, first.9.as_str()), ("88.65", "88.65", 1, "7.36"));
+    let last = row("sin-ho");
+    assert_eq!((last.1.as_str(), last.3.as_str(), last.5.as_str(), last.10), ("49.42", "0.50", "71.37", 0));
+    rows
+}
 
 fn shown_report() -> Report {
     let rs = RuleSet::load(&common::repo(), 2023, &Rules::default()).expect("the 2023 set loads");
@@ -72,7 +71,8 @@ fn report() -> serde_json::Value {
 #[test]
 fn parts_read_as_published() {
     let report = shown_report();
-    for &(id, appraisal, survey, impact, sipas, ..) in PUBLISHED {
+    for (id, appraisal, survey, impact, sipas, ..) in &published() {
+        let (id, appraisal, survey, impact, sipas) = (id.as_str(), appraisal.as_str(), survey.as_str(), impact.as_str(), sipas.as_str());
         let u = report.unit(id).unwrap_or_else(|| panic!("{id} has a row"));
         let ids: Vec<&str> = u.parts.iter().map(|(p, _)| p.as_str()).collect();
         let shown: Vec<Option<&str>> = u.parts.iter().map(|(_, v)| v.map(|s| s.as_str())).collect();
@@ -97,7 +97,10 @@ fn every_number_of_table_1_and_table_2() {
     let json = report();
     let units = json["units"].as_array().unwrap();
     assert_eq!(units.len(), 28);
-    for &(id, appraisal, survey, impact, sipas, total, scale, index, rank, change, rank_change) in PUBLISHED {
+    for (id, appraisal, survey, impact, sipas, total, scale, index, rank, change, rank_change) in &published() {
+        let (id, appraisal, survey, impact, sipas) = (id.as_str(), appraisal.as_str(), survey.as_str(), impact.as_str(), sipas.as_str());
+        let (total, scale, index, change) = (total.as_str(), scale.as_str(), index.as_str(), change.as_str());
+        let (rank, rank_change) = (*rank, *rank_change);
         let u = units.iter().find(|u| u["id"] == id).unwrap_or_else(|| panic!("unit {id} missing"));
         let ctx = format!("unit {id}");
         assert_eq!(u["parts"]["appraisal"], appraisal, "{ctx} appraisal");

@@ -145,6 +145,9 @@ fn raising_a_maximum_changes_the_scales_and_indices() {
 #[test]
 fn adding_an_exemption_shrinks_that_units_scale() {
     let r = Running::new();
+    // so-tttt's points at 1.3 go with it (an exempted criterion keeps no points;
+    // the state between the two saves is rejected and skipped).
+    common::edit(r.root(), "fixtures/2023/scores.toml", "\"1.3\" = 1.04  # reconstructed\n", "");
     common::append(
         r.root(),
         "criteria/2023/exemptions.toml",
@@ -153,9 +156,10 @@ fn adding_an_exemption_shrinks_that_units_scale() {
     let (_, changes) = r.applied(|s| scale_of(s, "so-tttt") == "98.5");
     let c = changes.unit("so-tttt").expect("so-tttt changed");
     assert_eq!(c.scale.as_ref().map(|m| m.new.as_str()), Some("98.5"));
-    // Points awarded at `1` stand for its criteria: the total stays, the scale shrinks.
-    assert!(c.total.is_none());
-    assert!(c.index.is_some());
+    // The scale shrinks by 1.3's maximum of 1.5, the total by its 1.04 points:
+    // 87.61 / 98.5 = 88.94%.
+    assert_eq!(c.total.as_ref().map(|m| (m.old.as_str(), m.new.as_str())), Some(("88.65", "87.61")));
+    assert_eq!(c.index.as_ref().map(|m| m.new.as_str()), Some("88.94"));
     assert_eq!(changes.units.len(), 1, "only so-tttt moves: {changes}");
 }
 
@@ -165,7 +169,7 @@ fn changing_a_formula_changes_the_leaves_it_scores() {
     let before = r.engine.current();
     common::edit(
         r.root(),
-        "rules/proportional.rhai",
+        "rules/2023/proportional.rhai",
         "proportional(x.value, x.target, x.max)",
         "proportional(x.value, x.target * 2, x.max)",
     );
@@ -196,7 +200,7 @@ fn a_toml_syntax_error_is_rejected_and_the_last_good_set_serves() {
 fn a_script_that_does_not_compile_is_rejected() {
     let r = Running::new();
     let original = r.engine.current();
-    common::edit(r.root(), "rules/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
+    common::edit(r.root(), "rules/2023/tiers.rhai", "tiers(x.value, x.bands) * x.max", "tiers(x.value, x.bands) * ");
     let d = r.rejected(Code::ScriptCompile);
     assert_eq!(codes(&d), vec![Code::ScriptCompile], "{d}");
     assert_still_serving(&r, &original);
@@ -206,7 +210,7 @@ fn a_script_that_does_not_compile_is_rejected() {
 fn a_script_that_loops_forever_is_stopped_and_rejected() {
     let r = Running::new();
     let original = r.engine.current();
-    common::edit(r.root(), "rules/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
+    common::edit(r.root(), "rules/2023/proportional.rhai", "proportional(x.value, x.target, x.max)", "loop { }");
     let d = r.rejected(Code::ScriptRuntime);
     assert!(codes(&d).iter().all(|c| *c == Code::ScriptRuntime), "{d}");
     assert_still_serving(&r, &original);
@@ -217,7 +221,7 @@ fn a_save_by_writing_a_temp_file_and_renaming_it_is_picked_up() {
     let r = Running::new();
     let scores = r.root().join("fixtures/2023/scores.toml");
     let text = std::fs::read_to_string(&scores).unwrap();
-    let edited = text.replacen("\"2\" = 5.00  # published 100%; scale 5", "\"2\" = 4.00", 1);
+    let edited = text.replacen("\"2.1\" = 2.00  # published", "\"2.1\" = 1.00", 1);
     assert_ne!(edited, text);
     let tmp = r.root().join("fixtures/2023/scores.toml.tmp");
     std::fs::write(&tmp, edited).unwrap();
@@ -247,12 +251,12 @@ fn twenty_quick_writes_make_few_reloads_and_the_last_wins() {
     let r = Running::start(WatchOptions { debounce: Duration::from_millis(100), poll: None });
     let scores = r.root().join("fixtures/2023/scores.toml");
     let text = std::fs::read_to_string(&scores).unwrap();
-    let line = "\"2\" = 5.00  # published 100%; scale 5";
+    let line = "\"2.1\" = 2.00  # published";
     assert!(text.contains(line));
     for i in 1..=20 {
-        // 4.05, 4.10, ..., 5.00 less 0.05 at the end: the last write gives 4.95.
-        let points = if i == 20 { "4.95".to_string() } else { format!("4.{:02}", i * 5) };
-        std::fs::write(&scores, text.replacen(line, &format!("\"2\" = {points}"), 1)).unwrap();
+        // 1.05, 1.10, ..., 2.00 less 0.05 at the end: the last write gives 1.95.
+        let points = if i == 20 { "1.95".to_string() } else { format!("1.{:02}", i * 5) };
+        std::fs::write(&scores, text.replacen(line, &format!("\"2.1\" = {points}"), 1)).unwrap();
         std::thread::sleep(Duration::from_millis(2));
     }
     assert!(wait_until(|| r.engine.current().report.unit("so-tttt").is_some_and(|u| u.total == "88.60")));

@@ -33,8 +33,8 @@ const FILES: &[&str] = &[
     "fixtures/2023/indicators.toml",
     "fixtures/2023/indicators/portal-2023-12-25.csv",
     "fixtures/2023/statistics/ttphvhcc-2023-12-15.toml",
-    "rules/tiers.rhai",
-    "rules/proportional.rhai",
+    "rules/2023/tiers.rhai",
+    "rules/2023/proportional.rhai",
 ];
 
 /// What a careless or dishonest edit does to a file.
@@ -297,7 +297,7 @@ fn spawn_archive(root: &Path) -> std::process::Child {
 #[test]
 fn of_two_concurrent_writers_exactly_one_wins() {
     let (a, b) = (temp_tree(), temp_tree());
-    edit(b.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1\" = 11.31", "[so-tttt]\n\"1\" = 11.30");
+    edit(b.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = 2.07");
     std::fs::create_dir_all(a.path().join("results")).unwrap();
     std::os::unix::fs::symlink(a.path().join("results"), b.path().join("results")).unwrap();
     let path = a.path().join("results/2023.json");

@@ -97,11 +97,11 @@ fn the_json_endpoints_follow_every_save() {
     let first = &d["diagnostics"][0];
     assert_eq!(first["code"], "TOML_SYNTAX");
     assert_eq!(first["location"]["file"], "criteria/2023/tree/08-tac-dong.toml");
-    assert_eq!(first["location"]["line"], 76);
+    assert_eq!(first["location"]["line"], 77);
     assert_eq!(d["serving"]["generation"], 1);
     assert_eq!(unit(&json(&s, "/api/report"), "so-tttt")["index"], "88.65");
     let (_, page) = get(&s, "/");
-    assert!(page.contains("class=\"banner\"") && page.contains("08-tac-dong.toml:76:7"), "the page shows the banner");
+    assert!(page.contains("class=\"banner\"") && page.contains("08-tac-dong.toml:77:7"), "the page shows the banner");
 
     // A valid edit: applied, the banner goes, the changes are listed.
     common::edit(t.path(), "criteria/2023/tree/08-tac-dong.toml", "max = = 12", "max = 12");

@@ -94,7 +94,7 @@ fn score(x) {
 }
 ";
 
-const PROPORTIONAL: &str = include_str!("../../rules/proportional.rhai");
+const PROPORTIONAL: &str = include_str!("../../rules/2023/proportional.rhai");
 
 const CHECKLIST: &str = "\
 // Danh mục: `each` share of the maximum for every item done.
@@ -107,13 +107,13 @@ fn score(x) {
 ";
 
 /// Writes the tree of the workload under `out`: `criteria/<year>/`,
-/// `rules/` and `fixtures/<year>/`, replacing the year's folders if present
+/// `rules/<year>/` and `fixtures/<year>/`, replacing the year's folders if present
 /// (so no file of an earlier layout is left behind).
 pub fn write_tree(out: &Path, units: usize, criteria: usize, year: u16) -> io::Result<()> {
     let crit = out.join("criteria").join(year.to_string());
     let fix = out.join("fixtures").join(year.to_string());
-    let rules = out.join("rules");
-    for d in [&crit, &fix] {
+    let rules = out.join("rules").join(year.to_string());
+    for d in [&crit, &fix, &rules] {
         match fs::remove_dir_all(d) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
@@ -177,7 +177,7 @@ fn tree_toml(criteria: usize) -> String {
 # with a maximum of 1, scored by its rule from the columns c{i}_... of table `w`.
 #
 # Keys of each [[node]]: id, name, part (at the top node), max, and for a leaf
-# scored from data: rule (rules/<rule>.rhai), inputs (name = \"table.indicator\"),
+# scored from data: rule (rules/<year>/<rule>.rhai), inputs (name = \"table.indicator\"),
 # params.
 
 [[node]]

@@ -77,6 +77,8 @@ pub struct TestRun {
     pub passed: usize,
     /// One diagnostic per failed expectation, with file, line, unit and what.
     pub failures: Diagnostics,
+    /// Lines to show after the counts (the published statements' figures).
+    pub notes: Vec<String>,
 }
 
 /// The expectation files of a year, sorted.

@@ -5,16 +5,19 @@
 //! summed from sub-criteria, included in points awarded higher up), or that
 //! it is not evaluated and by which exemption; then how the scale, the total
 //! and the index were computed and rounded. Legal references declared in the
-//! criteria appear on the lines they govern.
+//! criteria appear on the lines they govern. When the previous year is
+//! archived, each component's points and index % are set beside that year's
+//! ([`year_on_year`]).
 
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::audit::archive::Archive;
 use crate::input::fingerprint::Fingerprint;
 use crate::lang::{Lang, Text};
-use crate::report::plain;
+use crate::report::{plain, UnitRow};
 use crate::score::eval::{covering_ancestor, Outcome, Status};
 use crate::score::ruleset::RuleSet;
 
@@ -69,6 +72,9 @@ pub struct NodeLine {
     /// The exemption is the parent's, not named for this node.
     #[serde(skip)]
     pub inherited_exemption: bool,
+    /// Where the node's points come from: published, derived, reconstructed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<String>,
 }
@@ -93,6 +99,97 @@ pub struct Explanation {
     pub total: Computation,
     pub index: Computation,
     pub rank: RankInfo,
+    /// The change against the previous year, per component, when that year's archive holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_on_year: Option<YearOnYear>,
+}
+
+/// A unit's result against the previous year's archived one.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearOnYear {
+    /// The year compared with, and the archive its numbers are read from.
+    pub year: u16,
+    pub archive: String,
+    pub components: Vec<ComponentChange>,
+    pub index: Change,
+    pub rank: Change,
+}
+
+/// One component's points, scale and index % in both years, as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentChange {
+    pub id: String,
+    pub name: String,
+    /// `None` when the component is new, or was not evaluated for the unit.
+    pub before: Option<ComponentShown>,
+    pub after: Option<ComponentShown>,
+    /// Points and index % gained (negative: lost); `None` unless evaluated in both years.
+    pub points: Option<String>,
+    pub index: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentShown {
+    pub score: String,
+    pub scale: String,
+    pub index: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub before: String,
+    pub after: String,
+    pub change: String,
+}
+
+fn dec(s: &str) -> Option<Decimal> {
+    s.parse().ok()
+}
+
+/// The difference `after − before` of two shown numbers, with a sign.
+fn signed(before: &str, after: &str) -> Option<String> {
+    let d = dec(after)?.checked_sub(dec(before)?)?;
+    Some(if d.is_sign_negative() { d.to_string() } else { format!("+{d}") })
+}
+
+/// The change of `row`'s unit against its row in the previous year's archive
+/// (`archive_name` names the file); `None` when the archive has no such unit.
+pub fn year_on_year(row: &UnitRow, previous: &Archive, archive_name: &str) -> Option<YearOnYear> {
+    let old = previous.report.units.iter().find(|u| u.id == row.id.as_str())?;
+    let shown = |score: Option<&str>, scale: &str, index: Option<&str>| {
+        Some(ComponentShown { score: score?.to_string(), scale: scale.to_string(), index: index?.to_string() })
+    };
+    let mut components: Vec<ComponentChange> = Vec::new();
+    for c in &row.components {
+        let before = old.components.iter().find(|o| o.id == c.id.as_str());
+        let after = shown(c.score.as_deref(), &c.scale, c.index.as_deref());
+        let before = before.and_then(|o| shown(o.score.as_deref(), &o.scale, o.index.as_deref()));
+        let both = before.as_ref().zip(after.as_ref());
+        components.push(ComponentChange {
+            id: c.id.to_string(),
+            name: c.name.to_string(),
+            points: both.and_then(|(b, a)| signed(&b.score, &a.score)),
+            index: both.and_then(|(b, a)| signed(&b.index, &a.index)),
+            before,
+            after,
+        });
+    }
+    for o in old.components.iter().filter(|o| !row.components.iter().any(|c| c.id == o.id.as_str())) {
+        let before = shown(o.score.as_deref(), &o.scale, o.index.as_deref());
+        components.push(ComponentChange { id: o.id.clone(), name: o.name.clone(), before, after: None, points: None, index: None });
+    }
+    let rank_change = i64::from(old.rank) - i64::from(row.rank);
+    Some(YearOnYear {
+        year: previous.year,
+        archive: archive_name.to_string(),
+        components,
+        index: Change {
+            before: old.index.clone(),
+            after: row.index.to_string(),
+            change: signed(&old.index, &row.index).unwrap_or_default(),
+        },
+        rank: Change { before: old.rank.to_string(), after: row.rank.to_string(), change: format!("{rank_change:+}") },
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,6 +232,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
     let r = m.rounding;
     let res = &outcome.units[unit];
     let u = &m.units[unit];
+    let mut provenance = crate::audit::published::provenance(rs, &u.id);
     let nodes = m
         .nodes
         .iter()
@@ -190,6 +288,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
                 inherited_exemption: matches!((nr.status, n.parent.map(|p| res.node(p).status)), (Status::Exempt(e), Some(Status::Exempt(f))) if e == f),
                 exemption,
                 legal: n.legal.as_ref().map(|l| m.legal_text(l)),
+                provenance: provenance.remove(&n.id),
             }
         })
         .collect();
@@ -228,6 +327,7 @@ pub fn explain(rs: &RuleSet, outcome: &Outcome, unit: usize) -> Explanation {
             formula: format!("{} / {} × 100", plain(res.total), plain(res.scale)),
         },
         rank: RankInfo { rank: res.rank, group: group.id.clone(), units: group.units.len() },
+        year_on_year: None,
     }
 }
 
@@ -319,7 +419,8 @@ impl Explanation {
                     if vi { "tổng các tiêu chí con" } else { "sum of its sub-criteria" }
                 ),
             };
-            let _ = writeln!(out, "{head}  —  {detail}");
+            let from = n.provenance.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
+            let _ = writeln!(out, "{head}  —  {detail}{from}");
             if let Some(part) = &n.part {
                 let _ = writeln!(out, "{indent}    {} `{part}`", t(Text::CountsTowardsPart));
             }
@@ -343,6 +444,26 @@ impl Explanation {
             }
         };
         let shown = if vi { "công bố" } else { "shown" };
+        // `2 decimals, half_up` as the official reads it; the mode's key stays beside it.
+        let rounding = |r: &str| -> String {
+            if !vi {
+                return r.to_string();
+            }
+            match r.split_once(" decimals, ") {
+                Some((n, mode)) => {
+                    let how = match mode {
+                        "half_up" => "làm tròn",
+                        "half_even" => "làm tròn về số chẵn",
+                        "down" => "bỏ phần thập phân thừa",
+                        "up" => "làm tròn lên",
+                        _ => mode,
+                    };
+                    format!("{n} chữ số thập phân, {how}: {mode}")
+                }
+                None if r == "none" => "không làm tròn".to_string(),
+                None => r.to_string(),
+            }
+        };
         let _ = writeln!(out, "{}: {} = {}", t(Text::ExplainScale), self.scale.exact, formula(&self.scale.formula));
         let _ = writeln!(
             out,
@@ -351,7 +472,7 @@ impl Explanation {
             self.total.exact,
             formula(&self.total.formula),
             self.total.shown,
-            self.total.rounding
+            rounding(&self.total.rounding)
         );
         let _ = writeln!(
             out,
@@ -360,7 +481,7 @@ impl Explanation {
             self.index.exact,
             self.index.formula,
             self.index.shown,
-            self.index.rounding
+            rounding(&self.index.rounding)
         );
         let _ = writeln!(
             out,
@@ -372,6 +493,22 @@ impl Explanation {
             t(Text::InGroup),
             self.rank.group
         );
+        if let Some(y) = &self.year_on_year {
+            let head = if vi { "so với năm" } else { "change against" };
+            let _ = writeln!(out, "\n{head} {} ({}):", y.year, y.archive);
+            let text = |c: &Option<ComponentShown>| {
+                c.as_ref().map_or_else(|| "không đánh giá".to_string(), |c| format!("{} / {} ({}%)", c.score, c.scale, c.index))
+            };
+            for c in &y.components {
+                let change = match (&c.points, &c.index) {
+                    (Some(p), Some(i)) => format!(": {p} {}, {i}%", if vi { "điểm" } else { "points" }),
+                    _ => String::new(),
+                };
+                let _ = writeln!(out, "  {} {}: {} → {}{change}", c.id, c.name, text(&c.before), text(&c.after));
+            }
+            let _ = writeln!(out, "  index: {}% → {}%: {}", y.index.before, y.index.after, y.index.change);
+            let _ = writeln!(out, "  rank: {} → {}: {}", y.rank.before, y.rank.after, y.rank.change);
+        }
         out
     }
 }

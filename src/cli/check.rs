@@ -11,9 +11,17 @@ use parindex::diag::{render, Diagnostics, RenderOptions, SourceMap};
 use super::*;
 
 pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
-    let (mut diags, sources) = match load(root, year) {
-        Ok(s) => (s.rule_set.warnings.clone(), Some(Arc::clone(&s.rule_set.sources))),
-        Err(d) => (d, None),
+    // A sealed year's changed files first: they explain any other difference.
+    let mut diags = parindex::audit::seal::check_sealed(root, year);
+    let sources = match load(root, year) {
+        Ok(s) => {
+            diags.extend(s.rule_set.warnings.clone());
+            Some(Arc::clone(&s.rule_set.sources))
+        }
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
     };
     diags.extend(parindex::input::stats::load_statistics(root, year).1);
     diags.extend(parindex::input::targets::load_targets(root, year).1);

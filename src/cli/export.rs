@@ -3,35 +3,23 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use parindex::audit::archive::write_atomic;
 use parindex::report::xlsx;
 
 use super::*;
 
 pub(crate) fn export(root: &Path, year: u16, format: ExportFormat, out: &Path) -> ExitCode {
-    let s = match load(root, year) {
+    let s = match load_or_fail(root, year) {
         Ok(s) => s,
-        Err(diags) => {
-            print_diags(&diags, DiagFormat::Text);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     if !s.rule_set.warnings.is_empty() {
         print_diags(&s.rule_set.warnings, DiagFormat::Text);
     }
-    let bytes = match format {
+    let made = match format {
         ExportFormat::Xlsx => xlsx::workbook(&s.rule_set, &s.outcome, &s.report),
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => {
-            eoutln!("error: cannot make the workbook: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(e) = write_atomic(out, |w| w.write_all(&bytes)) {
-        eoutln!("error: cannot write `{}`: {e}", out.display());
-        return ExitCode::FAILURE;
+    if let Err(code) = write_made(out, made) {
+        return code;
     }
     eoutln!("wrote {} (fingerprint {})", out.display(), s.rule_set.fingerprint.sha256);
     ExitCode::SUCCESS

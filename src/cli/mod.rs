@@ -35,8 +35,10 @@ mod diff;
 mod explain;
 mod export;
 mod import;
+mod new_year;
 mod replay;
 mod report;
+mod schema;
 mod score;
 mod serve;
 mod targets;
@@ -49,7 +51,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use parindex::diag::Diagnostics;
 use parindex::formula::rules::Rules;
-use parindex::lang::Lang;
+use parindex::lang::{Lang, Text};
 use parindex::live::engine::Snapshot;
 use parindex::score::ruleset::RuleSet;
 use std::path::Path;
@@ -130,9 +132,12 @@ pub(crate) enum Command {
         /// With --archive: replace a different archived result.
         #[arg(long, requires = "archive")]
         force: bool,
-        /// With --format csv: `plain` (`,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
-        #[arg(long, value_enum, default_value = "plain")]
-        csv_locale: CsvLocale,
+        /// With --format csv: `plain` (the default: `,` between fields, `88.65`) or `vi` (`;` between fields, `88,65`, as Excel on a Vietnamese Windows reads).
+        #[arg(long, value_enum)]
+        csv_locale: Option<CsvLocale>,
+        /// With --format json: the whole result on one line, without indentation (for programs: smaller and quicker to write).
+        #[arg(long)]
+        compact: bool,
     },
     /// Write the year's results as the officials' workbook: Biểu 1 and 2 as the report prints them, component indices, each unit's criteria.
     Export {
@@ -193,6 +198,22 @@ pub(crate) enum Command {
         data: Option<u16>,
         #[arg(long, value_enum, default_value = "text")]
         format: DiagFormat,
+    },
+    /// Make next year's criteria, rules and data from this year's, ready for the new decision and the council's points.
+    NewYear {
+        /// The year to make.
+        year: u16,
+        /// The archived year it starts from.
+        #[arg(long)]
+        from: u16,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiagFormat,
+    },
+    /// Write the JSON Schema of every kind of TOML file (for editors that check TOML as it is typed).
+    Schema {
+        /// The folder to write into (default: `schema/` under the root).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Run every expectation of `fixtures/*/expected*.toml`.
     Test {
@@ -282,6 +303,23 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes `value` as JSON (indented, or on one line when `compact`) and a
+/// newline to stdout, serialised straight into a buffered stdout rather than
+/// built as one string first (a national result is tens of megabytes).
+/// Fails as [`emit`] does.
+pub(crate) fn emit_json(value: &impl serde::Serialize, compact: bool) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = if compact { serde_json::to_writer(&mut out, value) } else { serde_json::to_writer_pretty(&mut out, value) };
+    let written = written.map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(141);
+    }
+}
+
 pub(crate) fn print_diags(diags: &Diagnostics, format: DiagFormat) {
     print_diags_in(diags, format, text_lang())
 }
@@ -305,6 +343,28 @@ pub(crate) fn exit(ok: bool) -> ExitCode {
 
 pub(crate) fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
     load_with(root, year, year)
+}
+
+/// The year loaded and evaluated; or its errors printed, and the exit code
+/// the command ends with.
+pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode> {
+    load(root, year).map_err(|diags| {
+        print_diags(&diags, DiagFormat::Text);
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes a made file (`made`: its bytes, or why they could not be made)
+/// to `out` atomically; says what went wrong.
+pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Display>) -> Result<(), ExitCode> {
+    let bytes = made.map_err(|e| {
+        eoutln!("error: cannot make the workbook: {e}");
+        ExitCode::FAILURE
+    })?;
+    parindex::audit::archive::write_atomic(out, |w| w.write_all(&bytes)).map_err(|e| {
+        eoutln!("error: cannot write `{}`: {e}", out.display());
+        ExitCode::FAILURE
+    })
 }
 
 /// The criteria of `year` with the data of `data_year`, loaded and evaluated.
@@ -337,7 +397,9 @@ pub(crate) fn main() -> ExitCode {
     let root = cli.root.as_path();
     check::set_root(root);
     match cli.command {
-        Command::Score { year, format, archive, force, csv_locale } => score::score(root, year, format, archive, force, csv_locale.into()),
+        Command::Score { year, format, archive, force, csv_locale, compact } => {
+            score::score(root, year, score::ScoreArgs { format, archive, force, locale: csv_locale.map(Into::into), compact })
+        }
         Command::Export { year, format, out } => export::export(root, year, format, &out),
         Command::Template { year, out } => template::template(root, year, &out),
         Command::Import { year, file, dry_run } => import::import(root, year, &file, dry_run),
@@ -345,6 +407,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Explain { year, unit, format } => explain::explain(root, year, &unit, format),
         Command::Replay { year } => replay::replay(root, year),
         Command::Diff { from, to, data, format } => diff::diff(root, from, to, data, format),
+        Command::NewYear { year, from, format } => new_year::new_year(root, year, from, format),
+        Command::Schema { out } => schema::schema(root, out.as_deref()),
         Command::Test { year } => test::test(root, year),
         Command::Targets { year, format } => targets::targets(root, year, format),
         Command::Watch { year, format, poll, debounce_ms } => watch::watch(root, year, format, poll, debounce_ms),

@@ -32,39 +32,44 @@ pub(crate) fn replay(root: &Path, year: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let t = |x: Text| x.get(text_lang());
     let s = match load(root, year) {
         Ok(s) => s,
         Err(diags) => {
             print_diags(&diags, DiagFormat::Text);
-            eoutln!("the year cannot be recomputed: its files have errors");
+            eoutln!("{}", t(Text::ReplayCannotRecompute));
             return ExitCode::FAILURE;
         }
     };
     let fresh = archive::Archive::new(&s.rule_set, &s.outcome, &s.report);
     let r = archive::replay(&archived, &fresh);
     if r.identical() && edited.is_none() {
-        outln!("identical (fingerprint {})", r.recomputed.sha256);
+        outln!("{} ({} {})", t(Text::ReplayIdentical), t(Text::FingerprintWord), r.recomputed.sha256);
         return ExitCode::SUCCESS;
     }
-    outln!("different from {}", path.display());
+    outln!("{} {}", t(Text::ReplayDifferentFrom), path.display());
     if let Some(e) = &edited {
         outln!("{e}");
     }
     let changed = r.changed_inputs();
     if changed.is_empty() {
-        outln!("inputs: identical (fingerprint {})", r.recomputed.sha256);
+        outln!("{}: {} ({} {})", t(Text::ReplayInputs), t(Text::ReplayIdentical), t(Text::FingerprintWord), r.recomputed.sha256);
     } else {
         let short = |s: &str| s.chars().take(12).collect::<String>();
         outln!(
-            "inputs: {} changed (archived {} → recomputed {})",
+            "{}: {} {} ({} {} → {} {})",
+            t(Text::ReplayInputs),
             changed.join(", "),
+            t(Text::ReplayInputsChanged),
+            t(Text::ReplayArchived),
             short(&r.archived.sha256),
+            t(Text::ReplayRecomputed),
             short(&r.recomputed.sha256)
         );
     }
     for d in &r.differences {
         outln!("  {d}");
     }
-    outln!("{} differences", r.differences.len());
+    outln!("{} {}", r.differences.len(), t(Text::ReplayDifferences));
     ExitCode::FAILURE
 }

@@ -41,6 +41,10 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
         Code::ScriptImport => ("tệp quy tắc nạp tệp khác", "rule script imports a file"),
         Code::RuleParam => ("tham số quy tắc sai", "malformed rule parameter"),
         Code::ScriptOverflow => ("phép tính vượt giới hạn số", "arithmetic overflow"),
+        Code::PublishedStatementFails => ("số liệu công bố không khớp", "a published statement does not hold"),
+        Code::SealedYearChanged => ("tệp của năm đã lưu trữ bị thay đổi", "a file of a sealed year changed"),
+        Code::Encoding => ("tệp không đúng bảng mã", "text not in its declared encoding"),
+        Code::WorkbookShape => ("bảng tính không đúng mẫu", "workbook not in the template's shape"),
         // Codes added later show their code until they are given a title.
         #[allow(unreachable_patterns)]
         _ => (code.as_str(), code.as_str()),

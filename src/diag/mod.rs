@@ -107,6 +107,10 @@ pub enum Code {
     /// A rule's arithmetic, or the sum of a unit's points, went beyond the
     /// range of decimals (about 7.9 × 10^28).
     ScriptOverflow,
+    /// A statement the report publishes about a component or criterion does not hold.
+    PublishedStatementFails,
+    /// A file an archived (sealed) year depends on changed, appeared or disappeared since it was archived.
+    SealedYearChanged,
     /// A text file is not in the encoding declared for it (UTF-8 by default).
     Encoding,
     /// A workbook to import is not the shape of the template (a sheet, unit or criterion missing or unknown).
@@ -148,6 +152,8 @@ impl Code {
             Code::ScriptImport => "SCRIPT_IMPORT",
             Code::RuleParam => "RULE_PARAM",
             Code::ScriptOverflow => "SCRIPT_OVERFLOW",
+            Code::PublishedStatementFails => "PUBLISHED_STATEMENT_FAILS",
+            Code::SealedYearChanged => "SEALED_YEAR_CHANGED",
             Code::Encoding => "ENCODING",
             Code::WorkbookShape => "WORKBOOK_SHAPE",
         }

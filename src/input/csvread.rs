@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::{Code, Diagnostic};
 
 /// The text encoding of a CSV file, as a declaration names it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Encoding {
     /// UTF-8, with or without a byte order mark (Excel's "CSV UTF-8").
     #[default]

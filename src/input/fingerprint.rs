@@ -5,6 +5,11 @@
 //! - **data**: the year's fixture files (units, scores, facts, indicator tables, previous results);
 //! - **engine**: the engine's name and version.
 //!
+//! Each file's own digest is kept too (`files`, path → SHA-256 of its
+//! canonical content), and each part is the SHA-256 of its files' paths and
+//! digests: an archive holding them can say which file changed since, and a
+//! sealed year's check names it.
+//!
 //! Content is canonical, not textual: a TOML file is parsed and re-serialised
 //! with sorted keys, so whitespace, comments and key order do not count, but
 //! every value does; a rhai script loses its comments and runs of whitespace;
@@ -12,6 +17,7 @@
 //! root with `/` separators, so the same inputs give the same fingerprint on
 //! any machine.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +28,7 @@ use crate::diag::{Code, Diagnostic};
 /// The engine's identity as hashed into every fingerprint.
 pub const ENGINE: &str = concat!("parindex ", env!("CARGO_PKG_VERSION"));
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// SHA-256 over the three parts below, hex.
     pub sha256: String,
@@ -31,6 +37,19 @@ pub struct Fingerprint {
     pub engine: String,
     /// The engine version hashed into `engine`.
     pub engine_version: String,
+    /// Every input file (path relative to the root, `/` separators) → the
+    /// SHA-256 of its canonical content, hex. The parts are hashed from these.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+/// The digests of a set of files: the part's hash and each file's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Digests {
+    /// SHA-256 over every file's path and digest, in path order, hex.
+    pub part: String,
+    /// Path → SHA-256 of the file's canonical content, hex.
+    pub files: BTreeMap<String, String>,
 }
 
 impl Fingerprint {
@@ -192,51 +211,96 @@ fn files_under(root: &Path, rel: &Path) -> Vec<PathBuf> {
     crate::source::files::files(&root.join(rel), true).into_iter().map(|(p, _)| rel.join(p)).collect()
 }
 
-fn hash_files(root: &Path, files: &[PathBuf]) -> Result<String, Diagnostic> {
+/// A path relative to the root with `/` separators.
+pub fn path_key(rel: &Path) -> String {
+    let name: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    name.join("/")
+}
+
+/// The SHA-256 of one file's canonical content, hex.
+pub fn file_digest(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel))?;
     let mut h = Sha256::new();
-    for rel in files {
-        let bytes =
-            std::fs::read(root.join(rel)).map_err(|e| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel))?;
-        let name: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        h.update(name.join("/").as_bytes());
-        h.update([0]);
-        match rel.extension().and_then(|e| e.to_str()) {
-            Some("toml" | "rhai") => {
-                let c =
-                    canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
-                h.update((c.len() as u64).to_le_bytes());
-                h.update(c.as_bytes());
-            }
-            _ => {
-                // Other files (CSV) as they are, with line ends normalised, without a copy.
-                for piece in bytes.split(|&x| x == b'\r') {
-                    h.update(piece);
-                }
-                h.update([0xff]);
+    match rel.extension().and_then(|e| e.to_str()) {
+        Some("toml" | "rhai") => {
+            let c = canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
+            h.update(c.as_bytes());
+        }
+        _ => {
+            // Other files (CSV) as they are, with line ends normalised, without a copy.
+            for piece in bytes.split(|&x| x == b'\r') {
+                h.update(piece);
             }
         }
     }
     Ok(hex(&h.finalize()))
 }
 
+/// The digests of `files` (relative to `root`).
+pub fn hash_files(root: &Path, files: &[PathBuf]) -> Result<Digests, Diagnostic> {
+    let mut out = BTreeMap::new();
+    for rel in files {
+        out.insert(path_key(rel), file_digest(root, rel)?);
+    }
+    Ok(Digests { part: part_of(&out), files: out })
+}
+
+fn part_of(files: &BTreeMap<String, String>) -> String {
+    let mut h = Sha256::new();
+    for (name, digest) in files {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(digest.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize())
+}
+
+/// The files the criteria of `year` are read from: `criteria/<year>/` and the scripts it names.
+pub fn rule_files(root: &Path, year: u16, scripts: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = files_under(root, &Path::new("criteria").join(year.to_string()));
+    files.extend(scripts.iter().cloned());
+    files
+}
+
+/// The files of the data of `data_year`: `fixtures/<data_year>/`.
+pub fn data_files(root: &Path, data_year: u16) -> Vec<PathBuf> {
+    files_under(root, &Path::new("fixtures").join(data_year.to_string()))
+}
+
 /// The fingerprint of the criteria of `year` with the data of `data_year`
 /// under `root`, and the scripts the criteria name.
 pub fn fingerprint(root: &Path, year: u16, data_year: u16, scripts: &[PathBuf]) -> Result<Fingerprint, Diagnostic> {
-    let data = hash_files(root, &files_under(root, &Path::new("fixtures").join(data_year.to_string())))?;
-    fingerprint_with_data(root, year, scripts, data)
+    let data = hash_files(root, &data_files(root, data_year))?;
+    fingerprint_with_data(root, year, scripts, &data)
 }
 
 /// The fingerprint with the data part already known (data files unchanged).
-pub fn fingerprint_with_data(root: &Path, year: u16, scripts: &[PathBuf], data: String) -> Result<Fingerprint, Diagnostic> {
-    let mut rule_files = files_under(root, &Path::new("criteria").join(year.to_string()));
-    rule_files.extend(scripts.iter().cloned());
-    let rules = hash_files(root, &rule_files)?;
+pub fn fingerprint_with_data(root: &Path, year: u16, scripts: &[PathBuf], data: &Digests) -> Result<Fingerprint, Diagnostic> {
+    let rules = hash_files(root, &rule_files(root, year, scripts))?;
     let engine = hex(&Sha256::digest(ENGINE.as_bytes()));
     let mut h = Sha256::new();
-    for part in [&rules, &data, &engine] {
+    for part in [&rules.part, &data.part, &engine] {
         h.update(part.as_bytes());
     }
-    Ok(Fingerprint { sha256: hex(&h.finalize()), rules, data, engine, engine_version: ENGINE.to_string() })
+    let mut files = rules.files;
+    files.extend(data.files.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(Fingerprint {
+        sha256: hex(&h.finalize()),
+        rules: rules.part,
+        data: data.part.clone(),
+        engine,
+        engine_version: ENGINE.to_string(),
+        files,
+    })
+}
+
+impl Fingerprint {
+    /// The data part with its files' digests, to share with a reload whose data files did not change.
+    pub fn data_digests(&self) -> Digests {
+        let files = self.files.iter().filter(|(k, _)| k.starts_with("fixtures/")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        Digests { part: self.data.clone(), files }
+    }
 }
 
 #[cfg(test)]

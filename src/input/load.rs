@@ -7,7 +7,7 @@
 //! | `criteria/<year>/index.toml` | metadata, legal basis, rounding, kinds, parts, ranking groups |
 //! | `criteria/<year>/tree/*.toml` | the criteria (`[[node]]`), in file-name order |
 //! | `criteria/<year>/exemptions.toml` | units not evaluated on criteria or parts |
-//! | `rules/<name>.rhai` | the rule scripts the index names |
+//! | `rules/<year>/<name>.rhai` | the rule scripts the index names, sealed per year |
 //! | `fixtures/<year>/units.toml` | the units |
 //! | `fixtures/<year>/scores.toml` | points awarded by the appraisal council |
 //! | `fixtures/<year>/facts.toml` | raw facts read by rules (optional) |
@@ -78,6 +78,17 @@ impl RawYear {
 /// The folder of a year's criteria.
 pub fn criteria_dir(root: &Path, year: u16) -> PathBuf {
     root.join("criteria").join(year.to_string())
+}
+
+/// The folder of a year's rule scripts: each year has its own, so editing
+/// a later year's formula never changes an earlier year's results.
+pub fn rules_dir(root: &Path, year: u16) -> PathBuf {
+    root.join("rules").join(year.to_string())
+}
+
+/// The path, relative to the root, of the rule script `name` of `year`.
+pub fn script_path(year: u16, name: &str) -> PathBuf {
+    PathBuf::from("rules").join(year.to_string()).join(format!("{name}.rhai"))
 }
 
 /// The folder of a year's data.
@@ -317,7 +328,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
 
     if let Some((_, index)) = &raw.index {
         for name in &index.index.scripts {
-            let rel = PathBuf::from("rules").join(format!("{}.rhai", name.get_ref()));
+            let rel = script_path(year, name.get_ref());
             match read_source(root, &rel) {
                 Ok(Some(src)) => raw.scripts.push(src),
                 Ok(None) => {

@@ -14,6 +14,7 @@ pub mod name;
 pub mod numfmt;
 pub mod raw;
 pub mod round;
+pub mod schema;
 pub mod stats;
 pub mod targets;
 pub mod validate;

@@ -18,7 +18,7 @@ use thiserror::Error;
 use crate::diag::Code;
 
 /// How a file writes its numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum NumberFormat {
     /// Dot for thousands, comma for decimals: "118.430", "98,97%".

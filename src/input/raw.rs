@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
@@ -50,6 +51,22 @@ impl<'de> Deserialize<'de> for Dec {
     }
 }
 
+impl JsonSchema for Dec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact decimal: a number of up to 15 significant digits (62.77), or a string (\"62.77\") for more.",
+            "anyOf": [
+                { "type": "number" },
+                { "type": "string", "pattern": "^\\s*[-+]?[0-9]+(\\.[0-9]+)?\\s*$" }
+            ]
+        })
+    }
+}
+
 /// The decimal a TOML float literal was written as: its shortest round-trip
 /// text, which is the literal itself for up to 15 significant digits.
 pub fn literal_decimal(v: f64) -> Result<Decimal, String> {
@@ -61,7 +78,7 @@ pub fn literal_decimal(v: f64) -> Result<Decimal, String> {
 }
 
 /// `criteria/<year>/index.toml`: the index's metadata, kinds, parts, groups and rounding.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIndexFile {
     pub index: RawIndexMeta,
@@ -76,9 +93,10 @@ pub struct RawIndexFile {
     pub group: Vec<RawGroup>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIndexMeta {
+    #[schemars(with = "i64")]
     pub year: Spanned<i64>,
     pub name: String,
     #[serde(default)]
@@ -87,14 +105,16 @@ pub struct RawIndexMeta {
     #[serde(default)]
     pub legal: Vec<String>,
     /// The rule scripts this year uses, by name: `rules/<name>.rhai`.
+    #[schemars(with = "Vec<String>")]
     pub scripts: Vec<Spanned<String>>,
     /// The year the change columns compare with, when it is not the year
     /// before (`previous.toml` must hold that year's results).
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub previous_year: Option<Spanned<i64>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRounding {
     /// Points of a rule-scored leaf.
@@ -109,16 +129,18 @@ pub struct RawRounding {
     pub average: Rounding,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLegal {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub title: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKind {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
     /// The kind of an earlier year this one continues (communes replace
@@ -127,21 +149,25 @@ pub struct RawKind {
     pub replaces: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPart {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
+    #[schemars(with = "String")]
     pub kind: Spanned<String>,
     /// The units ranked in this group, by id.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub units: Vec<Spanned<String>>,
     /// Instead of `units`: every unit of the group's kind (for data sets of
     /// thousands of units).
@@ -150,7 +176,7 @@ pub struct RawGroup {
 }
 
 /// A file of the criteria tree: `criteria/<year>/tree/*.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTreeFile {
     #[serde(default)]
@@ -158,24 +184,30 @@ pub struct RawTreeFile {
 }
 
 /// One criterion at any level; its parent is its id without the last `.part`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNode {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub part: Option<Spanned<String>>,
     /// Leaves only: the maximum, one number or one per unit kind.
     #[serde(default)]
+    #[schemars(with = "Option<RawMax>")]
     pub max: Option<Spanned<RawMax>>,
     /// Leaves only: the rule script that scores it.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub rule: Option<Spanned<String>>,
     /// Rule input name → data key (`portal.hai_long`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub inputs: BTreeMap<String, Spanned<String>>,
     /// Constants passed to the rule.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub params: toml::Table,
     /// Legal reference: `"<legal id>"` or `"<legal id>: article"`.
     #[serde(default)]
@@ -184,7 +216,7 @@ pub struct RawNode {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawMax {
     All(Dec),
@@ -192,21 +224,25 @@ pub enum RawMax {
 }
 
 /// `criteria/<year>/exemptions.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExemptionsFile {
     #[serde(default)]
     pub exemption: Vec<RawExemption>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExemption {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "Vec<String>")]
     pub units: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub criteria: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub parts: Vec<Spanned<String>>,
     pub reason: String,
     #[serde(default)]
@@ -214,20 +250,23 @@ pub struct RawExemption {
 }
 
 /// `fixtures/<year>/units.toml` (or `units.csv`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnitsFile {
     #[serde(default)]
     pub unit: Vec<RawUnit>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnit {
+    #[schemars(with = "String")]
     pub id: Spanned<Name>,
+    #[schemars(with = "String")]
     pub name: Name,
     #[serde(default)]
     pub aliases: Vec<String>,
+    #[schemars(with = "String")]
     pub kind: Spanned<String>,
 }
 
@@ -238,7 +277,7 @@ pub type RawScoresFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spa
 /// `fixtures/<year>/facts.toml`: raw facts, `[<unit id>] "<key>" = value`.
 pub type RawFactsFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawFact>>>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawFact {
     Bool(bool),
@@ -247,10 +286,11 @@ pub enum RawFact {
 }
 
 /// `fixtures/<year>/previous.toml`: last year's published results.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPreviousFile {
     /// The year these results are of.
+    #[schemars(with = "i64")]
     pub year: Spanned<i64>,
     #[serde(default)]
     pub source: Option<String>,
@@ -258,10 +298,13 @@ pub struct RawPreviousFile {
     pub unit: Vec<RawPrevious>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrevious {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "Dec")]
     pub index: Spanned<Dec>,
+    #[schemars(with = "u32")]
     pub rank: Spanned<u32>,
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use toml::Spanned;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
@@ -34,7 +34,7 @@ use crate::input::load::{parse_toml_file, read_file};
 use crate::input::numfmt::parse_number;
 
 /// How a value must compare with a threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     AtLeast,
@@ -166,9 +166,9 @@ pub struct TargetSet {
 // ---------------------------------------------------------------------------
 // Raw
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawTargets {
+pub(crate) struct RawTargets {
     indicators_year: u16,
     #[serde(default)]
     source: Option<String>,
@@ -176,9 +176,10 @@ struct RawTargets {
     target: Vec<RawTarget>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTarget {
+    #[schemars(with = "String")]
     id: Spanned<String>,
     #[serde(default)]
     stt: Option<String>,
@@ -195,15 +196,18 @@ struct RawTarget {
     #[serde(default)]
     legal_basis: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     measure: Option<Spanned<String>>,
     #[serde(default)]
     goal: Vec<RawGoal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawGoal {
+    #[schemars(with = "u16")]
     year: Spanned<u16>,
+    #[schemars(with = "String")]
     threshold: Spanned<String>,
     #[serde(default)]
     period: Option<String>,
@@ -481,57 +485,21 @@ pub fn evaluate(targets: &TargetSet, data: &IndicatorData, units: &[UnitRef]) ->
 // ---------------------------------------------------------------------------
 // Rendering
 
-fn dec(d: Option<Decimal>) -> Value {
-    d.map_or(Value::Null, |d| Value::String(d.to_string()))
-}
-
 impl TargetReport {
     pub fn target(&self, id: &str, year: u16) -> Option<&TargetResult> {
         self.targets.iter().find(|t| t.id == id && t.year == year)
     }
 
-    /// JSON; numbers are decimal strings, absent numbers `null`.
+    /// JSON; numbers are decimal strings, absent numbers `null`; the
+    /// diagnostics are reported apart.
     pub fn to_json(&self) -> Value {
-        let targets: Vec<Value> = self
-            .targets
-            .iter()
-            .map(|t| {
-                let units: Vec<Value> = t
-                    .units
-                    .iter()
-                    .map(|u| {
-                        json!({
-                            "id": u.id,
-                            "name": u.name,
-                            "kind": u.kind,
-                            "value": dec(u.value),
-                            "measured_on": u.measured_on,
-                            "status": u.status.as_str(),
-                            "gap": dec(u.gap),
-                        })
-                    })
-                    .collect();
-                json!({
-                    "id": t.id,
-                    "stt": t.stt,
-                    "name": t.name,
-                    "year": t.year,
-                    "comparison": t.comparison.map(Comparison::as_str),
-                    "threshold": dec(t.threshold),
-                    "threshold_text": t.threshold_text,
-                    "unit": t.unit,
-                    "measure": t.measure,
-                    "summary": {
-                        "met": t.summary.met,
-                        "not_met": t.summary.not_met,
-                        "no_numeric_target": t.summary.no_numeric_target,
-                        "no_data": t.summary.no_data,
-                    },
-                    "units": units,
-                })
-            })
-            .collect();
-        json!({ "year": self.year, "indicators_year": self.indicators_year, "targets": targets })
+        #[derive(Serialize)]
+        struct Json<'a> {
+            year: u16,
+            indicators_year: u16,
+            targets: &'a [TargetResult],
+        }
+        serde_json::to_value(Json { year: self.year, indicators_year: self.indicators_year, targets: &self.targets }).unwrap_or(Value::Null)
     }
 
     /// An aligned text table per target, Vietnamese headers. Units are listed

@@ -197,6 +197,19 @@ catalogue! {
     CannotServe => "không mở được máy chủ tại", "cannot serve at";
     Wrote => "đã ghi", "wrote";
     CannotWrite => "không ghi được", "cannot write";
+    ReplayIdentical => "trùng khớp", "identical";
+    ReplayDifferentFrom => "khác với", "different from";
+    FingerprintWord => "dấu vân tay", "fingerprint";
+    ReplayInputs => "dữ liệu đầu vào", "inputs";
+    ReplayInputsChanged => "đã thay đổi", "changed";
+    ReplayArchived => "lưu trữ", "archived";
+    ReplayRecomputed => "tính lại", "recomputed";
+    ReplayDifferences => "khác biệt", "differences";
+    ReplayCannotRecompute => "không tính lại được năm này: các tệp của năm có lỗi", "the year cannot be recomputed: its files have errors";
+    TestPassed => "đạt", "passed";
+    TestFailed => "không đạt", "failed";
+    TestCannotBeScored => "không chấm được", "cannot be scored";
+    TestCannotRun => "không chạy được các kết quả mong đợi", "the expectations cannot be run";
 }
 
 /// A status word of a target (`met`, `not_met`, ...) in `lang`; the code itself when unknown.

@@ -134,10 +134,10 @@ impl Engine {
         self.year
     }
 
-    /// The folders whose files make up the year: `criteria/<year>/`, `fixtures/<year>/`, `rules/`.
+    /// The folders whose files make up the year: `criteria/<year>/`, `fixtures/<year>/`, `rules/<year>/`.
     pub fn sources(&self) -> Vec<PathBuf> {
         let year = self.year.to_string();
-        vec![self.root.join("criteria").join(&year), self.root.join("fixtures").join(&year), self.root.join("rules")]
+        vec![self.root.join("criteria").join(&year), self.root.join("fixtures").join(&year), self.root.join("rules").join(&year)]
     }
 
     /// The live snapshot. Holding it keeps it alive across reloads.

@@ -1,7 +1,7 @@
 //! Watch: reload the live year when its files change on disk.
 //!
 //! A [`Watcher`] watches the folders of an [`Engine`]'s year (`criteria/<year>/`,
-//! `fixtures/<year>/`, `rules/`), not single files, so a file deleted and
+//! `fixtures/<year>/`, `rules/<year>/`), not single files, so a file deleted and
 //! created again, or replaced by renaming a temporary file over it, is still
 //! seen. Editors save in bursts (a temporary file, several writes, a rename):
 //! events are debounced here, on the trailing edge, so a burst becomes one

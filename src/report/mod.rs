@@ -363,9 +363,11 @@ pub(crate) fn roman(n: usize) -> String {
     ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"].get(n - 1).map_or_else(|| n.to_string(), |s| (*s).to_string())
 }
 
-/// Aligns a table: text left, numbers right.
+/// Aligns a table: text left, numbers right, by the columns each text takes
+/// on a terminal (a name written with combining marks is as wide as the same
+/// name precomposed).
 pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
-    let width = |s: &str| s.chars().count();
+    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
     let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -400,4 +402,25 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
         line(r, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod align_tests {
+    use super::align;
+
+    #[test]
+    fn a_name_with_combining_marks_is_aligned_like_the_same_name_precomposed() {
+        use unicode_normalization::UnicodeNormalization as _;
+        let header = vec!["đơn vị".to_string(), "điểm".to_string()];
+        let composed = "Sở Tư pháp".to_string();
+        let decomposed: String = composed.nfd().collect();
+        assert_ne!(composed.chars().count(), decomposed.chars().count());
+        let rows = |name: &str| vec![vec![name.to_string(), "1.50".to_string()], vec!["Sở Y tế".to_string(), "12.00".to_string()]];
+        let a = align(&header, &rows(&composed));
+        let b = align(&header, &rows(&decomposed));
+        let cols = |t: &str| t.lines().map(unicode_width::UnicodeWidthStr::width).collect::<Vec<_>>();
+        assert_eq!(cols(&a), cols(&b), "{a}\n{b}");
+        // The numbers end in the same column on every line.
+        assert!(cols(&a).windows(2).skip(1).all(|w| w[0] == w[1]), "{a}");
+    }
 }

@@ -112,7 +112,7 @@ impl RuleSet {
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
             Some(p) => (
                 (Arc::clone(&p.indicators), p.indicator_warnings.clone()),
-                fingerprint_with_data(root, year, &script_paths, p.fingerprint.data.clone()),
+                fingerprint_with_data(root, year, &script_paths, &p.fingerprint.data_digests()),
             ),
             None => {
                 let ((ind, d), fp) = rayon::join(

@@ -82,9 +82,9 @@ fn an_exact_total() {
 
 #[test]
 fn a_component_score() {
-    forged("so-tttt components[4].score: archived 7.13 → recomputed 7.12", |v| {
+    forged("so-tttt components[4].score: archived 8.49 → recomputed 8.50", |v| {
         let c = unit(v, "so-tttt")["components"].as_array_mut().unwrap().iter_mut().find(|c| c["id"] == "4").unwrap();
-        c["score"] = "7.13".into();
+        c["score"] = "8.49".into();
     });
 }
 

@@ -13,17 +13,7 @@ const UNITS_CSV: &str = "fixtures/2023/units.csv";
 
 /// The diagnostic `code` of `check --format json` at `file:line:column`, as JSON.
 fn located(root: &Path, code: &str, file: &str, line: usize, column: usize) -> serde_json::Value {
-    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
-    let text = stderr(&json);
-    let end = text.rfind(']').expect("a JSON list of diagnostics");
-    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
-    let hit = diags.as_array().expect("a list").iter().find(|d| {
-        d["code"] == code
-            && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
-            && d["location"]["line"] == line
-            && d["location"]["column"] == column
-    });
-    hit.cloned().unwrap_or_else(|| panic!("{code} at {file}:{line}:{column} in:\n{text}"))
+    json_diagnostic(root, code, file, Some(line), Some(column))
 }
 
 /// Writes the shipped units as `units.csv` (quoted where a name holds a

@@ -30,6 +30,13 @@ pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> Str
     assert_eq!(check.status.code(), Some(1), "check must fail: {}", stderr(&check));
     let err = stderr(&check);
     assert!(err.contains(&format!("error[{code}]")), "expected {code} in:\n{err}");
+    json_diagnostic(root, code, file, line, None);
+    redact(&err, root)
+}
+
+/// The diagnostic `code` that `check --format json` reports at `file` (a
+/// path relative to the root), on `line` and at `column` when they are given.
+pub fn json_diagnostic(root: &Path, code: &str, file: &str, line: Option<usize>, column: Option<usize>) -> serde_json::Value {
     let json = run(root, &["check", "--year", "2023", "--format", "json"]);
     let text = stderr(&json);
     let end = text.rfind(']').expect("a JSON list of diagnostics");
@@ -38,9 +45,9 @@ pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> Str
         d["code"] == code
             && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
             && line.map_or(true, |l| d["location"]["line"] == l)
+            && column.map_or(true, |c| d["location"]["column"] == c)
     });
-    assert!(hit.is_some(), "{code} at {file}:{line:?} in JSON:\n{text}");
-    redact(&err, root)
+    hit.cloned().unwrap_or_else(|| panic!("{code} at {file}:{line:?}:{column:?} in JSON:\n{text}"))
 }
 
 /// The 1-based line of the first line of `rel` (under `root`) that contains `needle`.
@@ -62,16 +69,7 @@ pub fn warned(root: &Path, code: &str, file: &str, line: Option<usize>) -> Strin
     assert_eq!(check.status.code(), Some(0), "check must pass: {}", stderr(&check));
     let err = stderr(&check);
     assert!(err.contains(&format!("warning[{code}]")), "expected {code} in:\n{err}");
-    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
-    let text = stderr(&json);
-    let end = text.rfind(']').expect("a JSON list of diagnostics");
-    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
-    let hit = diags.as_array().expect("a list").iter().find(|d| {
-        d["code"] == code
-            && d["severity"] == "warning"
-            && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
-            && line.map_or(true, |l| d["location"]["line"] == l)
-    });
-    assert!(hit.is_some(), "warning {code} at {file}:{line:?} in JSON:\n{text}");
+    let d = json_diagnostic(root, code, file, line, None);
+    assert_eq!(d["severity"], "warning", "{d}");
     redact(&err, root)
 }

@@ -4,8 +4,8 @@
 #[allow(unused_imports)]
 use super::*;
 
-const TIERS: &str = "rules/tiers.rhai";
-const PROPORTIONAL: &str = "rules/proportional.rhai";
+const TIERS: &str = "rules/2023/tiers.rhai";
+const PROPORTIONAL: &str = "rules/2023/proportional.rhai";
 const TREE_3: &str = "criteria/2023/tree/03-thu-tuc-hanh-chinh.toml";
 const TREE_7: &str = "criteria/2023/tree/07-chinh-quyen-so.toml";
 

@@ -114,7 +114,9 @@ EOF
 echo
 echo "== parindex"
 PX_ROW=""
-STAMP="units=$UNITS criteria=$CRITERIA year=$YEAR"
+# The layout is part of the stamp: a tree written before rule scripts moved
+# under rules/<year>/ is written again.
+STAMP="units=$UNITS criteria=$CRITERIA year=$YEAR layout=rules-per-year"
 if [[ ! -x "$BIN" ]]; then
   echo "   skipped: no binary at target/release/parindex (build it with cargo build --release)"
 else

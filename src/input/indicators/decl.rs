@@ -9,22 +9,25 @@ use super::Layout;
 use crate::input::csvread::Encoding;
 use crate::input::numfmt::NumberFormat;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawDecl {
+pub(crate) struct RawDecl {
     #[serde(default)]
     pub(super) table: Vec<RawTable>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTable {
+    #[schemars(with = "String")]
     pub(super) id: Spanned<String>,
     #[serde(default)]
     pub(super) name: Option<String>,
+    #[schemars(with = "String")]
     pub(super) file: Spanned<String>,
     pub(super) layout: Layout,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub(super) separator: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) encoding: Encoding,
@@ -37,15 +40,18 @@ pub(super) struct RawTable {
     pub(super) indicator: Vec<RawIndicator>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawIndicator {
+    #[schemars(with = "String")]
     pub(super) id: Spanned<String>,
     pub(super) name: String,
     #[serde(default)]
     pub(super) unit: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub(super) applies_to: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     pub(super) expected_units: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub(super) note: Option<String>,

@@ -59,7 +59,8 @@ use crate::input::numfmt::NumberFormat;
 pub(crate) use matching::normalize_name;
 pub use store::{ColumnRef, IndicatorData};
 
-use decl::{RawDecl, RawTable};
+pub(crate) use decl::RawDecl;
+use decl::RawTable;
 use matching::UnitMatcher;
 use rows::{ColumnCheck, TableCtx};
 use store::{Column, TableStore};
@@ -96,7 +97,7 @@ fn serialize_arc<T: ?Sized + Serialize, S: Serializer>(v: &Arc<T>, s: S) -> Resu
 }
 
 /// How a CSV table is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One row per (indicator, unit, value).

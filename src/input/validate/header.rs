@@ -1,7 +1,6 @@
 //! The index's header: its year, legal documents, unit kinds, score parts and scripts.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use super::At;
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -78,7 +77,7 @@ impl Header {
         let mut scripts = Vec::new();
         for s in &index.index.scripts {
             once("rule script", s, diags);
-            scripts.push(Script { name: s.get_ref().clone(), path: Path::new("rules").join(format!("{}.rhai", s.get_ref())) });
+            scripts.push(Script { name: s.get_ref().clone(), path: crate::input::load::script_path(raw.year, s.get_ref()) });
         }
         Header { legal, index_legal, kinds, parts, scripts }
     }
