@@ -6,13 +6,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use parindex::diag::{Code, Diagnostic, Diagnostics};
 use parindex::live::engine::{Changes, Snapshot, UnitChange};
 use parindex::live::variant::rounding::{robustness, Robustness};
-use parindex::live::variant::{variant, variants, Override};
+use parindex::live::variant::{variant, Override};
 use parindex::report::{align, plain, text};
 
 use super::*;
@@ -104,7 +105,8 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
         }
         each.push(os);
     }
-    let results: Vec<Result<Changes, Diagnostics>> = variants(&base, &each).into_iter().map(|r| r.map(|v| v.changes)).collect();
+    // Only the changes are kept: each variant's results are dropped as soon as compared.
+    let results: Vec<Result<Changes, Diagnostics>> = each.par_iter().map(|os| variant(&base, os).map(|v| v.changes)).collect();
     let failed = results.iter().filter(|r| r.is_err()).count();
     show_sweep(&base, &sweep, &overrides, &results, args.format);
     if failed > 0 {

@@ -145,7 +145,10 @@ pub fn variant(base: &Snapshot, overrides: &[Override]) -> Result<Variant, Diagn
     Ok(Variant { snapshot, changes })
 }
 
-/// Many variants of one base, in parallel; each result in the order of `each`.
+/// Many variants of one base, in parallel; each result in the order of
+/// `each`. Every variant's results are kept: for a long sweep, map each
+/// [`variant`] to what is needed of it instead (as `parindex whatif --vary`
+/// keeps only the changes).
 pub fn variants(base: &Snapshot, each: &[Vec<Override>]) -> Vec<Result<Variant, Diagnostics>> {
     each.par_iter().map(|os| variant(base, os)).collect()
 }
