@@ -105,27 +105,31 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 /// What a variant (`live::variant`) re-checks of a model it changed in
 /// memory, with the functions the files are checked with.
 pub mod recheck {
-    use rust_decimal::Decimal;
-
     use crate::diag::Diagnostic;
     use crate::input::model::{Exemption, Model};
 
     pub use super::tree::MAX_POINTS;
 
-    /// The points awarded to unit `unit` at `node`, against `model` as it stands.
-    pub fn awarded(model: &Model, unit: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
-        let tree = super::tree::Tree::shared(&model.nodes);
-        super::awarded::recheck(model, &tree, unit, node, points)
-    }
-
-    /// Every award of `awards` (unit, node), the tree's index built once.
+    /// Every award of `awards` (unit, node) against `model` as it stands,
+    /// the tree's index built once and each unit's awards listed once.
     pub fn awards(model: &Model, awards: impl IntoIterator<Item = (usize, usize)>) -> Vec<Diagnostic> {
+        let awards: Vec<(usize, usize)> = awards.into_iter().collect();
+        if awards.is_empty() {
+            return Vec::new();
+        }
         let tree = super::tree::Tree::shared(&model.nodes);
+        let mut of_unit: std::collections::HashMap<usize, Vec<usize>> = awards.iter().map(|&(u, _)| (u, Vec::new())).collect();
+        for &(u, n) in model.awarded.keys() {
+            if let Some(list) = of_unit.get_mut(&u) {
+                list.push(n);
+            }
+        }
         awards
             .into_iter()
             .filter_map(|(u, n)| {
                 let a = model.awarded.get(&(u, n))?;
-                super::awarded::recheck(model, &tree, u, n, a.points).map(|d| d.at(a.location.clone()))
+                let others = of_unit.get(&u).map_or(&[][..], Vec::as_slice);
+                super::awarded::recheck(model, &tree, u, n, a.points, others).map(|d| d.at(a.location.clone()))
             })
             .collect()
     }

@@ -238,8 +238,15 @@ fn check_range(
 /// Checks again, against `model` as it stands (after a variant changed its
 /// maxima, exemptions or points), the points awarded to unit `ui` at `node`:
 /// as [`from_raw`] checks an entry of `scores.toml`, in the same words. The
-/// unit's other awards are `model.awarded`'s.
-pub(crate) fn recheck(model: &crate::input::model::Model, tree: &Tree, ui: usize, node: usize, points: Decimal) -> Option<Diagnostic> {
+/// unit's awards (`node` among them) are at `awards`.
+pub(crate) fn recheck(
+    model: &crate::input::model::Model,
+    tree: &Tree,
+    ui: usize,
+    node: usize,
+    points: Decimal,
+    awards: &[usize],
+) -> Option<Diagnostic> {
     let nodes = &tree.nodes;
     let unit = &model.units[ui];
     let (uid, kind) = (unit.id.as_str(), unit.kind);
@@ -264,9 +271,7 @@ pub(crate) fn recheck(model: &crate::input::model::Model, tree: &Tree, ui: usize
             .criterion(&n.id),
         );
     }
-    if let Some(&(_, other)) =
-        model.awarded.keys().find(|&&(u, a)| u == ui && a != node && (tree.contains(a, node) || tree.contains(node, a)))
-    {
+    if let Some(&other) = awards.iter().find(|&&a| a != node && (tree.contains(a, node) || tree.contains(node, a))) {
         return Some(
             Diagnostic::error(
                 Code::OverlappingPoints,
