@@ -46,6 +46,7 @@ mod targets;
 mod template;
 mod test;
 mod watch;
+mod whatif;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -288,6 +289,8 @@ pub(crate) enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// What if a maximum, an exemption or a unit's points were different: which totals, indexes and ranks move.
+    Whatif(whatif::WhatifArgs),
 }
 
 /// Where [`emit`] writes.
@@ -436,5 +439,6 @@ pub(crate) fn main() -> ExitCode {
             serve::serve(root, serve::ServeArgs { year, port, bind, poll, debounce_ms }, page_lang())
         }
         Command::Report { year, format, out } => report::report(root, year, format, &out, page_lang()),
+        Command::Whatif(args) => whatif::whatif(root, &args),
     }
 }

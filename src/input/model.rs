@@ -6,6 +6,7 @@
 //! backward pass over them aggregates children into parents.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -75,6 +76,8 @@ pub struct LeafRule {
     pub params: rhai::Map,
     /// The params as canonical text, for explanations and fingerprints.
     pub params_text: String,
+    /// The params as written in TOML, from which `params` and `params_text` are made.
+    pub params_table: toml::Table,
     /// Where each input's data key is written (in the order of `inputs`), and
     /// where the rule is named: what the diagnostics of evaluation point at.
     pub input_at: Vec<Location>,
@@ -134,6 +137,10 @@ pub struct Exemption {
     pub reason: String,
     pub legal: Option<LegalRef>,
     pub location: Location,
+    /// The units it names (in file order) and the nodes it takes them out of
+    /// (named directly or as the roots of a part).
+    pub units: Vec<usize>,
+    pub targets: Vec<usize>,
 }
 
 /// Points the appraisal council awarded to a unit at a node.
@@ -183,15 +190,17 @@ pub struct Model {
     pub kinds: Vec<Kind>,
     pub parts: Vec<Part>,
     pub groups: Vec<Group>,
-    /// Pre-order; see the module docs.
-    pub nodes: Vec<Node>,
+    /// Pre-order; see the module docs. Each node shared, so a copy of the
+    /// model (a what-if variant) costs a pointer per node until one changes.
+    pub nodes: Vec<Arc<Node>>,
     /// Node id → position in `nodes`.
-    pub node_ids: HashMap<String, usize>,
+    pub node_ids: Arc<HashMap<String, usize>>,
     pub units: Vec<Unit>,
     pub exemptions: Vec<Exemption>,
     /// (unit, node) → exemption, for nodes named directly or through a part.
     pub exempt: HashMap<(usize, usize), usize>,
-    pub awarded: HashMap<(usize, usize), Awarded>,
+    /// Shared until a variant changes some points.
+    pub awarded: Arc<HashMap<(usize, usize), Awarded>>,
     /// Facts by unit then data key.
     pub facts: Vec<HashMap<String, Fact>>,
     pub scripts: Vec<Script>,

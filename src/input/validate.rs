@@ -106,6 +106,54 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// What a variant (`live::variant`) re-checks of a model it changed in
+/// memory, with the functions the files are checked with.
+pub mod recheck {
+    use crate::diag::Diagnostic;
+    use crate::input::model::{Exemption, Model};
+
+    pub use super::tree::MAX_POINTS;
+
+    /// Every award of `awards` (unit, node) against `model` as it stands,
+    /// the tree's index built once and each unit's awards listed once.
+    pub fn awards(model: &Model, awards: impl IntoIterator<Item = (usize, usize)>) -> Vec<Diagnostic> {
+        let awards: Vec<(usize, usize)> = awards.into_iter().collect();
+        if awards.is_empty() {
+            return Vec::new();
+        }
+        let tree = super::tree::Tree::shared(&model.nodes);
+        let mut of_unit: std::collections::HashMap<usize, Vec<usize>> = awards.iter().map(|&(u, _)| (u, Vec::new())).collect();
+        for &(u, n) in model.awarded.keys() {
+            if let Some(list) = of_unit.get_mut(&u) {
+                list.push(n);
+            }
+        }
+        awards
+            .into_iter()
+            .filter_map(|(u, n)| {
+                let a = model.awarded.get(&(u, n))?;
+                let others = of_unit.get(&u).map_or(&[][..], Vec::as_slice);
+                super::awarded::recheck(model, &tree, u, n, a.points, others).map(|d| d.at(a.location.clone()))
+            })
+            .collect()
+    }
+
+    /// (unit, node) → exemption of the exemptions `enabled` keeps.
+    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> std::collections::HashMap<(usize, usize), usize> {
+        super::exemptions::exempt_map(exemptions, enabled)
+    }
+
+    /// A TOML value of a rule's `params` as the rule reads it.
+    pub fn param_value(v: &toml::Value) -> Result<rhai::Dynamic, String> {
+        super::tree::toml_to_dynamic(v)
+    }
+
+    /// The canonical text of a rule's `params`.
+    pub fn params_text(params: &toml::Table) -> String {
+        super::tree::params_text(params)
+    }
+}
+
 pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
@@ -181,12 +229,12 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
         kinds: head.kinds,
         parts: head.parts,
         groups,
-        nodes,
-        node_ids,
+        nodes: nodes.into_iter().map(std::sync::Arc::new).collect(),
+        node_ids: std::sync::Arc::new(node_ids),
         units: units.list,
         exemptions,
         exempt,
-        awarded,
+        awarded: std::sync::Arc::new(awarded),
         facts,
         scripts: head.scripts,
         previous_year,

@@ -335,17 +335,25 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Changes {
 /// passed over at once.
 fn criteria_moved(old: &Snapshot, new: &Snapshot, old_unit: &[Option<usize>]) -> Vec<Vec<CriterionChange>> {
     let (om, nm) = (&old.rule_set.model, &new.rule_set.model);
-    let old_nodes: HashMap<&str, usize> = om.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let new_nodes: HashMap<&str, usize> = nm.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let mut pairs: Vec<(Name, Option<usize>, Option<usize>)> =
-        nm.nodes.iter().enumerate().map(|(j, n)| (Name::from(&n.id), old_nodes.get(n.id.as_str()).copied(), Some(j))).collect();
-    pairs.extend(
-        om.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !new_nodes.contains_key(n.id.as_str()))
-            .map(|(i, n)| (Name::from(&n.id), Some(i), None)),
-    );
+    // The same criteria in the same order (any edit of points, maxima,
+    // exemptions or rules; every what-if variant): matched by position.
+    let same_tree = om.nodes.len() == nm.nodes.len() && om.nodes.iter().zip(&nm.nodes).all(|(a, b)| a.id == b.id);
+    let pairs: Vec<(&str, Option<usize>, Option<usize>)> = if same_tree {
+        nm.nodes.iter().enumerate().map(|(j, n)| (n.id.as_str(), Some(j), Some(j))).collect()
+    } else {
+        let old_nodes: HashMap<&str, usize> = om.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let new_nodes: HashMap<&str, usize> = nm.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let mut pairs: Vec<(&str, Option<usize>, Option<usize>)> =
+            nm.nodes.iter().enumerate().map(|(j, n)| (n.id.as_str(), old_nodes.get(n.id.as_str()).copied(), Some(j))).collect();
+        pairs.extend(
+            om.nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !new_nodes.contains_key(n.id.as_str()))
+                .map(|(i, n)| (n.id.as_str(), Some(i), None)),
+        );
+        pairs
+    };
     let none = (None, None);
     const RUN: usize = crate::score::eval::CHUNK;
     let (ou, nu) = (&old.outcome.units, &new.outcome.units);
@@ -379,7 +387,7 @@ fn criteria_moved(old: &Snapshot, new: &Snapshot, old_unit: &[Option<usize>]) ->
                     if op != np || omax != nmax {
                         let norm = |d: Option<Decimal>| d.map(|x| x.normalize());
                         moved[k].push(CriterionChange {
-                            id: id.clone(),
+                            id: Name::from(*id),
                             points: Moved::between(norm(op), norm(np)),
                             max: Moved::between(norm(omax), norm(nmax)),
                         });

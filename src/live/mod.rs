@@ -1,5 +1,6 @@
 //! Live: the rule set behind an atomic swap ([`engine`]) and the file watcher
-//! that reloads it ([`watch`]).
+//! that reloads it ([`watch`]); what-if variants of a loaded year ([`variant`]).
 
 pub mod engine;
+pub mod variant;
 pub mod watch;

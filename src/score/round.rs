@@ -36,7 +36,7 @@ pub fn at_round(mut rs: RuleSet, round: usize) -> Result<RuleSet, Diagnostic> {
             .map(|c| c.location.clone())
             .or_else(|| a.self_scores.get(&key).map(|s| s.location.clone()));
         let Some(location) = location else { continue };
-        rs.model.awarded.insert(key, Awarded { points, location });
+        std::sync::Arc::make_mut(&mut rs.model.awarded).insert(key, Awarded { points, location });
     }
     rs.model.appraisal = Some(a);
     let mut unit_awarded = vec![Vec::new(); rs.model.units.len()];

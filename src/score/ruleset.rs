@@ -158,20 +158,7 @@ impl RuleSet {
             })
             .collect();
         let templates = crate::score::eval::templates(&model);
-        let mut unit_exempt = vec![Vec::new(); model.units.len()];
-        for (&(u, n), &e) in &model.exempt {
-            unit_exempt[u].push((n, e));
-        }
-        let mut unit_awarded = vec![Vec::new(); model.units.len()];
-        for &(u, n) in model.awarded.keys() {
-            unit_awarded[u].push(n);
-        }
-        for v in &mut unit_exempt {
-            v.sort_unstable();
-        }
-        for v in &mut unit_awarded {
-            v.sort_unstable();
-        }
+        let (unit_exempt, unit_awarded) = per_unit(&model);
         Ok(RuleSet {
             plans,
             templates,
@@ -194,7 +181,60 @@ impl RuleSet {
     }
 }
 
+/// Per unit: the nodes it is exempt from (node, exemption) and awarded points at, sorted by node.
+#[allow(clippy::type_complexity)]
+fn per_unit(model: &Model) -> (Vec<Vec<(usize, usize)>>, Vec<Vec<usize>>) {
+    let mut unit_exempt = vec![Vec::new(); model.units.len()];
+    for (&(u, n), &e) in &model.exempt {
+        unit_exempt[u].push((n, e));
+    }
+    let mut unit_awarded = vec![Vec::new(); model.units.len()];
+    for &(u, n) in model.awarded.keys() {
+        unit_awarded[u].push(n);
+    }
+    for v in &mut unit_exempt {
+        v.sort_unstable();
+    }
+    for v in &mut unit_awarded {
+        v.sort_unstable();
+    }
+    (unit_exempt, unit_awarded)
+}
+
 impl RuleSet {
+    /// This set with its model replaced by `model` (the same units, criteria
+    /// and scripts, with other maxima, exemptions, points or parameters, as
+    /// a what-if makes them) and the plans of the nodes in `plans` replaced:
+    /// what depends on the model is rebuilt, the rest (compiled scripts, data,
+    /// sources) shared. `fingerprint` is the new set's.
+    pub fn with_model(&self, model: Model, plans: Vec<(usize, Plan)>, fingerprint: Fingerprint) -> RuleSet {
+        let templates = crate::score::eval::templates(&model);
+        let (unit_exempt, unit_awarded) = per_unit(&model);
+        let mut all_plans = self.plans.clone();
+        for (n, p) in plans {
+            all_plans[n] = Some(p);
+        }
+        RuleSet {
+            root: self.root.clone(),
+            model,
+            scripts: self.scripts.clone(),
+            rules: self.rules.clone(),
+            data: self.data.clone(),
+            indicators: Arc::clone(&self.indicators),
+            fingerprint,
+            plans: all_plans,
+            templates,
+            unit_exempt,
+            unit_awarded,
+            warnings: Diagnostics::default(),
+            data_stamp: self.data_stamp.clone(),
+            indicator_warnings: self.indicator_warnings.clone(),
+            raw_units: self.raw_units.clone(),
+            loaded_at: self.loaded_at,
+            sources: Arc::clone(&self.sources),
+        }
+    }
+
     /// The same rule set with every rule run by rhai for each unit: the
     /// reference the native programs are checked against.
     pub fn interpreted(mut self) -> RuleSet {

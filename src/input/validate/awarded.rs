@@ -51,7 +51,7 @@ pub(super) fn from_raw(
         return awarded;
     };
     let sa = At::new(ssrc);
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     for (unit, entries) in sfile {
         let uid = unit.get_ref();
         let Some(ui) = units.get(uid) else {
@@ -131,7 +131,7 @@ pub(super) fn resolve(
     what: &str,
     diags: &mut Diagnostics,
 ) -> Option<usize> {
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let kind = units.list[ui].kind;
     let k = key.get_ref();
     let node = match (tree.get(k), head.part_index(k)) {
@@ -201,7 +201,7 @@ pub(super) fn check_range(
     p: Decimal,
     what_if: bool,
 ) -> Option<Diagnostic> {
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let id = &nodes[node].id;
     // The unit's maximum at the node, and the first criterion below that
     // starts another part and counts for the unit.
@@ -251,4 +251,56 @@ pub(super) fn check_range(
         );
     }
     None
+}
+
+/// Checks again, against `model` as it stands (after a variant changed its
+/// maxima, exemptions or points), the points awarded to unit `ui` at `node`:
+/// as [`from_raw`] checks an entry of `scores.toml`, in the same words. The
+/// unit's awards (`node` among them) are at `awards`.
+pub(crate) fn recheck(
+    model: &crate::input::model::Model,
+    tree: &Tree,
+    ui: usize,
+    node: usize,
+    points: Decimal,
+    awards: &[usize],
+) -> Option<Diagnostic> {
+    let nodes = &tree.nodes;
+    let unit = &model.units[ui];
+    let (uid, kind) = (unit.id.as_str(), unit.kind);
+    let n = &nodes[node];
+    if n.max[kind].is_none() {
+        return Some(
+            Diagnostic::error(
+                Code::PointsNotEvaluated,
+                format!("points for unit `{uid}` at criterion `{}`, which has no maximum for its kind `{}`", n.id, model.kinds[kind].id),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    if let Some(e) = exempt_by(tree, &model.exempt, ui, node) {
+        return Some(
+            Diagnostic::error(
+                Code::PointsNotEvaluated,
+                format!("points for unit `{uid}` at criterion `{}`, from which exemption `{}` exempts it", n.id, model.exemptions[e].id),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    if let Some(&other) = awards.iter().find(|&&a| a != node && (tree.contains(a, node) || tree.contains(node, a))) {
+        return Some(
+            Diagnostic::error(
+                Code::OverlappingPoints,
+                format!(
+                    "points for unit `{uid}` are given at `{}` and at `{}`: a criterion and one of its sub-criteria",
+                    nodes[other].id, n.id
+                ),
+            )
+            .unit(uid)
+            .criterion(&n.id),
+        );
+    }
+    check_range(tree, &model.exempt, (ui, kind, uid), node, points, model.what_if)
 }

@@ -21,6 +21,21 @@ pub(super) fn exempt_by(tree: &Tree, exempt: &Exempt, u: usize, i: usize) -> Opt
     tree.up(i).find_map(|j| exempt.get(&(u, j)).copied())
 }
 
+/// (unit, node) → exemption for the exemptions `enabled` keeps, as
+/// [`from_raw`] builds it: in file order, a later exemption naming the same
+/// unit and node taking the place of an earlier one.
+pub(crate) fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> Exempt {
+    let mut exempt = Exempt::new();
+    for (ei, e) in exemptions.iter().enumerate().filter(|(ei, _)| enabled(*ei)) {
+        for &ui in &e.units {
+            for &ni in &e.targets {
+                exempt.insert((ui, ni), ei);
+            }
+        }
+    }
+    exempt
+}
+
 pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units, diags: &mut Diagnostics) -> (Vec<Exemption>, Exempt) {
     let mut exemptions: Vec<Exemption> = Vec::new();
     let mut exempt = Exempt::new();
@@ -28,7 +43,7 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
         return (exemptions, exempt);
     };
     let ea = At::new(esrc);
-    let nodes = tree.nodes;
+    let nodes = &tree.nodes;
     let mut ids: HashMap<&str, usize> = HashMap::new();
     // Per unit: the exemptions naming it, with their nodes, in file order.
     let mut per_unit: Vec<Vec<(usize, Vec<usize>, usize)>> = vec![Vec::new(); units.list.len()];
@@ -49,7 +64,14 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
             }
             None => None,
         };
-        exemptions.push(Exemption { id: e.id.get_ref().clone(), reason: e.reason.clone(), legal: lref, location: ea.loc(&e.id) });
+        exemptions.push(Exemption {
+            id: e.id.get_ref().clone(),
+            reason: e.reason.clone(),
+            legal: lref,
+            location: ea.loc(&e.id),
+            units: Vec::new(),
+            targets: Vec::new(),
+        });
         let mut targets = Vec::new();
         let mut named: HashMap<&str, ()> = HashMap::new();
         for c in &e.criteria {
@@ -82,6 +104,7 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
                 )),
             }
         }
+        exemptions[ei].targets.clone_from(&targets);
         let mut listed: HashMap<usize, ()> = HashMap::new();
         for u in &e.units {
             let Some(ui) = units.get(u.get_ref()) else {
@@ -101,6 +124,7 @@ pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units,
             for &ni in &targets {
                 exempt.insert((ui, ni), ei);
             }
+            exemptions[ei].units.push(ui);
             per_unit[ui].push((ei, targets.clone(), u.span().start));
         }
     }

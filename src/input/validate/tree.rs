@@ -16,8 +16,13 @@ fn parent_id(id: &str) -> Option<&str> {
     id.rfind('.').map(|i| &id[..i])
 }
 
+/// The params of a rule as canonical text, for explanations and fingerprints.
+pub(crate) fn params_text(params: &toml::Table) -> String {
+    toml::to_string(params).unwrap_or_default().trim().replace('\n', ", ")
+}
+
 /// Converts a TOML value of `params` to a rhai value; numbers become Decimal.
-fn toml_to_dynamic(v: &toml::Value) -> Result<rhai::Dynamic, String> {
+pub(crate) fn toml_to_dynamic(v: &toml::Value) -> Result<rhai::Dynamic, String> {
     Ok(match v {
         toml::Value::Integer(i) => rhai::Dynamic::from_decimal(Decimal::from(*i)),
         toml::Value::Float(f) => rhai::Dynamic::from_decimal(crate::input::raw::literal_decimal(*f)?),
@@ -41,7 +46,7 @@ pub const MAX_POINTS: i64 = 1_000_000;
 
 /// The tree as the later steps look at it: ids, subtrees and parts.
 pub(super) struct Tree<'a> {
-    pub nodes: &'a [Node],
+    pub nodes: Vec<&'a Node>,
     pub ids: HashMap<&'a str, usize>,
     /// Per node: one past the last node of its subtree (nodes are pre-ordered).
     pub end: Vec<usize>,
@@ -51,6 +56,15 @@ pub(super) struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     pub fn new(nodes: &'a [Node]) -> Self {
+        Tree::of(nodes.iter().collect())
+    }
+
+    /// The tree of a model's shared nodes.
+    pub fn shared(nodes: &'a [std::sync::Arc<Node>]) -> Self {
+        Tree::of(nodes.iter().map(|n| &**n).collect())
+    }
+
+    fn of(nodes: Vec<&'a Node>) -> Self {
         let ids = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
         let mut end: Vec<usize> = (1..=nodes.len()).collect();
         for i in (0..nodes.len()).rev() {
@@ -245,7 +259,8 @@ pub(super) fn build(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Ve
                         script: si,
                         inputs: r.inputs.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
                         params,
-                        params_text: toml::to_string(&r.params).unwrap_or_default().trim().replace('\n', ", "),
+                        params_text: params_text(&r.params),
+                        params_table: r.params.clone(),
                         input_at: r.inputs.values().map(|v| at.loc(v)).collect(),
                         rule_at: at.loc(name),
                     })
