@@ -74,7 +74,7 @@ pub(super) fn from_raw(
             options: q.options.iter().map(|o| o.get_ref().0).collect(),
         });
     }
-    check_weights(&at, meta, &tree.nodes[node], head, weights, diags);
+    check_weights(&at, meta, tree.nodes[node], head, weights, diags);
 
     let mut sent: Vec<Option<u32>> = vec![None; units.list.len()];
     let mut sent_at = vec![None; units.list.len()];
