@@ -32,18 +32,8 @@ fn errors_only(text: &str) -> String {
 /// Runs `score` and `check` on a broken tree: both fail, `score` prints no
 /// result, and `check` names `code`. Returns the errors `check` printed.
 fn broken(root: &std::path::Path, code: &str) -> String {
-    let score = run(root, &["score", "--year", "2023"]);
-    assert_eq!(score.status.code(), Some(1), "score must fail: {}", stderr(&score));
-    assert!(stdout(&score).is_empty(), "no result may be printed: {}", stdout(&score));
-    let check = run(root, &["check", "--year", "2023"]);
-    assert_eq!(check.status.code(), Some(1));
-    let err = stderr(&check);
-    assert!(err.contains(&format!("error[{code}]")), "expected {code} in:\n{err}");
-    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
-    let text = stderr(&json);
-    let end = text.rfind(']').unwrap();
-    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).unwrap();
-    assert!(diags.as_array().unwrap().iter().any(|d| d["code"] == code), "{code} in JSON");
+    let err = refused(root, code);
+    assert!(check_json(root).0.iter().any(|d| d["code"] == code), "{code} in JSON");
     errors_only(&redact(&err, root))
 }
 
@@ -172,10 +162,7 @@ fn a_rule_scoring_above_the_maximum() {
 
 /// The JSON diagnostics of `check`.
 fn json_diags(root: &std::path::Path) -> Vec<serde_json::Value> {
-    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
-    let text = stderr(&json);
-    let end = text.rfind(']').unwrap();
-    serde_json::from_str::<serde_json::Value>(&text[..=end]).unwrap().as_array().unwrap().clone()
+    check_json(root).0
 }
 
 #[test]

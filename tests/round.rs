@@ -27,13 +27,7 @@ fn place(rel: &str, needle: &str, skip: usize) -> String {
 /// Runs `score` and `check` on a broken tree: both exit 1, `score` prints
 /// no result, and `check` reports `code` at `at`. Returns `check`'s output.
 fn broken(root: &std::path::Path, code: &str, at: &str) -> String {
-    let score = run(root, &["score", "--year", "2023"]);
-    assert_eq!(score.status.code(), Some(1), "score must fail: {}", stderr(&score));
-    assert!(stdout(&score).is_empty(), "no result may be printed: {}", stdout(&score));
-    let check = run(root, &["check", "--year", "2023"]);
-    assert_eq!(check.status.code(), Some(1));
-    let err = stderr(&check);
-    assert!(err.contains(&format!("error[{code}]")), "no {code} in:\n{err}");
+    let err = refused(root, code);
     let block = err
         .split("\n\n")
         .find(|b| b.starts_with(&format!("error[{code}]")) && b.contains(&format!("--> {at}\n")))

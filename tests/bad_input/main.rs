@@ -23,13 +23,7 @@ pub use common::*;
 /// relative to the root, followed by `:line:col` when `line` is given).
 /// Returns check's text output, with the root redacted.
 pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> String {
-    let score = run(root, &["score", "--year", "2023"]);
-    assert_eq!(score.status.code(), Some(1), "score must fail: {}", stderr(&score));
-    assert!(stdout(&score).is_empty(), "no result may be printed: {}", stdout(&score));
-    let check = run(root, &["check", "--year", "2023"]);
-    assert_eq!(check.status.code(), Some(1), "check must fail: {}", stderr(&check));
-    let err = stderr(&check);
-    assert!(err.contains(&format!("error[{code}]")), "expected {code} in:\n{err}");
+    let err = refused(root, code);
     json_diagnostic(root, code, file, line, None);
     redact(&err, root)
 }
@@ -37,11 +31,8 @@ pub fn rejected(root: &Path, code: &str, file: &str, line: Option<usize>) -> Str
 /// The diagnostic `code` that `check --format json` reports at `file` (a
 /// path relative to the root), on `line` and at `column` when they are given.
 pub fn json_diagnostic(root: &Path, code: &str, file: &str, line: Option<usize>, column: Option<usize>) -> serde_json::Value {
-    let json = run(root, &["check", "--year", "2023", "--format", "json"]);
-    let text = stderr(&json);
-    let end = text.rfind(']').expect("a JSON list of diagnostics");
-    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
-    let hit = diags.as_array().expect("a list").iter().find(|d| {
+    let (diags, text) = check_json(root);
+    let hit = diags.iter().find(|d| {
         d["code"] == code
             && d["location"]["file"].as_str().is_some_and(|f| f.ends_with(file))
             && line.map_or(true, |l| d["location"]["line"] == l)

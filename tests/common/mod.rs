@@ -60,6 +60,27 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `score` and `check` on a broken 2023 tree: both exit 1, `score`
+/// prints no result, and `check` names `code`. Returns what `check` printed.
+pub fn refused(root: &Path, code: &str) -> String {
+    let score = run(root, &["score", "--year", "2023"]);
+    assert_eq!(score.status.code(), Some(1), "score must fail: {}", stderr(&score));
+    assert!(stdout(&score).is_empty(), "no result may be printed: {}", stdout(&score));
+    let check = run(root, &["check", "--year", "2023"]);
+    assert_eq!(check.status.code(), Some(1), "check must fail: {}", stderr(&check));
+    let err = stderr(&check);
+    assert!(err.contains(&format!("error[{code}]")), "expected {code} in:\n{err}");
+    err
+}
+
+/// The diagnostics of `check --year 2023 --format json`, and the text they were read from.
+pub fn check_json(root: &Path) -> (Vec<serde_json::Value>, String) {
+    let text = stderr(&run(root, &["check", "--year", "2023", "--format", "json"]));
+    let end = text.rfind(']').expect("a JSON list of diagnostics");
+    let diags: serde_json::Value = serde_json::from_str(&text[..=end]).expect("JSON diagnostics");
+    (diags.as_array().expect("a list").clone(), text)
+}
+
 /// Replaces the volatile parts of an output (fingerprints, temp paths).
 pub fn redact(text: &str, root: &Path) -> String {
     let mut out = text.replace(&root.display().to_string(), "[root]");
