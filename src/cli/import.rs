@@ -99,7 +99,7 @@ fn updated(old: &str, m: &Model, awards: &Awards) -> Result<(String, Vec<String>
             Some(p) => {
                 let table = doc.entry(unit).or_insert_with(toml_edit::table).as_table_like_mut();
                 let Some(table) = table else { continue };
-                let mut value = toml_edit::Value::from(p.normalize().to_string().parse::<f64>().unwrap_or_default());
+                let mut value = points_literal(*p);
                 if let Some(old) = table.get(crit).and_then(|v| v.as_value()) {
                     *value.decor_mut() = old.decor().clone();
                 }
@@ -171,4 +171,44 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Points as a TOML literal of their own digits: a float literal (`2.5`,
+/// `3.0`) up to the 15 significant digits the loader reads exactly from a
+/// float, a string (`"12.3456789012345678"`) beyond, never a binary float.
+fn points_literal(p: Decimal) -> toml_edit::Value {
+    let text = p.normalize().to_string();
+    let float = if text.contains('.') { text.clone() } else { format!("{text}.0") };
+    if float.chars().filter(char::is_ascii_digit).count() <= 15 {
+        if let Ok(v) = float.parse::<toml_edit::Value>() {
+            return v;
+        }
+    }
+    toml_edit::Value::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::points_literal;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn points_are_written_with_their_own_digits() {
+        let lit = |s: &str| points_literal(Decimal::from_str(s).unwrap()).to_string();
+        assert_eq!(lit("2.50"), "2.5");
+        assert_eq!(lit("3"), "3.0");
+        assert_eq!(lit("16.375"), "16.375");
+        // 18 significant digits do not fit a float literal exactly: a string.
+        assert_eq!(lit("12.3456789012345678"), "\"12.3456789012345678\"");
+        for s in ["2.5", "3", "16.375", "0.1", "12.3456789012345678"] {
+            let doc: toml::Table = format!("x = {}", points_literal(Decimal::from_str(s).unwrap())).parse().unwrap();
+            let back = match &doc["x"] {
+                toml::Value::Float(f) => parindex::input::raw::literal_decimal(*f).unwrap(),
+                toml::Value::String(t) => Decimal::from_str(t).unwrap(),
+                v => panic!("{v:?}"),
+            };
+            assert_eq!(back, Decimal::from_str(s).unwrap().normalize(), "{s}");
+        }
+    }
 }
