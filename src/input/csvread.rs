@@ -153,6 +153,12 @@ pub(crate) fn for_each_record(text: &str, sep: u8, shown: &Path, mut f: impl FnM
     Ok(())
 }
 
+/// Reads the one record of `line` (no line break, no quote) into `fields`.
+pub(crate) fn read_line_record(line: &[u8], sep: u8, fields: &mut csv::ByteRecord) -> bool {
+    let mut reader = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(line);
+    reader.read_byte_record(fields).unwrap_or(false)
+}
+
 /// Where the record read from byte `from` on starts: the crate places a
 /// record where the one before it ended, before line breaks and comments.
 fn record_start(text: &[u8], from: usize) -> usize {

@@ -23,8 +23,8 @@
 //! fields than the header is an error at its line, naming its unit.
 //!
 //! Parts: the declaration as serde reads it ([`decl`]), unit matching
-//! ([`matching`]), the rows of a table ([`rows`]), the column store
-//! ([`store`]).
+//! ([`matching`]), the rows of a table ([`rows`]; a wide table without
+//! quotes in parallel batches, [`wide`]), the column store ([`store`]).
 //!
 //! Storage is columnar, because a national table holds millions of cells:
 //! one column per indicator over the units, in the order of the `units`
@@ -43,6 +43,7 @@ mod rows;
 mod store;
 #[cfg(test)]
 mod tests;
+mod wide;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -356,7 +357,7 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
         number_format: meta.number_format,
         checks,
     };
-    rows::read_rows(data, &tc, &indicators, matcher, units, diags);
+    rows::read_rows(&rows::Env { tc: &tc, indicators: &indicators, matcher, units }, data, diags);
     for (k, ind) in indicators.iter().enumerate() {
         let col = &data.columns[first + k];
         let mut missing = |u: usize| {

@@ -37,33 +37,50 @@ pub(super) struct TableCtx<'t> {
     pub(super) checks: Vec<ColumnCheck>,
 }
 
-/// Reads every record of the table into its columns.
-pub(super) fn read_rows(
-    data: &mut IndicatorData,
-    tc: &TableCtx,
-    indicators: &[IndicatorMeta],
-    matcher: &UnitMatcher,
-    units: &UnitCtx,
-    diags: &mut Diagnostics,
-) {
-    let (file, text, sep) = (tc.file, tc.text, tc.sep);
-    let by_id: HashMap<&str, usize> = indicators.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
-    let unknown_indicator = |id: &str, record: &Record, field: usize| {
+/// What reading the rows of one table needs besides the data.
+pub(super) struct Env<'e, 't, 'u, 'a> {
+    pub(super) tc: &'e TableCtx<'t>,
+    pub(super) indicators: &'e [IndicatorMeta],
+    pub(super) matcher: &'e UnitMatcher<'u, 'a>,
+    pub(super) units: &'e UnitCtx<'u, 'a>,
+}
+
+/// The rows of a table read so far: the header, once read.
+pub(super) struct Rows<'e> {
+    by_id: HashMap<&'e str, usize>,
+    /// The header's width, and for a wide table the local indicator of each column after the unit's.
+    pub(super) header: Option<(usize, Vec<Option<usize>>)>,
+    /// A broken header stops the table.
+    pub(super) stop: bool,
+}
+
+impl<'e> Rows<'e> {
+    pub(super) fn new(indicators: &'e [IndicatorMeta]) -> Self {
+        Rows { by_id: indicators.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect(), header: None, stop: false }
+    }
+
+    /// The local index of the indicator with this id.
+    pub(super) fn indicator(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    fn unknown_indicator(&self, env: &Env, id: &str, record: &Record, field: usize) -> Diagnostic {
+        let tc = env.tc;
         let mut d = Diagnostic::error(Code::UnknownReference, format!("indicator `{id}` is not declared in table `{}`", tc.id));
-        if let Some(m) = did_you_mean(id, indicators.iter().map(|i| i.id.as_str())) {
+        if let Some(m) = did_you_mean(id, env.indicators.iter().map(|i| i.id.as_str())) {
             d = d.help(format!("did you mean `{m}`?"));
         }
-        at_field(d, file, text, record, sep, field)
-    };
-    // The header: its width, and for a wide table the indicator of each column after the unit's.
-    let mut header: Option<(usize, Vec<Option<usize>>)> = None;
-    // A broken header stops the table.
-    let mut stop = false;
-    let read = for_each_record(text, sep, file, |record| {
-        if stop {
+        at_field(d, tc.file, tc.text, record, tc.sep, field)
+    }
+
+    /// Reads one record: the header, then each row into the columns, with every check.
+    pub(super) fn record(&mut self, env: &Env, data: &mut IndicatorData, record: &Record, diags: &mut Diagnostics) {
+        let (tc, units, matcher) = (env.tc, env.units, env.matcher);
+        let (file, text, sep) = (tc.file, tc.text, tc.sep);
+        if self.stop {
             return;
         }
-        let Some((width, columns)) = &header else {
+        let Some((width, columns)) = &self.header else {
             let mut columns = Vec::new();
             match tc.layout {
                 Layout::Long if record.len() < 3 => {
@@ -73,22 +90,22 @@ pub(super) fn read_rows(
                     )
                     .help("the header names the columns: indicator id, unit, value, then any notes");
                     diags.push(at_line(d, file, text, record.line, record.start, record.start));
-                    stop = true;
+                    self.stop = true;
                     return;
                 }
                 Layout::Long => {}
                 Layout::Wide => {
                     for i in 1..record.len() {
                         let id = record.get(i).trim();
-                        let col = by_id.get(id).copied();
+                        let col = self.indicator(id);
                         if col.is_none() {
-                            diags.push(unknown_indicator(id, record, i));
+                            diags.push(self.unknown_indicator(env, id, record, i));
                         }
                         columns.push(col);
                     }
                 }
             }
-            header = Some((record.len(), columns));
+            self.header = Some((record.len(), columns));
             return;
         };
         let unit_field = match tc.layout {
@@ -130,9 +147,9 @@ pub(super) fn read_rows(
         match tc.layout {
             Layout::Long => {
                 let id = record.get(0).trim();
-                match by_id.get(id) {
-                    Some(&k) => store(data, tc, k, u, (record, 2), units, diags),
-                    None => diags.push(unknown_indicator(id, record, 0)),
+                match self.indicator(id) {
+                    Some(k) => store(data, tc, k, u, (record, 2), units, diags),
+                    None => diags.push(self.unknown_indicator(env, id, record, 0)),
                 }
             }
             Layout::Wide => {
@@ -148,13 +165,27 @@ pub(super) fn read_rows(
                 }
             }
         }
-    });
+    }
+}
+
+/// Reads every record of the table into its columns: a wide table without
+/// quotes in parallel batches ([`wide`](super::wide)), any other through
+/// the `csv` crate.
+pub(super) fn read_rows(env: &Env, data: &mut IndicatorData, diags: &mut Diagnostics) {
+    let tc = env.tc;
+    let mut rows = Rows::new(env.indicators);
+    if tc.layout == Layout::Wide && super::wide::read(env, &mut rows, data, diags) {
+        return;
+    }
+    let read = for_each_record(tc.text, tc.sep, tc.file, |record| rows.record(env, data, record, diags));
     if let Err(d) = read {
         diags.push(d);
         return;
     }
-    if header.is_none() {
-        diags.push(Diagnostic::error(Code::CsvSyntax, "the file has no header row").in_file(file).help("the first row names the columns"));
+    if rows.header.is_none() {
+        diags.push(
+            Diagnostic::error(Code::CsvSyntax, "the file has no header row").in_file(tc.file).help("the first row names the columns"),
+        );
     }
 }
 

@@ -110,6 +110,49 @@ impl Values {
         self.set_int(u, x);
     }
 
+    /// Stores each `(u, x)` of one batch, widened once to hold `max`, the
+    /// largest of them: what [`Values::set_int`] of each would leave.
+    pub(super) fn set_batch(&mut self, max: u32, cells: impl Iterator<Item = (usize, u32)>) {
+        fn fill<T: TryFrom<u32>>(v: &mut [T], cells: &mut impl Iterator<Item = (usize, u32)>) -> Option<(usize, u32)> {
+            for (u, x) in cells {
+                match T::try_from(x) {
+                    Ok(small) => v[u] = small,
+                    Err(_) => return Some((u, x)),
+                }
+            }
+            None
+        }
+        if !self.holds(i64::from(max)) {
+            self.widen(i64::from(max));
+        }
+        let mut cells = cells;
+        let above = match self {
+            Values::I8(v) => fill(v, &mut cells),
+            Values::I16(v) => fill(v, &mut cells),
+            Values::I32(v) => fill(v, &mut cells),
+            Values::I64(v) => fill(v, &mut cells),
+            Values::Dec(v) => {
+                cells.by_ref().for_each(|(u, x)| v[u] = Decimal::from(x));
+                None
+            }
+        };
+        // A cell above `max` (not what the caller said): the rest one by one.
+        if let Some((u, x)) = above {
+            self.set_int(u, i64::from(x));
+            cells.for_each(|(u, x)| self.set_int(u, i64::from(x)));
+        }
+    }
+
+    /// Whether `x` is stored without widening.
+    fn holds(&self, x: i64) -> bool {
+        match self {
+            Values::I8(_) => i8::try_from(x).is_ok(),
+            Values::I16(_) => i16::try_from(x).is_ok(),
+            Values::I32(_) => i32::try_from(x).is_ok(),
+            Values::I64(_) | Values::Dec(_) => true,
+        }
+    }
+
     /// Integers widened to the narrowest type that also holds `x`.
     pub(super) fn widen(&mut self, x: i64) {
         fn to<T: Copy, U: From<T>>(v: &[T]) -> Vec<U> {

@@ -170,3 +170,37 @@ fn unquoted_rows_read_as_quoted_rows_do() {
     assert_eq!(fast.0, slow.0);
     assert_eq!(fast.1, slow.1);
 }
+
+/// Every value, line and mark of `data`, by indicator and unit.
+fn contents(data: &IndicatorData) -> Vec<(String, String, Measurement)> {
+    let keys: Vec<String> = data.keys().map(str::to_owned).collect();
+    keys.iter().flat_map(|k| data.values_of(k).map(move |(u, m)| (k.clone(), u.to_owned(), m))).collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 200, ..Default::default() })]
+
+    /// A wide table without quotes is read in parallel batches; the same
+    /// table with a quote in a comment, through the `csv` crate. Both give
+    /// the same values, lines and diagnostics, whatever the rows hold.
+    #[test]
+    fn wide_rows_read_alike_with_and_without_quotes(
+        rows in proptest::collection::vec(
+            (0usize..6, proptest::collection::vec(0usize..11, 1..4), 0usize..4),
+            0..12,
+        ),
+    ) {
+        const UNITS: [&str; 6] = ["a", "b", "c", " a", "zz", "#c"];
+        const CELLS: [&str; 11] = ["", "0", "7", "100", "101", "1,5", "98,97%", "1234567890", " 3", "x", "255"];
+        let mut csv = String::from("unit,n,r\n");
+        for (unit, cells, ending) in &rows {
+            let line = std::iter::once(UNITS[*unit]).chain(cells.iter().map(|&c| CELLS[c])).collect::<Vec<_>>().join(",");
+            csv.push_str(&line);
+            csv.push_str(["\n", "\r\n", "\n# note\n", "\n\n"][*ending]);
+        }
+        let (fast, fast_diags) = load(WIDE, &csv);
+        let (slow, slow_diags) = load(WIDE, &format!("{csv}\n# a \"quote\"\n"));
+        proptest::prop_assert_eq!(contents(&fast), contents(&slow));
+        proptest::prop_assert_eq!(format!("{fast_diags:?}"), format!("{slow_diags:?}"));
+    }
+}

@@ -1,0 +1,321 @@
+//! The rows of a wide table whose text holds no quote, read in parallel
+//! batches: what [`Rows::record`] stores for them, without a `csv` record
+//! per row.
+//!
+//! Why a reader of its own: through the `csv` crate (a `ByteRecord` per row,
+//! a UTF-8 check and a store with every check per cell, one cell after the
+//! other) loading the national workload (10,000 units × 100 criteria, a
+//! 6.8 MB table of 266 columns) took 230 ms where it had taken 23 ms, and
+//! 100,000 units took 3.0 s for the whole `score` process; see the README's
+//! performance section for the figures with this reader.
+//!
+//! It reads only text that has one reading: no `"` anywhere, and every `\r`
+//! just before a `\n`. Lines and fields are split with `memchr`, and lines
+//! are skipped as [`for_each_record`] skips them (blank, `#`, spaces only).
+//! A row is *plain* when its unit is found, it has the header's width, every
+//! cell of a declared column holds 1 to 9 digits, no rate is above 100, no
+//! cell is of an indicator that does not apply to the unit's kind (a
+//! warning), and no row before it named its unit. A plain row has nothing to
+//! report, so plain rows are stored a batch at a time, column by column in
+//! parallel. Every other row is read afterwards by [`Rows::record`], in file
+//! order, from a `csv` record of its line: rows of one unit are therefore
+//! stored in file order (its first row is plain or none is), and the
+//! diagnostics are those of the `csv` path, in its order.
+
+use rayon::prelude::*;
+
+use super::rows::{Env, Rows};
+use super::store::{line_u32, Bits, Column};
+use super::IndicatorData;
+use crate::diag::Diagnostics;
+use crate::input::csvread::{for_each_record, read_line_record, Record};
+
+/// Bytes of text read per batch; the batch's cells take about as much again.
+const BATCH: usize = 16 << 20;
+
+/// The longest cell stored directly: 9 digits fit a `u32`.
+const DIGITS: usize = 9;
+
+/// Reads the rows of the table in `env` when its text has one reading
+/// (see the module's doc); `false`, having read nothing, when not.
+pub(super) fn read(env: &Env, rows: &mut Rows, data: &mut IndicatorData, diags: &mut Diagnostics) -> bool {
+    let (text, sep) = (env.tc.text, env.tc.sep);
+    let b = text.as_bytes();
+    let crlf = memchr::memmem::find_iter(b, b"\r\n").count();
+    if memchr::memchr(b'"', b).is_some() || memchr::memchr_iter(b'\r', b).count() != crlf {
+        return false;
+    }
+    // The header: the first line not skipped.
+    let (mut pos, mut line) = (0, 1);
+    let header_end = loop {
+        if pos >= b.len() {
+            return false;
+        }
+        let end = line_end(b, pos, b.len());
+        if !skipped(strip_cr(&b[pos..end]), sep) {
+            break end;
+        }
+        (pos, line) = (end + 1, line + 1);
+    };
+    // A declared indicator named by two columns: its second cells are duplicates, for the `csv` path.
+    let mut named = vec![false; env.indicators.len()];
+    for id in text[pos..header_end].trim_end_matches('\r').split(char::from(sep)).skip(1) {
+        if let Some(k) = rows.indicator(id.trim()) {
+            if std::mem::replace(&mut named[k], true) {
+                return false;
+            }
+        }
+    }
+    if let Err(d) = for_each_record(&text[..header_end], sep, env.tc.file, |r| rows.record(env, data, r, diags)) {
+        diags.push(d);
+        return true;
+    }
+    let Some((width, columns)) = rows.header.clone() else {
+        return true;
+    };
+    let checks = &env.tc.checks;
+    let plan = Plan {
+        sep,
+        width,
+        columns: &columns,
+        rate: columns.iter().map(|c| c.is_some_and(|k| checks[k].rate)).collect(),
+        warns: (0..env.units.kinds.len())
+            .map(|kind| columns.iter().flatten().any(|&k| !checks[k].applies[kind] && !env.indicators[k].applies_to.is_empty()))
+            .collect(),
+        n: env.indicators.len(),
+    };
+    let (mut pos, mut line) = (header_end + 1, line + 1);
+    let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
+    let mut seen = Bits::new(env.units.units.len());
+    let mut others: Vec<(usize, usize, usize)> = Vec::new();
+    while pos < b.len() {
+        let end = if b.len() - pos <= BATCH { b.len() } else { line_end(b, pos + BATCH, b.len()).saturating_add(1).min(b.len()) };
+        let mut read: Vec<Piece> = pieces(b, pos, end, pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, &plan, a, z)).collect();
+        // In file order: each row's line, and whether an earlier row named its unit.
+        for p in &mut read {
+            for row in &mut p.rows {
+                let at = line + row.line as usize;
+                if let Some(u) = row.unit {
+                    let u = u as usize;
+                    if seen.get(u) {
+                        row.plain = false;
+                    }
+                    seen.set(u);
+                    if row.plain {
+                        data.stores[env.tc.index].row_lines[u] = line_u32(at);
+                    }
+                }
+                if !row.plain {
+                    others.push((at, row.start, row.end));
+                }
+            }
+            line += p.lines;
+        }
+        store(&mut data.columns[env.tc.first..env.tc.first + plan.n], &named, &read);
+        pos = end;
+    }
+    let mut fields = csv::ByteRecord::new();
+    for (line, start, end) in others {
+        if read_line_record(&b[start..end], sep, &mut fields) {
+            rows.record(env, data, &Record { line, start, fields: &fields }, diags);
+        }
+    }
+    true
+}
+
+/// What reading a row of the table needs, once per table.
+struct Plan<'p> {
+    sep: u8,
+    /// The header's width.
+    width: usize,
+    /// Per header column after the unit's: its local indicator.
+    columns: &'p [Option<usize>],
+    /// Per header column after the unit's: a rate (0–100).
+    rate: Vec<bool>,
+    /// Per kind: some column is of an indicator that does not apply to it.
+    warns: Vec<bool>,
+    /// The table's indicators.
+    n: usize,
+}
+
+/// One row of a piece.
+struct Row {
+    /// Lines before it in its piece.
+    line: u32,
+    /// Its bytes in the text, line break excluded.
+    start: usize,
+    end: usize,
+    unit: Option<u32>,
+    plain: bool,
+    /// A plain row's place among the piece's plain rows.
+    cell: u32,
+}
+
+/// The rows of a run of whole lines, and per local indicator the cells of
+/// its plain rows and the largest of them.
+struct Piece {
+    rows: Vec<Row>,
+    cells: Vec<Vec<u32>>,
+    max: Vec<u32>,
+    /// Plain rows so far.
+    plain: u32,
+    /// Line breaks in the piece.
+    lines: usize,
+}
+
+/// Reads the lines of `[a, z)`, which start at a line.
+fn piece(env: &Env, plan: &Plan, a: usize, z: usize) -> Piece {
+    let b = env.tc.text.as_bytes();
+    let mut p = Piece { rows: Vec::new(), cells: vec![Vec::new(); plan.n], max: vec![0; plan.n], plain: 0, lines: 0 };
+    let mut scratch = vec![0u32; plan.n];
+    let mut pos = a;
+    while pos < z {
+        let end = line_end(b, pos, z);
+        let content = strip_cr(&b[pos..end]);
+        if !skipped(content, plan.sep) {
+            let line = u32::try_from(p.lines).unwrap_or(u32::MAX);
+            p.row(env, plan, (pos, pos + content.len()), line, &mut scratch);
+        }
+        if end < z {
+            p.lines += 1;
+        }
+        pos = end + 1;
+    }
+    p
+}
+
+impl Piece {
+    fn row(&mut self, env: &Env, plan: &Plan, (start, end): (usize, usize), line: u32, scratch: &mut [u32]) {
+        let (text, sep) = (env.tc.text, plan.sep);
+        let b = &text.as_bytes()[start..end];
+        let unit_end = memchr::memchr(sep, b).unwrap_or(b.len());
+        let unit = env.matcher.find(&text[start..start + unit_end]).and_then(|u| u32::try_from(u).ok());
+        let plain = unit.is_some_and(|u| !plan.warns[env.units.kind_of[u as usize]]) && cells_of(plan, &b[unit_end..], scratch);
+        let cell = self.plain;
+        if plain {
+            for &k in plan.columns.iter().flatten() {
+                self.cells[k].push(scratch[k]);
+                self.max[k] = self.max[k].max(scratch[k]);
+            }
+            self.plain += 1;
+        }
+        self.rows.push(Row { line, start, end, unit, plain, cell });
+    }
+}
+
+/// Reads the cells of a row (`rest`: from the separator after its unit)
+/// into `scratch` by local indicator; whether all are plain and they are the
+/// header's width.
+fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut [u32]) -> bool {
+    let mut fields = 1;
+    if let Some(cells) = rest.get(1..) {
+        for field in cells.split(|&c| c == plan.sep) {
+            let i = fields - 1;
+            fields += 1;
+            let Some(&column) = plan.columns.get(i) else {
+                return false;
+            };
+            let Some(k) = column else { continue };
+            match digits(field) {
+                Some(v) if !(plan.rate[i] && v > 100) => scratch[k] = v,
+                _ => return false,
+            }
+        }
+    }
+    fields == plan.width
+}
+
+/// The value of 1 to [`DIGITS`] digits.
+#[inline]
+fn digits(field: &[u8]) -> Option<u32> {
+    if field.is_empty() || field.len() > DIGITS {
+        return None;
+    }
+    field.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+}
+
+/// Stores the plain rows of one batch, column by column in parallel.
+fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
+    columns.par_iter_mut().enumerate().filter(|(k, _)| named[*k]).for_each(|(k, col)| {
+        let Column { values, present, .. } = col;
+        for p in read {
+            let cells = p.rows.iter().filter(|r| r.plain).map(|r| (r.unit.unwrap_or_default() as usize, p.cells[k][r.cell as usize]));
+            values.set_batch(p.max[k], cells.inspect(|&(u, _)| present.set(u)));
+        }
+    });
+}
+
+/// Where the line at `pos` ends (its `\n`, or `z`).
+fn line_end(b: &[u8], pos: usize, z: usize) -> usize {
+    memchr::memchr(b'\n', &b[pos.min(z)..z]).map_or(z, |n| pos + n)
+}
+
+/// Splits `[a, z)` into about `n` runs of whole lines.
+fn pieces(b: &[u8], a: usize, z: usize, n: usize) -> Vec<(usize, usize)> {
+    let size = ((z - a) / n).max(1 << 16);
+    let mut out = Vec::with_capacity(n + 1);
+    let mut from = a;
+    while from < z {
+        let to = if z - from <= size { z } else { (line_end(b, from + size, z) + 1).min(z) };
+        out.push((from, to));
+        from = to;
+    }
+    out
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A line [`for_each_record`] skips: blank, a comment, or spaces only.
+fn skipped(line: &[u8], sep: u8) -> bool {
+    let first = memchr::memchr(sep, line).map_or(line, |n| &line[..n]);
+    line.is_empty()
+        || line[0] == b'#'
+        || first.trim_ascii_start().starts_with(b"#")
+        || (first.len() == line.len() && line.trim_ascii().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_skipped_as_the_csv_path_skips_them() {
+        for (line, want) in [
+            (&b""[..], true),
+            (b"# note", true),
+            (b"  # note,1", true),
+            (b"   ", true),
+            (b" , ", false),
+            (b"u1,2", false),
+            (b"u1#,2", false),
+        ] {
+            assert_eq!(skipped(line, b','), want, "{:?}", String::from_utf8_lossy(line));
+        }
+        // A tab separator: the unit's field is empty, the row is read.
+        assert!(!skipped(b"\t#x", b'\t'));
+    }
+
+    #[test]
+    fn cells_of_one_to_nine_digits() {
+        assert_eq!(digits(b"0"), Some(0));
+        assert_eq!(digits(b"999999999"), Some(999_999_999));
+        for no in [&b""[..], b"1234567890", b" 1", b"1.5", b"-1", b"1e3"] {
+            assert_eq!(digits(no), None);
+        }
+    }
+
+    #[test]
+    fn pieces_end_at_lines() {
+        let text = "a\n".repeat(100_000);
+        let b = text.as_bytes();
+        let got = pieces(b, 0, b.len(), 3);
+        assert_eq!(got.first().map(|p| p.0), Some(0));
+        assert_eq!(got.last().map(|p| p.1), Some(b.len()));
+        for w in got.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+            assert_eq!(b[w[0].1 - 1], b'\n');
+        }
+    }
+}
