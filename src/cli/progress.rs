@@ -43,6 +43,12 @@ pub(crate) fn wanted(json: bool) -> bool {
     enabled(std::io::stderr().is_terminal(), json, std::env::var_os(NO_PROGRESS).as_deref())
 }
 
+/// A spinner for writing the output: not while the output goes to the same
+/// terminal (it would be drawn through it), nor for JSON.
+pub(crate) fn writing(json: bool) -> Progress {
+    Progress::spinner("writing", wanted(json) && !std::io::stdout().is_terminal())
+}
+
 /// The progress shown now, if any, with its number: cleared before the
 /// process ends early, and set aside while a line is printed on stderr.
 static SHOWN: Mutex<Option<(u64, WeakProgressBar)>> = Mutex::new(None);
