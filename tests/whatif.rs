@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use parindex::formula::rules::Rules;
 use parindex::live::engine::Snapshot;
-use parindex::live::variant::rounding::robustness;
+use parindex::live::variant::rounding::{robustness, robustness_steps, robustness_with};
 use parindex::live::variant::{variant, Override, Variant};
 
 fn base() -> Snapshot {
@@ -388,6 +388,20 @@ fn the_2023_ranks_the_rounding_can_decide() {
     let tttt = r.units.iter().find(|u| id(u.unit) == "so-tttt").unwrap();
     let tc = r.units.iter().find(|u| id(u.unit) == "so-tc").unwrap();
     assert_eq!((tttt.total_low, tc.total_high), (dec!(88.465), dec!(88.536)));
+}
+
+/// The steps `whatif --rounding-robustness` shows progress by: as many ticks
+/// as counted beforehand, and the same bounds as without them.
+#[test]
+fn rounding_robustness_ticks_the_steps_it_counts() {
+    let b = base();
+    let ticks = std::sync::atomic::AtomicU64::new(0);
+    let r = robustness_with(&b, &|| {
+        ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert_eq!(robustness_steps(&b), 3 * 28);
+    assert_eq!(ticks.into_inner(), robustness_steps(&b));
+    assert_eq!(r, robustness(&b));
 }
 
 // ---------------------------------------------------------------------------

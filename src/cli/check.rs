@@ -11,9 +11,10 @@ use parindex::diag::{render, Diagnostics, RenderOptions, SourceMap};
 use super::*;
 
 pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
+    let loading = progress::Progress::spinner("reading data", progress::wanted(matches!(format, DiagFormat::Json)));
     // A sealed year's changed files first: they explain any other difference.
     let mut diags = parindex::audit::seal::check_sealed(root, year);
-    let sources = match load(root, year) {
+    let sources = match load_shown(root, year, &loading) {
         Ok(s) => {
             diags.extend(s.rule_set.warnings.clone());
             diags.extend(s.rule_set.model.consistency.clone());
@@ -24,8 +25,10 @@ pub(crate) fn check(root: &Path, year: u16, format: DiagFormat) -> ExitCode {
             None
         }
     };
+    loading.set_message("reading statistics and targets");
     diags.extend(parindex::input::stats::load_statistics(root, year).1);
     diags.extend(parindex::input::targets::load_targets(root, year).1);
+    loading.finish();
     show(&diags, sources.as_deref(), format, true);
     exit(!diags.has_errors())
 }

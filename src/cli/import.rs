@@ -18,14 +18,20 @@ use std::str::FromStr;
 use super::*;
 
 pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> ExitCode {
+    // Every progress is cleared before anything is printed.
+    let reading = progress::Progress::spinner("reading the year's rules", progress::wanted(false));
     let rs = match RuleSet::load(root, year, &Rules::default()) {
         Ok(rs) => rs,
         Err(diags) => {
+            reading.finish();
             print_diags(&diags, DiagFormat::Text);
             return ExitCode::FAILURE;
         }
     };
-    let sheets = match read_sheets(file) {
+    reading.set_message(format!("reading `{}`", file.display()));
+    let sheets = read_sheets(file);
+    reading.finish();
+    let sheets = match sheets {
         Ok(s) => s,
         Err(d) => {
             let mut diags = Diagnostics::default();
@@ -35,7 +41,9 @@ pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> Exit
         }
     };
     let mut diags = Diagnostics::default();
+    let checking = progress::Progress::spinner(format!("checking the cells of {} sheet(s)", sheets.len()), progress::wanted(false));
     let awards = read_awards(&rs.model, file, &sheets, &mut diags);
+    checking.finish();
     if diags.has_errors() {
         print_diags(&diags, DiagFormat::Text);
         eoutln!("nothing written: {} problem(s) in `{}`", diags.errors().count(), file.display());
@@ -58,7 +66,10 @@ pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> Exit
         outln!("no change to {}", rel.display());
         return ExitCode::SUCCESS;
     }
-    if let Err(diags) = validate(root, year, &text) {
+    let validating = progress::Progress::spinner("checking the new points against the year's rules", progress::wanted(false));
+    let validated = validate(root, year, &text);
+    validating.finish();
+    if let Err(diags) = validated {
         print_diags(&diags, DiagFormat::Text);
         eoutln!("nothing written: the new points do not pass the rules of {year}");
         return ExitCode::FAILURE;
@@ -67,7 +78,10 @@ pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> Exit
         eoutln!("{} change(s); nothing written (--dry-run)", changes.len());
         return ExitCode::SUCCESS;
     }
-    if let Err(e) = write_atomic(&path, |w| w.write_all(text.as_bytes())) {
+    let writing = progress::Progress::spinner(format!("writing {}", rel.display()), progress::wanted(false));
+    let written = write_atomic(&path, |w| w.write_all(text.as_bytes()));
+    writing.finish();
+    if let Err(e) = written {
         eoutln!("error: cannot write `{}`: {e}", rel.display());
         return ExitCode::FAILURE;
     }

@@ -37,6 +37,7 @@ mod explain;
 mod export;
 mod import;
 mod new_year;
+mod progress;
 mod replay;
 mod report;
 mod schema;
@@ -310,12 +311,14 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
             let mut out = std::io::stdout().lock();
             out.write_fmt(args).and_then(|()| out.flush())
         }
-        Stream::Err => {
+        // Above any progress shown: the line stays, the progress is drawn again below it.
+        Stream::Err => progress::above(|| {
             let mut err = std::io::stderr().lock();
             err.write_fmt(args).and_then(|()| err.flush())
-        }
+        }),
     };
     if let Err(e) = written {
+        progress::clear_shown();
         if stream == Stream::Out && e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
             std::process::exit(1);
@@ -333,6 +336,7 @@ pub(crate) fn emit_json(value: &impl serde::Serialize, compact: bool) {
     let written = if compact { serde_json::to_writer(&mut out, value) } else { serde_json::to_writer_pretty(&mut out, value) };
     let written = written.map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
     if let Err(e) = written {
+        progress::clear_shown();
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
             std::process::exit(1);
@@ -386,6 +390,14 @@ pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Displa
         eoutln!("error: cannot write `{}`: {e}", out.display());
         ExitCode::FAILURE
     })
+}
+
+/// [`load`], naming its phases on `progress`: "reading data", then "scoring".
+pub(crate) fn load_shown(root: &Path, year: u16, progress: &progress::Progress) -> Result<Snapshot, Diagnostics> {
+    progress.set_message("reading data");
+    let rule_set = RuleSet::load_with(root, year, year, &Rules::default())?;
+    progress.set_message("scoring");
+    Snapshot::from_rule_set(rule_set, 1)
 }
 
 /// The criteria of `year` with the data of `data_year`, loaded and evaluated.

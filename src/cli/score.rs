@@ -30,16 +30,18 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
         eoutln!("error: --csv-locale applies to --format csv only");
         return ExitCode::from(2);
     }
+    let loading = progress::Progress::spinner("reading data", progress::wanted(matches!(args.format, Format::Json)));
     let loaded = match args.round {
-        None => load_or_fail(root, year),
-        Some(n) => load_round(root, year, n).map_err(|diags| {
-            print_diags(&diags, DiagFormat::Text);
-            ExitCode::FAILURE
-        }),
+        None => load_shown(root, year, &loading),
+        Some(n) => load_round(root, year, n, &loading),
     };
+    loading.finish();
     let s = match loaded {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(diags) => {
+            print_diags(&diags, DiagFormat::Text);
+            return ExitCode::FAILURE;
+        }
     };
     if let (Some(n), Some(a)) = (args.round, s.rule_set.model.appraisal.as_ref()) {
         let what = match n.checked_sub(1).and_then(|r| a.rounds.get(r)) {
@@ -68,23 +70,27 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
 }
 
 /// The year scored at appraisal round `n`: refused when the rounds disagree with the council's points.
-pub(crate) fn load_round(root: &Path, year: u16, n: usize) -> Result<Snapshot, Diagnostics> {
+pub(crate) fn load_round(root: &Path, year: u16, n: usize, progress: &progress::Progress) -> Result<Snapshot, Diagnostics> {
     use parindex::formula::rules::Rules;
     use parindex::score::ruleset::RuleSet;
+    progress.set_message("reading data");
     let rs = RuleSet::load(root, year, &Rules::default())?;
     if !rs.model.consistency.0.is_empty() {
         return Err(rs.model.consistency.clone());
     }
     let rs = parindex::score::round::at_round(rs, n).map_err(|d| Diagnostics(vec![d]))?;
+    progress.set_message("scoring");
     Snapshot::from_rule_set(rs, 1)
 }
 
 fn write_scores(s: &Snapshot, args: &ScoreArgs) -> ExitCode {
+    let writing = progress::writing(matches!(args.format, Format::Json));
     match args.format {
         Format::Table => out!("{}", s.report.to_table(&s.rule_set)),
         Format::Json => emit_json(&s.report, args.compact),
         Format::Csv => out!("{}", s.report.to_csv_with(&s.rule_set, args.locale.unwrap_or(parindex::report::CsvLocale::Plain))),
     }
+    writing.finish();
     if !args.archive {
         return ExitCode::SUCCESS;
     }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use parindex::diag::{Code, Diagnostic, Diagnostics};
 use parindex::live::engine::{Changes, Snapshot, UnitChange};
-use parindex::live::variant::rounding::{robustness, Robustness};
+use parindex::live::variant::rounding::{robustness_steps, robustness_with, Robustness};
 use parindex::live::variant::{variant, Override};
 use parindex::report::{align, plain, text};
 
@@ -62,7 +62,11 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_arg(e),
     };
-    let base = match load(root, args.year) {
+    let json = args.format == Format::Json;
+    let loading = progress::Progress::spinner("reading data", progress::wanted(json));
+    let loaded = load_shown(root, args.year, &loading);
+    loading.finish();
+    let base = match loaded {
         Ok(b) => b,
         Err(d) => {
             eoutln!("the rule set of {} has errors:", args.year);
@@ -84,7 +88,10 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
                 Err(d) => return fail(&d, sources),
             }
         };
-        show_robustness(of, &robustness(of), &overrides, args.format);
+        let bar = progress::Progress::bar(robustness_steps(of), "rounding robustness", progress::wanted(json));
+        let bounds = robustness_with(of, &|| bar.inc());
+        bar.finish();
+        show_robustness(of, &bounds, &overrides, args.format);
         return ExitCode::SUCCESS;
     }
     let Some(sweep) = sweep else {
@@ -106,7 +113,16 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
         each.push(os);
     }
     // Only the changes are kept: each variant's results are dropped as soon as compared.
-    let results: Vec<Result<Changes, Diagnostics>> = each.par_iter().map(|os| variant(&base, os).map(|v| v.changes)).collect();
+    let bar = progress::Progress::bar(each.len() as u64, "variants", progress::wanted(json));
+    let results: Vec<Result<Changes, Diagnostics>> = each
+        .par_iter()
+        .map(|os| {
+            let changes = variant(&base, os).map(|v| v.changes);
+            bar.inc();
+            changes
+        })
+        .collect();
+    bar.finish();
     let failed = results.iter().filter(|r| r.is_err()).count();
     show_sweep(&base, &sweep, &overrides, &results, args.format);
     if failed > 0 {

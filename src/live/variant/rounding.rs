@@ -109,6 +109,20 @@ fn ratio((t, s): (Decimal, Decimal)) -> Decimal {
 /// Bounds every unit's total, index and rank within the rounding of the
 /// council's points, and lists the pairs whose order that rounding decides.
 pub fn robustness(snapshot: &Snapshot) -> Robustness {
+    robustness_with(snapshot, &|| {})
+}
+
+/// How many times [`robustness_with`] calls its `tick`: once per unit for its
+/// bounds, then twice per unit of the report (its best and worst rank, the
+/// pairs it heads).
+pub fn robustness_steps(snapshot: &Snapshot) -> u64 {
+    let steps = snapshot.outcome.units.len().saturating_add(snapshot.report.units.len().saturating_mul(2));
+    u64::try_from(steps).unwrap_or(u64::MAX)
+}
+
+/// [`robustness`], calling `tick` after each step of its work (to show
+/// progress; [`robustness_steps`] counts them); the result is the same.
+pub fn robustness_with(snapshot: &Snapshot, tick: &dyn Fn()) -> Robustness {
     let model = &snapshot.rule_set.model;
     let outcome = &snapshot.outcome;
     // Points are published with the declared decimals at least: `1` is `1.00`.
@@ -137,6 +151,7 @@ pub fn robustness(snapshot: &Snapshot) -> Robustness {
                 up = up.saturating_add(h.min(node.max.saturating_sub(p).max(Decimal::ZERO)));
                 points += 1;
             }
+            tick();
             let total_low = r.total.saturating_sub(down);
             let total_high = r.total.saturating_add(up);
             let index_of = |t: Decimal| if r.scale.is_zero() { Decimal::ZERO } else { ratio((t, r.scale)) };
@@ -177,8 +192,10 @@ pub fn robustness(snapshot: &Snapshot) -> Robustness {
             }
             units[a].best = best;
             units[a].worst = worst;
+            tick();
         }
         for (i, &a) in order.iter().enumerate() {
+            tick();
             for &b in &order[i + 1..] {
                 let (ua, ub) = (&units[a], &units[b]);
                 let fixed = ua.total_low == ua.total_high && ub.total_low == ub.total_high;
