@@ -25,6 +25,16 @@ pub(crate) fn normalize_name(s: &str) -> String {
         &composed
     };
     let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        for word in s.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        out.make_ascii_lowercase();
+        return out;
+    }
     for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -47,11 +57,17 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
     /// The matcher of `units`; a name shared by two units is reported
     /// (a warning in `file`) and matches the first.
     pub(super) fn new(units: &'u [UnitRef<'a>], by_id: &'u UnitIds, file: &Path, diags: &mut Diagnostics) -> Self {
+        use rayon::prelude::*;
         let names = units.iter().map(|u| 1 + u.aliases.len()).sum();
         let mut by_name: FxHashMap<String, usize> = FxHashMap::with_capacity_and_hasher(names, Default::default());
-        for (i, u) in units.iter().enumerate() {
-            for n in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)) {
-                let key = normalize_name(n);
+        // Normalising is most of the work: done for every unit in parallel, inserted in order.
+        let keys: Vec<Vec<String>> = units
+            .par_iter()
+            .with_min_len(4096)
+            .map(|u| std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)).map(normalize_name).collect())
+            .collect();
+        for ((i, u), keys) in units.iter().enumerate().zip(keys) {
+            for (n, key) in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)).zip(keys) {
                 match by_name.get(key.as_str()) {
                     Some(&j) if j != i => diags.push(
                         Diagnostic::warning(

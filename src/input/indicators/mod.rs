@@ -360,6 +360,9 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
     rows::read_rows(&rows::Env { tc: &tc, indicators: &indicators, matcher, units }, data, diags);
     for (k, ind) in indicators.iter().enumerate() {
         let col = &data.columns[first + k];
+        if col.present.count() == n {
+            continue;
+        }
         let mut missing = |u: usize| {
             if col.present.get(u) {
                 return;

@@ -26,6 +26,11 @@ impl Bits {
         self.0.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
     }
 
+    /// How many bits are set.
+    pub(super) fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     #[inline]
     pub(super) fn set(&mut self, i: usize) {
         if let Some(w) = self.0.get_mut(i / 64) {

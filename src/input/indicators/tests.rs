@@ -185,14 +185,15 @@ proptest::proptest! {
     /// the same values, lines and diagnostics, whatever the rows hold.
     #[test]
     fn wide_rows_read_alike_with_and_without_quotes(
+        header in 0usize..3,
         rows in proptest::collection::vec(
-            (0usize..6, proptest::collection::vec(0usize..11, 1..4), 0usize..4),
+            (0usize..6, proptest::collection::vec(0usize..12, 0..5), 0usize..4),
             0..12,
         ),
     ) {
         const UNITS: [&str; 6] = ["a", "b", "c", " a", "zz", "#c"];
-        const CELLS: [&str; 11] = ["", "0", "7", "100", "101", "1,5", "98,97%", "1234567890", " 3", "x", "255"];
-        let mut csv = String::from("unit,n,r\n");
+        const CELLS: [&str; 12] = ["", "0", "7", "100", "101", "1,5", "98,97%", "1234567890", " 3", "x", "255", "12a"];
+        let mut csv = String::from(["unit,n,r\n", "unit,n,zz,r\r\n", "# head\n\nunit,r\n"][header]);
         for (unit, cells, ending) in &rows {
             let line = std::iter::once(UNITS[*unit]).chain(cells.iter().map(|&c| CELLS[c])).collect::<Vec<_>>().join(",");
             csv.push_str(&line);

@@ -154,6 +154,8 @@ struct Row {
 /// The rows of a run of whole lines, and per local indicator the cells of
 /// its plain rows and the largest of them.
 struct Piece {
+    /// Where its text ends.
+    end: usize,
     rows: Vec<Row>,
     cells: Vec<Vec<u32>>,
     max: Vec<u32>,
@@ -166,7 +168,7 @@ struct Piece {
 /// Reads the lines of `[a, z)`, which start at a line.
 fn piece(env: &Env, plan: &Plan, a: usize, z: usize) -> Piece {
     let b = env.tc.text.as_bytes();
-    let mut p = Piece { rows: Vec::new(), cells: vec![Vec::new(); plan.n], max: vec![0; plan.n], plain: 0, lines: 0 };
+    let mut p = Piece { end: z, rows: Vec::new(), cells: vec![Vec::new(); plan.n], max: vec![0; plan.n], plain: 0, lines: 0 };
     let mut scratch = vec![0u32; plan.n];
     let mut pos = a;
     while pos < z {
@@ -193,6 +195,11 @@ impl Piece {
         let plain = unit.is_some_and(|u| !plan.warns[env.units.kind_of[u as usize]]) && cells_of(plan, &b[unit_end..], scratch);
         let cell = self.plain;
         if plain {
+            if self.plain == 0 {
+                // Room for as many more rows as long as this one.
+                let rows = (self.end - start) / (end - start + 1) + 1;
+                self.cells.iter_mut().for_each(|c| c.reserve(rows));
+            }
             for &k in plan.columns.iter().flatten() {
                 self.cells[k].push(scratch[k]);
                 self.max[k] = self.max[k].max(scratch[k]);
@@ -205,33 +212,37 @@ impl Piece {
 
 /// Reads the cells of a row (`rest`: from the separator after its unit)
 /// into `scratch` by local indicator; whether all are plain and they are the
-/// header's width.
+/// header's width. One pass over the bytes: a cell's value is summed as its
+/// digits go by, and checked at the separator after it.
 fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut [u32]) -> bool {
-    let mut fields = 1;
-    if let Some(cells) = rest.get(1..) {
-        for field in cells.split(|&c| c == plan.sep) {
-            let i = fields - 1;
-            fields += 1;
-            let Some(&column) = plan.columns.get(i) else {
+    let Some(cells) = rest.get(1..) else {
+        return plan.width == 1;
+    };
+    // The header column of the cell being read, its value, digits and whether it holds anything else.
+    let (mut i, mut value, mut len, mut other) = (0usize, 0u32, 0usize, false);
+    let mut end_cell = |i: usize, value: u32, len: usize, other: bool| match plan.columns.get(i) {
+        None => false,
+        Some(None) => true,
+        Some(&Some(k)) => {
+            let plain = !other && (1..=DIGITS).contains(&len) && !(plan.rate[i] && value > 100);
+            scratch[k] = value;
+            plain
+        }
+    };
+    for &c in cells {
+        if c == plan.sep {
+            if !end_cell(i, value, len, other) {
                 return false;
-            };
-            let Some(k) = column else { continue };
-            match digits(field) {
-                Some(v) if !(plan.rate[i] && v > 100) => scratch[k] = v,
-                _ => return false,
             }
+            (i, value, len, other) = (i + 1, 0, 0, false);
+        } else {
+            let d = c.wrapping_sub(b'0');
+            other |= d > 9;
+            value = value.wrapping_mul(10).wrapping_add(u32::from(d));
+            len += 1;
         }
     }
-    fields == plan.width
-}
-
-/// The value of 1 to [`DIGITS`] digits.
-#[inline]
-fn digits(field: &[u8]) -> Option<u32> {
-    if field.is_empty() || field.len() > DIGITS {
-        return None;
-    }
-    field.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+    end_cell(i, value, len, other) && i + 2 == plan.width
 }
 
 /// Stores the plain rows of one batch, column by column in parallel.
@@ -298,11 +309,17 @@ mod tests {
     }
 
     #[test]
-    fn cells_of_one_to_nine_digits() {
-        assert_eq!(digits(b"0"), Some(0));
-        assert_eq!(digits(b"999999999"), Some(999_999_999));
-        for no in [&b""[..], b"1234567890", b" 1", b"1.5", b"-1", b"1e3"] {
-            assert_eq!(digits(no), None);
+    fn cells_of_one_to_nine_digits_in_the_header_width() {
+        // unit,n,(undeclared),r with r a rate.
+        let columns = [Some(0), None, Some(1)];
+        let plan = Plan { sep: b',', width: 4, columns: &columns, rate: vec![false, false, true], warns: vec![false], n: 2 };
+        let mut scratch = [0u32; 2];
+        assert!(cells_of(&plan, b",0,any thing,100", &mut scratch));
+        assert_eq!(scratch, [0, 100]);
+        assert!(cells_of(&plan, b",999999999,,7", &mut scratch));
+        assert_eq!(scratch, [999_999_999, 7]);
+        for no in [&b",1234567890,,1"[..], b",,,1", b", 1,,1", b",1.5,,1", b",-1,,1", b",1,,101", b",1,,1,", b",1,,", b",1,1", b""] {
+            assert!(!cells_of(&plan, no, &mut scratch), "{}", String::from_utf8_lossy(no));
         }
     }
 

@@ -143,7 +143,7 @@ pub(super) fn score_leaf(
     if let (Some((points, shape)), Some(prev_leaf)) = (run.previous, reuse.and_then(|r| r.leaves[leaf])) {
         // `run.previous` is only set for a uniform run: every unit needs the leaf or none does.
         if need.len() == n && n > 0 && shape[prev_leaf].status == Status::Scored && shape[prev_leaf].max == shapes[0][leaf].max {
-            col.copy_from_slice(&points.points[prev_leaf * n..(prev_leaf + 1) * n]);
+            points.columns[prev_leaf].write_into(col);
             return None;
         }
     }

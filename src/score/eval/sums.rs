@@ -127,17 +127,17 @@ pub(super) fn aggregate_chunk(
             }
         }
     }
-    let points = Arc::new(Points { units: n, points: points.into_boxed_slice() });
     let part_roots: Vec<(usize, usize)> =
         model.nodes.iter().enumerate().filter_map(|(i, node)| node.part.filter(|_| node.part_root).map(|p| (i, p))).collect();
     let roots: Vec<usize> = model.components().collect();
+    let empty = Arc::new(Points::new(0, &[]));
     let units = shapes
         .iter()
         .enumerate()
         .map(|(k, shape)| {
             let u = first + k;
             let unit_id = &model.units[u].id;
-            let at = |i: usize| points.points[i * n + k];
+            let at = |i: usize| points[i * n + k];
             let mut parts: Vec<Option<Decimal>> = vec![None; model.parts.len()];
             for &(i, p) in &part_roots {
                 match shape[i].status {
@@ -187,7 +187,7 @@ pub(super) fn aggregate_chunk(
             UnitResult {
                 unit: u,
                 shape: Arc::clone(shape),
-                points: Arc::clone(&points),
+                points: Arc::clone(&empty),
                 slot: k,
                 parts,
                 total,
@@ -197,7 +197,10 @@ pub(super) fn aggregate_chunk(
                 adjusted: adjusted[k],
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The points are kept compactly once every unit's sums are taken.
+    let points = Arc::new(Points::new(n, &points));
+    let units = units.into_iter().map(|u| UnitResult { points: Arc::clone(&points), ..u }).collect();
     found.sort_by_key(|(k, _)| *k);
     failures.extend(found.into_iter().map(|(_, f)| f));
     units
