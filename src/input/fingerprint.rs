@@ -219,17 +219,35 @@ pub fn path_key(rel: &Path) -> String {
 
 /// The SHA-256 of one file's canonical content, hex.
 pub fn file_digest(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(root.join(rel)).map_err(|e| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel))?;
+    let cannot = |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel);
     let mut h = Sha256::new();
     match rel.extension().and_then(|e| e.to_str()) {
         Some("toml" | "rhai") => {
+            let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
             let c = canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
             h.update(c.as_bytes());
         }
         _ => {
-            // Other files (CSV) as they are, with line ends normalised, without a copy.
-            for piece in bytes.split(|&x| x == b'\r') {
-                h.update(piece);
+            // Other files (CSV) as they are, with line ends normalised (every
+            // `\r` left out), read a piece at a time: a national table is
+            // never held whole a second time beside the one being read.
+            use std::io::Read;
+            let mut file = std::fs::File::open(root.join(rel)).map_err(cannot)?;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = match file.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(cannot(e)),
+                };
+                let piece = &buf[..n];
+                let mut from = 0;
+                for cr in memchr::memchr_iter(b'\r', piece) {
+                    h.update(&piece[from..cr]);
+                    from = cr + 1;
+                }
+                h.update(&piece[from..]);
             }
         }
     }

@@ -4,13 +4,14 @@
 //! normalising: composed (NFC), whitespace collapsed, Unicode lowercase;
 //! diacritics are kept ("Mường Tè" is not "Muong Te").
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
 use super::store::UnitIds;
 use super::UnitRef;
-use crate::diag::{closest, Code, Diagnostic, Diagnostics};
+use crate::diag::{closest, Code, Diagnostic};
 
 /// Composed (NFC), whitespace collapsed, Unicode lowercase; diacritics kept.
 pub(crate) fn normalize_name(s: &str) -> String {
@@ -49,17 +50,32 @@ pub(crate) struct UnitMatcher<'u, 'a> {
     pub(super) units: &'u [UnitRef<'a>],
     /// The data's units by id.
     pub(super) by_id: &'u UnitIds,
-    /// Units by normalised name or alias; the first unit for a name two share.
-    by_name: FxHashMap<String, usize>,
+    /// Where a name two units share is reported.
+    file: PathBuf,
+    /// Units by normalised name or alias (the first unit for a name two
+    /// share), and the warnings about names shared: made when a cell first
+    /// names a unit other than by its id (a national table names its units
+    /// by id, and a million names take seconds to normalise).
+    by_name: OnceLock<(FxHashMap<String, usize>, Vec<Diagnostic>)>,
 }
 
 impl<'u, 'a> UnitMatcher<'u, 'a> {
-    /// The matcher of `units`; a name shared by two units is reported
-    /// (a warning in `file`) and matches the first.
-    pub(super) fn new(units: &'u [UnitRef<'a>], by_id: &'u UnitIds, file: &Path, diags: &mut Diagnostics) -> Self {
+    /// The matcher of `units`; a name shared by two units is reported by
+    /// [`UnitMatcher::name_warnings`] (a warning in `file`) and matches the first.
+    pub(super) fn new(units: &'u [UnitRef<'a>], by_id: &'u UnitIds, file: &Path) -> Self {
+        UnitMatcher { units, by_id, file: file.to_path_buf(), by_name: OnceLock::new() }
+    }
+
+    fn names(&self) -> &FxHashMap<String, usize> {
+        &self.by_name.get_or_init(|| self.make_names()).0
+    }
+
+    fn make_names(&self) -> (FxHashMap<String, usize>, Vec<Diagnostic>) {
         use rayon::prelude::*;
+        let units = self.units;
         let names = units.iter().map(|u| 1 + u.aliases.len()).sum();
         let mut by_name: FxHashMap<String, usize> = FxHashMap::with_capacity_and_hasher(names, Default::default());
+        let mut warnings = Vec::new();
         // Normalising is most of the work: done for every unit in parallel, inserted in order.
         let keys: Vec<Vec<String>> = units
             .par_iter()
@@ -69,12 +85,12 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
         for ((i, u), keys) in units.iter().enumerate().zip(keys) {
             for (n, key) in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)).zip(keys) {
                 match by_name.get(key.as_str()) {
-                    Some(&j) if j != i => diags.push(
+                    Some(&j) if j != i => warnings.push(
                         Diagnostic::warning(
                             Code::Duplicate,
                             format!("name `{n}` belongs to units `{}` and `{}`; it matches `{}`", units[j].id, u.id, units[j].id),
                         )
-                        .in_file(file),
+                        .in_file(&self.file),
                     ),
                     Some(_) => {}
                     None => {
@@ -83,13 +99,19 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
                 }
             }
         }
-        UnitMatcher { units, by_id, by_name }
+        (by_name, warnings)
+    }
+
+    /// The warnings about names two units share, once a cell named a unit
+    /// other than by its id: only then can a name match the wrong unit.
+    pub(super) fn name_warnings(&mut self) -> Vec<Diagnostic> {
+        self.by_name.take().map(|(_, w)| w).unwrap_or_default()
     }
 
     /// The index of the unit with this id, name or alias.
     pub(crate) fn find(&self, text: &str) -> Option<usize> {
         let t = text.trim();
-        self.by_id.index(t).or_else(|| self.by_name.get(&normalize_name(t)).copied())
+        self.by_id.index(t).or_else(|| self.names().get(&normalize_name(t)).copied())
     }
 
     /// "closest unit is `Sở Tài chính` (`so-tc`)".

@@ -175,11 +175,14 @@ pub fn load_indicators(root: &Path, year: u16, units: &[UnitRef]) -> (IndicatorD
     };
     // The matcher finds units by id through the data's own index, lent to it meanwhile.
     let unit_ids = std::mem::take(&mut data.unit_ids);
-    let matcher = UnitMatcher::new(units, &unit_ids, &decl_path, &mut diags);
+    let mut matcher = UnitMatcher::new(units, &unit_ids, &decl_path);
+    // Where the warnings about names two units share go, if a cell names a unit by name.
+    let name_warnings_at = diags.0.len();
     // The distinct kinds, sorted, and each unit's.
-    let mut kinds: Vec<&str> = units.iter().map(|u| u.kind).collect();
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut last = None;
+    let mut kinds: Vec<&str> = units.iter().map(|u| u.kind).filter(|&k| last.replace(k) != Some(k) && seen.insert(k)).collect();
     kinds.sort_unstable();
-    kinds.dedup();
     let kind_of: Vec<usize> = units.iter().map(|u| kinds.binary_search(&u.kind).unwrap_or(0)).collect();
     let ctx = DeclCtx { root, path: &decl_path, src: &src, matcher: &matcher, kinds: &kinds };
     let units = UnitCtx { units, kinds: &kinds, kind_of: &kind_of };
@@ -196,6 +199,8 @@ pub fn load_indicators(root: &Path, year: u16, units: &[UnitRef]) -> (IndicatorD
             read_table(root, &mut data, checked, &matcher, &units, &mut diags);
         }
     }
+    let warnings = matcher.name_warnings();
+    diags.0.splice(name_warnings_at..name_warnings_at, warnings);
     drop(matcher);
     data.unit_ids = unit_ids;
     diags.strip_root(root);

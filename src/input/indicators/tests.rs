@@ -205,3 +205,26 @@ proptest::proptest! {
         proptest::prop_assert_eq!(format!("{fast_diags:?}"), format!("{slow_diags:?}"));
     }
 }
+
+#[test]
+fn a_name_two_units_share_is_reported_when_a_cell_names_a_unit_by_name() {
+    let units: Vec<UnitRef<'static>> = [("a", "Sở Y tế"), ("b", "Sở  y tế"), ("c", "Sở Tài chính")]
+        .into_iter()
+        .map(|(id, name)| UnitRef { id, name, aliases: &[], kind: "department" })
+        .collect();
+    let load_with = |csv: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let fx = dir.path().join("fixtures/2023");
+        std::fs::create_dir_all(&fx).unwrap();
+        std::fs::write(fx.join("indicators.toml"), WIDE).unwrap();
+        std::fs::write(fx.join("t.csv"), csv).unwrap();
+        load_indicators(dir.path(), 2023, &units)
+    };
+    let shared = |d: &Diagnostics| d.0.iter().filter(|d| d.message.contains("belongs to units `a` and `b`")).count();
+    let (data, d) = load_with("unit,n,r\nSỞ Y TẾ,1,2\nb,3,4\nc,5,6\n");
+    assert_eq!(shared(&d), 1, "{d:?}");
+    assert_eq!(data.get("w.n", "a").map(|m| m.value), Some(dec!(1)), "the name matches the first unit");
+    // Named by ids only: no name can match the wrong unit.
+    let (_, d) = load_with("unit,n,r\na,1,2\nb,3,4\nc,5,6\n");
+    assert_eq!(shared(&d), 0, "{d:?}");
+}
