@@ -38,6 +38,25 @@ fn national_workload_totals_are_exact() {
         }
     }
     assert!(wrong.is_empty(), "{} of {units} totals differ: {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+    // Written a block of rows at a time, the report is the same JSON as built whole.
+    let whole = parindex::report::Report::new(&rs, &outcome);
+    let streamed = parindex::report::ReportStream::new(&rs, &outcome);
+    for pretty in [false, true] {
+        let json = |v: &dyn erased::Json| v.json(pretty);
+        assert!(json(&whole) == json(&streamed), "the streamed report differs (pretty: {pretty})");
+    }
+}
+
+/// JSON of either kind of report, compact or pretty.
+mod erased {
+    pub trait Json {
+        fn json(&self, pretty: bool) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self, pretty: bool) -> Vec<u8> {
+            if pretty { serde_json::to_vec_pretty(self) } else { serde_json::to_vec(self) }.unwrap()
+        }
+    }
 }
 
 fn score_json(root: &Path) -> serde_json::Value {

@@ -31,6 +31,9 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let loading = progress::Progress::spinner("reading data", progress::wanted(matches!(args.format, Format::Json)));
+    if args.round.is_none() && !args.archive && matches!(args.format, Format::Json) {
+        return score_streamed(root, year, args.compact, loading);
+    }
     let loaded = match args.round {
         None => load_shown(root, year, &loading),
         Some(n) => load_round(root, year, n, &loading),
@@ -67,6 +70,34 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
     // national year's results piece by piece.
     std::mem::forget(s);
     code
+}
+
+/// `score --format json` without the archive: the report's rows are made
+/// a block at a time as they are written, never all held (a national year
+/// has a million), the bytes those of the whole report.
+fn score_streamed(root: &Path, year: u16, compact: bool, loading: progress::Progress) -> ExitCode {
+    use parindex::formula::rules::Rules;
+    use parindex::score::ruleset::RuleSet;
+    let scored = RuleSet::load_with(root, year, year, &Rules::default()).and_then(|rs| {
+        loading.set_message("scoring");
+        let outcome = parindex::score::eval::evaluate(&rs)?;
+        Ok((rs, outcome))
+    });
+    loading.finish();
+    let (rs, outcome) = match scored {
+        Ok(s) => s,
+        Err(diags) => {
+            print_diags(&diags, DiagFormat::Text);
+            return ExitCode::FAILURE;
+        }
+    };
+    if !rs.warnings.is_empty() {
+        check::show(&rs.warnings, Some(&rs.sources), DiagFormat::Text, true);
+    }
+    emit_json(&parindex::report::ReportStream::new(&rs, &outcome), compact);
+    // The process ends here: its memory goes back whole.
+    std::mem::forget((rs, outcome));
+    ExitCode::SUCCESS
 }
 
 /// The year scored at appraisal round `n`: refused when the rounds disagree with the council's points.

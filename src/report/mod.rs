@@ -6,6 +6,7 @@
 //! disagree. Full-precision values stay available under `exact` in JSON.
 
 pub mod page;
+mod rows;
 pub mod shown;
 pub mod template;
 pub mod xlsx;
@@ -20,6 +21,7 @@ use crate::input::fingerprint::Fingerprint;
 use crate::input::name::Name;
 use crate::score::eval::Outcome;
 use crate::score::ruleset::RuleSet;
+pub use rows::ReportStream;
 use shown::Shown;
 
 /// A decimal without trailing zeros: 66.5, 100.
@@ -144,81 +146,17 @@ pub struct Report {
 impl Report {
     /// Builds the shown view; units ordered by ranking group, then rank, then id.
     pub fn new(rs: &RuleSet, outcome: &Outcome) -> Report {
+        let rows = rows::Rows::new(rs, outcome);
+        let units = rows.order().into_par_iter().map(|i| rows.row(i)).collect();
         let m = &rs.model;
-        let r = m.rounding;
-        // The rows' order: by ranking group, rank, then id (compared only
-        // between units that tie on group and rank).
-        let mut order: Vec<(u64, usize)> =
-            outcome.units.iter().enumerate().map(|(i, u)| (((m.units[u.unit].group as u64) << 32) | u64::from(u.rank), i)).collect();
-        let id = |i: usize| &m.units[outcome.units[i].unit].id;
-        order.sort_unstable_by(|&(ka, a), &(kb, b)| ka.cmp(&kb).then_with(|| id(a).cmp(id(b))));
-        // Per kind: the parts that apply, and the components it is scored on;
-        // the names every row shares.
-        let kind_parts: Vec<Vec<(usize, Name)>> = (0..m.kinds.len())
-            .map(|k| (0..m.parts.len()).filter(|&pi| m.part_applies(pi, k)).map(|pi| (pi, Name::from(&m.parts[pi].id))).collect())
-            .collect();
-        let kind_components: Vec<Vec<(usize, Name, Name)>> = (0..m.kinds.len())
-            .map(|k| {
-                let scored = m.components().filter(|&c| m.nodes[c].max[k].is_some());
-                scored.map(|c| (c, Name::from(&m.nodes[c].id), Name::from(&m.nodes[c].name))).collect()
-            })
-            .collect();
-        let kinds: Vec<Name> = m.kinds.iter().map(|k| Name::from(&k.id)).collect();
-        let groups: Vec<Name> = m.groups.iter().map(|g| Name::from(&g.id)).collect();
-        let units = order
-            .into_par_iter()
-            .map(|(_, i)| {
-                let res = &outcome.units[i];
-                let unit = &m.units[res.unit];
-                let parts = kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
-                let components = kind_components[unit.kind]
-                    .iter()
-                    .map(|(c, id, name)| {
-                        let n = &res.node(*c);
-                        let evaluated = n.status.in_scale() && !n.max.is_zero();
-                        ComponentRow {
-                            id: id.clone(),
-                            name: name.clone(),
-                            score: evaluated.then(|| Shown::of(r.points.apply(n.points))),
-                            scale: Shown::plain(n.max),
-                            index: evaluated.then(|| Shown::of(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
-                        }
-                    })
-                    .collect();
-                let shown_index = r.index.apply(res.index);
-                let prev = m.previous[res.unit];
-                UnitRow {
-                    id: unit.id.clone(),
-                    name: unit.name.clone(),
-                    kind: kinds[unit.kind].clone(),
-                    group: groups[unit.group].clone(),
-                    scale: Shown::plain(res.scale),
-                    total: Shown::of(r.points.apply(res.total)),
-                    index: Shown::of(shown_index),
-                    rank: res.rank,
-                    parts: Parts(parts.collect()),
-                    components,
-                    previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: Shown::of(p.index), rank: p.rank }),
-                    change: prev.map(|p| ChangeRow {
-                        index: Shown::of(r.index.apply(shown_index - p.index)),
-                        rank: i64::from(p.rank) - i64::from(res.rank),
-                    }),
-                    exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
-                    unit: res.unit,
-                }
-            })
-            .collect();
-        let averages = outcome
-            .averages
-            .iter()
-            .map(|a| AverageRow {
-                kind: m.kinds[a.kind].id.clone(),
-                name: m.kinds[a.kind].name.clone(),
-                index: Shown::of(r.average.apply(a.index)),
-                units: a.units,
-            })
-            .collect();
-        Report { year: m.year, name: m.name.clone(), previous_year: m.previous_year, fingerprint: rs.fingerprint.clone(), units, averages }
+        Report {
+            year: m.year,
+            name: m.name.clone(),
+            previous_year: m.previous_year,
+            fingerprint: rs.fingerprint.clone(),
+            units,
+            averages: rows.averages(),
+        }
     }
 
     pub fn unit(&self, id: &str) -> Option<&UnitRow> {

@@ -1,0 +1,167 @@
+//! The rows of a report, made one unit at a time: all at once for a
+//! [`Report`](super::Report), or a block at a time while the JSON is written
+//! ([`ReportStream`]), so a national year's rows are never all held.
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use super::shown::Shown;
+use super::{AverageRow, ChangeRow, ComponentRow, ExactRow, Parts, PreviousRow, UnitRow};
+use crate::input::model::Model;
+use crate::input::name::Name;
+use crate::score::eval::Outcome;
+use crate::score::ruleset::RuleSet;
+
+/// What every row of one year's report shares.
+pub(super) struct Rows<'a> {
+    m: &'a Model,
+    outcome: &'a Outcome,
+    /// Per kind: the parts that apply.
+    kind_parts: Vec<Vec<(usize, Name)>>,
+    /// Per kind: the components it is scored on, with their ids and names.
+    kind_components: Vec<Vec<(usize, Name, Name)>>,
+    kinds: Vec<Name>,
+    groups: Vec<Name>,
+}
+
+impl<'a> Rows<'a> {
+    pub(super) fn new(rs: &'a RuleSet, outcome: &'a Outcome) -> Self {
+        let m = &rs.model;
+        let kind_parts = (0..m.kinds.len())
+            .map(|k| (0..m.parts.len()).filter(|&pi| m.part_applies(pi, k)).map(|pi| (pi, Name::from(&m.parts[pi].id))).collect())
+            .collect();
+        let kind_components = (0..m.kinds.len())
+            .map(|k| {
+                let scored = m.components().filter(|&c| m.nodes[c].max[k].is_some());
+                scored.map(|c| (c, Name::from(&m.nodes[c].id), Name::from(&m.nodes[c].name))).collect()
+            })
+            .collect();
+        let kinds = m.kinds.iter().map(|k| Name::from(&k.id)).collect();
+        let groups = m.groups.iter().map(|g| Name::from(&g.id)).collect();
+        Rows { m, outcome, kind_parts, kind_components, kinds, groups }
+    }
+
+    /// The rows' order, as indices into the outcome's units: by ranking
+    /// group, rank, then id (compared only between units that tie on group
+    /// and rank).
+    pub(super) fn order(&self) -> Vec<usize> {
+        let (m, outcome) = (self.m, self.outcome);
+        let mut order: Vec<(u64, usize)> =
+            outcome.units.iter().enumerate().map(|(i, u)| (((m.units[u.unit].group as u64) << 32) | u64::from(u.rank), i)).collect();
+        let id = |i: usize| &m.units[outcome.units[i].unit].id;
+        order.sort_unstable_by(|&(ka, a), &(kb, b)| ka.cmp(&kb).then_with(|| id(a).cmp(id(b))));
+        order.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// The row of the outcome's unit `i`.
+    pub(super) fn row(&self, i: usize) -> UnitRow {
+        let m = self.m;
+        let r = m.rounding;
+        let res = &self.outcome.units[i];
+        let unit = &m.units[res.unit];
+        let parts = self.kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
+        let components = self.kind_components[unit.kind]
+            .iter()
+            .map(|(c, id, name)| {
+                let n = &res.node(*c);
+                let evaluated = n.status.in_scale() && !n.max.is_zero();
+                ComponentRow {
+                    id: id.clone(),
+                    name: name.clone(),
+                    score: evaluated.then(|| Shown::of(r.points.apply(n.points))),
+                    scale: Shown::plain(n.max),
+                    index: evaluated.then(|| Shown::of(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
+                }
+            })
+            .collect();
+        let shown_index = r.index.apply(res.index);
+        let prev = m.previous[res.unit];
+        UnitRow {
+            id: unit.id.clone(),
+            name: unit.name.clone(),
+            kind: self.kinds[unit.kind].clone(),
+            group: self.groups[unit.group].clone(),
+            scale: Shown::plain(res.scale),
+            total: Shown::of(r.points.apply(res.total)),
+            index: Shown::of(shown_index),
+            rank: res.rank,
+            parts: Parts(parts.collect()),
+            components,
+            previous: prev.zip(m.previous_year).map(|(p, y)| PreviousRow { year: y, index: Shown::of(p.index), rank: p.rank }),
+            change: prev.map(|p| ChangeRow {
+                index: Shown::of(r.index.apply(shown_index - p.index)),
+                rank: i64::from(p.rank) - i64::from(res.rank),
+            }),
+            exact: ExactRow { total: Shown::plain(res.total), scale: Shown::plain(res.scale), index: Shown::plain(res.index) },
+            unit: res.unit,
+        }
+    }
+
+    /// The average index of each kind.
+    pub(super) fn averages(&self) -> Vec<AverageRow> {
+        let m = self.m;
+        self.outcome
+            .averages
+            .iter()
+            .map(|a| AverageRow {
+                kind: m.kinds[a.kind].id.clone(),
+                name: m.kinds[a.kind].name.clone(),
+                index: Shown::of(m.rounding.average.apply(a.index)),
+                units: a.units,
+            })
+            .collect()
+    }
+}
+
+/// A [`Report`](super::Report) written as JSON without holding its rows: serialised, it
+/// gives the bytes the report itself gives, its rows made a block at a time
+/// (in parallel) as they are written.
+pub struct ReportStream<'a> {
+    rs: &'a RuleSet,
+    rows: Rows<'a>,
+    order: Vec<usize>,
+}
+
+/// Rows made at a time: enough to keep every core busy, few enough to hold.
+const BLOCK: usize = 4096;
+
+impl<'a> ReportStream<'a> {
+    pub fn new(rs: &'a RuleSet, outcome: &'a Outcome) -> Self {
+        let rows = Rows::new(rs, outcome);
+        let order = rows.order();
+        ReportStream { rs, rows, order }
+    }
+}
+
+impl Serialize for ReportStream<'_> {
+    /// The fields of [`Report`](super::Report), in its order.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = &self.rs.model;
+        let mut st = s.serialize_struct("Report", 6)?;
+        st.serialize_field("year", &m.year)?;
+        st.serialize_field("name", &m.name)?;
+        st.serialize_field("previous_year", &m.previous_year)?;
+        st.serialize_field("fingerprint", &self.rs.fingerprint)?;
+        st.serialize_field("units", &Units(self))?;
+        st.serialize_field("averages", &self.rows.averages())?;
+        st.end()
+    }
+}
+
+struct Units<'s, 'a>(&'s ReportStream<'a>);
+
+impl Serialize for Units<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let stream = self.0;
+        let mut seq = s.serialize_seq(Some(stream.order.len()))?;
+        for block in stream.order.chunks(BLOCK) {
+            let rows: Vec<UnitRow> = block.par_iter().map(|&i| stream.rows.row(i)).collect();
+            for row in &rows {
+                seq.serialize_element(row)?;
+            }
+        }
+        seq.end()
+    }
+}
