@@ -333,17 +333,9 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
         },
     });
     let path = root.join(&meta.file);
-    let text = read_text(&path, &meta.file, meta.encoding, &format!("{UTF8_FIX}, or declare `encoding = \"windows-1258\"` for its table"));
     data.tables.push(meta);
-    let text = match text {
-        Ok(text) => text,
-        Err(d) => {
-            diags.push(d);
-            return;
-        }
-    };
     let meta = &data.tables[index];
-    let (file, sep, table_id) = (meta.file.clone(), meta.separator as u8, meta.id.clone());
+    let (file, sep, table_id, encoding) = (meta.file.clone(), meta.separator as u8, meta.id.clone(), meta.encoding);
     let checks = indicators
         .iter()
         .map(|ind| ColumnCheck {
@@ -351,18 +343,40 @@ fn read_table(root: &Path, data: &mut IndicatorData, t: CheckedTable, matcher: &
             applies: units.kinds.iter().map(|k| ind.applies_to.iter().any(|a| a == k)).collect(),
         })
         .collect();
-    let tc = TableCtx {
+    let mut tc = TableCtx {
         index,
         first,
         id: &table_id,
         file: &file,
-        text: &text,
+        text: "",
         sep,
         layout: meta.layout,
         number_format: meta.number_format,
         checks,
     };
-    rows::read_rows(&rows::Env { tc: &tc, indicators: &indicators, matcher, units }, data, diags);
+    // A wide UTF-8 table is read from its file a batch of lines at a time
+    // when it can be; else whole.
+    let streamed = tc.layout == Layout::Wide
+        && encoding == Encoding::Utf8
+        && wide::read_file(
+            &rows::Env { tc: &tc, indicators: &indicators, matcher, units },
+            &mut rows::Rows::new(&indicators),
+            &path,
+            data,
+            diags,
+        );
+    let text;
+    if !streamed {
+        text = match read_text(&path, &file, encoding, &format!("{UTF8_FIX}, or declare `encoding = \"windows-1258\"` for its table")) {
+            Ok(text) => text,
+            Err(d) => {
+                diags.push(d);
+                return;
+            }
+        };
+        tc.text = &text;
+        rows::read_rows(&rows::Env { tc: &tc, indicators: &indicators, matcher, units }, data, diags);
+    }
     for (k, ind) in indicators.iter().enumerate() {
         let col = &data.columns[first + k];
         if col.present.count() == n {

@@ -64,19 +64,21 @@ impl<'e> Rows<'e> {
         self.by_id.get(id).copied()
     }
 
-    fn unknown_indicator(&self, env: &Env, id: &str, record: &Record, field: usize) -> Diagnostic {
+    fn unknown_indicator(&self, env: &Env, text: &str, id: &str, record: &Record, field: usize) -> Diagnostic {
         let tc = env.tc;
         let mut d = Diagnostic::error(Code::UnknownReference, format!("indicator `{id}` is not declared in table `{}`", tc.id));
         if let Some(m) = did_you_mean(id, env.indicators.iter().map(|i| i.id.as_str())) {
             d = d.help(format!("did you mean `{m}`?"));
         }
-        at_field(d, tc.file, tc.text, record, tc.sep, field)
+        at_field(d, tc.file, text, record, tc.sep, field)
     }
 
-    /// Reads one record: the header, then each row into the columns, with every check.
-    pub(super) fn record(&mut self, env: &Env, data: &mut IndicatorData, record: &Record, diags: &mut Diagnostics) {
+    /// Reads one record of `text` (the table's text, or a part of it that
+    /// holds the record): the header, then each row into the columns, with
+    /// every check.
+    pub(super) fn record(&mut self, env: &Env, text: &str, data: &mut IndicatorData, record: &Record, diags: &mut Diagnostics) {
         let (tc, units, matcher) = (env.tc, env.units, env.matcher);
-        let (file, text, sep) = (tc.file, tc.text, tc.sep);
+        let (file, sep) = (tc.file, tc.sep);
         if self.stop {
             return;
         }
@@ -99,7 +101,7 @@ impl<'e> Rows<'e> {
                         let id = record.get(i).trim();
                         let col = self.indicator(id);
                         if col.is_none() {
-                            diags.push(self.unknown_indicator(env, id, record, i));
+                            diags.push(self.unknown_indicator(env, text, id, record, i));
                         }
                         columns.push(col);
                     }
@@ -148,8 +150,8 @@ impl<'e> Rows<'e> {
             Layout::Long => {
                 let id = record.get(0).trim();
                 match self.indicator(id) {
-                    Some(k) => store(data, tc, k, u, (record, 2), units, diags),
-                    None => diags.push(self.unknown_indicator(env, id, record, 0)),
+                    Some(k) => store(data, tc, k, u, (text, record, 2), units, diags),
+                    None => diags.push(self.unknown_indicator(env, text, id, record, 0)),
                 }
             }
             Layout::Wide => {
@@ -160,7 +162,7 @@ impl<'e> Rows<'e> {
                 }
                 for (i, c) in columns.iter().enumerate() {
                     if let Some(k) = *c {
-                        store(data, tc, k, u, (record, i + 1), units, diags);
+                        store(data, tc, k, u, (text, record, i + 1), units, diags);
                     }
                 }
             }
@@ -177,7 +179,7 @@ pub(super) fn read_rows(env: &Env, data: &mut IndicatorData, diags: &mut Diagnos
     if tc.layout == Layout::Wide && super::wide::read(env, &mut rows, data, diags) {
         return;
     }
-    let read = for_each_record(tc.text, tc.sep, tc.file, |record| rows.record(env, data, record, diags));
+    let read = for_each_record(tc.text, tc.sep, tc.file, |record| rows.record(env, tc.text, data, record, diags));
     if let Err(d) = read {
         diags.push(d);
         return;
@@ -201,13 +203,21 @@ pub(super) fn plain_integer(text: &str) -> Option<i64> {
 
 /// Stores one cell of local column `k` for unit `u`, with every check.
 #[allow(clippy::too_many_arguments)]
-fn store(data: &mut IndicatorData, tc: &TableCtx, k: usize, u: usize, cell: (&Record, usize), units: &UnitCtx, diags: &mut Diagnostics) {
-    let (record, field) = cell;
+fn store(
+    data: &mut IndicatorData,
+    tc: &TableCtx,
+    k: usize,
+    u: usize,
+    cell: (&str, &Record, usize),
+    units: &UnitCtx,
+    diags: &mut Diagnostics,
+) {
+    let (source, record, field) = cell;
     let text = record.get(field);
     let g = tc.first + k;
     let check = &tc.checks[k];
     let unit = &units.units[u];
-    let here = |d: Diagnostic| at_field(d.unit(unit.id).criterion(&data.indicators[g].key), tc.file, tc.text, record, tc.sep, field);
+    let here = |d: Diagnostic| at_field(d.unit(unit.id).criterion(&data.indicators[g].key), tc.file, source, record, tc.sep, field);
     // Digits only (almost every cell of a large table): the same value, and
     // the same checks, as `parse_number` would give in any format.
     let (value, percent, int) = match plain_integer(text) {

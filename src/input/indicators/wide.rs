@@ -31,105 +31,255 @@ use crate::diag::Diagnostics;
 use crate::input::csvread::{for_each_record, read_line_record, Record};
 
 /// Bytes of text read per batch; the batch's cells take about as much again.
+#[cfg(not(test))]
 const BATCH: usize = 16 << 20;
+/// A few lines per batch, so that the tests read tables batch after batch.
+#[cfg(test)]
+const BATCH: usize = 40;
 
 /// The longest cell stored directly: 9 digits fit a `u32`.
 const DIGITS: usize = 9;
 
-/// Reads the rows of the table in `env` when its text has one reading
-/// (see the module's doc); `false`, having read nothing, when not.
+/// Whether `b` (whole lines, decoded) has one reading: no `"`, and every
+/// `\r` just before a `\n`.
+fn has_one_reading(b: &[u8]) -> bool {
+    memchr::memchr(b'"', b).is_none() && memchr::memchr_iter(b'\r', b).count() == memchr::memmem::find_iter(b, b"\r\n").count()
+}
+
+/// Reads the rows of the table in `env` (its whole text) when the text has
+/// one reading (see the module's doc); `false`, having read nothing, when not.
 pub(super) fn read(env: &Env, rows: &mut Rows, data: &mut IndicatorData, diags: &mut Diagnostics) -> bool {
-    let (text, sep) = (env.tc.text, env.tc.sep);
-    let b = text.as_bytes();
-    let crlf = memchr::memmem::find_iter(b, b"\r\n").count();
-    if memchr::memchr(b'"', b).is_some() || memchr::memchr_iter(b'\r', b).count() != crlf {
+    let text = env.tc.text;
+    if !has_one_reading(text.as_bytes()) {
         return false;
     }
-    // The header: the first line not skipped.
-    let (mut pos, mut line) = (0, 1);
-    let header_end = loop {
-        if pos >= b.len() {
-            return false;
+    let Some(header) = Header::find(env, rows, text) else { return false };
+    let Some(mut reader) = Reader::start(env, rows, text, header, data, diags) else { return true };
+    let mut pos = header.end.saturating_add(1).min(text.len());
+    while pos < text.len() {
+        let end =
+            if text.len() - pos <= BATCH { text.len() } else { (line_end(text.as_bytes(), pos + BATCH, text.len()) + 1).min(text.len()) };
+        reader.batch(env, &text[pos..end], data);
+        pos = end;
+    }
+    reader.finish(env, rows, data, diags);
+    true
+}
+
+/// Reads the rows of the table in `env` from its UTF-8 file at `path`, a
+/// batch of lines at a time, so that a national table is never held whole.
+/// `false`, having read nothing (the table as it was before), when some
+/// batch has not one reading, is not UTF-8 or holds a byte order mark, or
+/// the file cannot be read: the caller then reads the file whole, which
+/// reports what there is to report.
+pub(super) fn read_file<'e>(
+    env: &Env<'e, '_, '_, '_>,
+    rows: &mut Rows<'e>,
+    path: &std::path::Path,
+    data: &mut IndicatorData,
+    diags: &mut Diagnostics,
+) -> bool {
+    let diags_before = diags.0.len();
+    match stream(env, rows, path, data, diags) {
+        Some(()) => true,
+        None => {
+            // Back to the table as it was: its columns, rows and diagnostics.
+            let (units, index) = (env.units.units.len(), env.tc.index);
+            for col in &mut data.columns[env.tc.first..env.tc.first + env.indicators.len()] {
+                *col = Column::new(index, units, false);
+            }
+            data.stores[index].row_lines = vec![0; units];
+            diags.0.truncate(diags_before);
+            *rows = Rows::new(env.indicators);
+            false
         }
-        let end = line_end(b, pos, b.len());
-        if !skipped(strip_cr(&b[pos..end]), sep) {
-            break end;
+    }
+}
+
+fn stream(env: &Env, rows: &mut Rows, path: &std::path::Path, data: &mut IndicatorData, diags: &mut Diagnostics) -> Option<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf: Vec<u8> = Vec::with_capacity(BATCH + (1 << 16));
+    let mut reader: Option<Reader> = None;
+    let mut first = true;
+    loop {
+        // Whole lines of about BATCH bytes, the rest kept for the next batch.
+        let cut_after = |buf: &[u8]| {
+            let from = BATCH.min(buf.len()).saturating_sub(1);
+            memchr::memchr(b'\n', &buf[from..]).map(|i| from + i + 1)
+        };
+        let mut eof = false;
+        let cut = loop {
+            if buf.len() >= BATCH {
+                if let Some(cut) = cut_after(&buf) {
+                    break cut;
+                }
+            }
+            let had = buf.len();
+            buf.resize(had + (1 << 20).max(BATCH.saturating_sub(had)), 0);
+            let n = loop {
+                match file.read(&mut buf[had..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    other => break other.ok()?,
+                }
+            };
+            buf.truncate(had + n);
+            if n == 0 {
+                eof = true;
+                break cut_after(&buf).unwrap_or(buf.len());
+            }
+        };
+        let skip = if first && buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let text = std::str::from_utf8(&buf[skip..cut]).ok()?;
+        if !has_one_reading(text.as_bytes()) || memchr::memmem::find(text.as_bytes(), "\u{feff}".as_bytes()).is_some() {
+            return None;
         }
-        (pos, line) = (end + 1, line + 1);
-    };
-    // A declared indicator named by two columns: its second cells are duplicates, for the `csv` path.
-    let mut named = vec![false; env.indicators.len()];
-    for id in text[pos..header_end].trim_end_matches('\r').split(char::from(sep)).skip(1) {
-        if let Some(k) = rows.indicator(id.trim()) {
-            if std::mem::replace(&mut named[k], true) {
-                return false;
+        match &mut reader {
+            Some(r) => r.batch(env, text, data),
+            None => {
+                let header = Header::find(env, rows, text)?;
+                let Some(mut r) = Reader::start(env, rows, text, header, data, diags) else { return Some(()) };
+                let from = header.end.saturating_add(1).min(text.len());
+                r.batch(env, &text[from..], data);
+                reader = Some(r);
             }
         }
+        first = false;
+        buf.drain(..cut);
+        if eof && buf.is_empty() {
+            break;
+        }
     }
-    if let Err(d) = for_each_record(&text[..header_end], sep, env.tc.file, |r| rows.record(env, data, r, diags)) {
-        diags.push(d);
-        return true;
+    if let Some(r) = reader {
+        r.finish(env, rows, data, diags);
     }
-    let Some((width, columns)) = rows.header.clone() else {
-        return true;
-    };
-    let checks = &env.tc.checks;
-    let plan = Plan {
-        sep,
-        width,
-        columns: &columns,
-        rate: columns.iter().map(|c| c.is_some_and(|k| checks[k].rate)).collect(),
-        warns: (0..env.units.kinds.len())
-            .map(|kind| columns.iter().flatten().any(|&k| !checks[k].applies[kind] && !env.indicators[k].applies_to.is_empty()))
-            .collect(),
-        n: env.indicators.len(),
-    };
-    let (mut pos, mut line) = (header_end + 1, line + 1);
-    let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
-    let mut seen = Bits::new(env.units.units.len());
-    let mut others: Vec<(usize, usize, usize)> = Vec::new();
-    while pos < b.len() {
-        let end = if b.len() - pos <= BATCH { b.len() } else { line_end(b, pos + BATCH, b.len()).saturating_add(1).min(b.len()) };
-        let mut read: Vec<Piece> = pieces(b, pos, end, pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, &plan, a, z)).collect();
+    Some(())
+}
+
+/// Where the header is in the first text read, found before anything is read.
+#[derive(Clone, Copy)]
+struct Header {
+    /// Where the header line ends (its `\n`) in that text.
+    end: usize,
+    /// Its 1-based line.
+    line: usize,
+}
+
+impl Header {
+    /// The first line not skipped; `None` when there is none, or when a
+    /// declared indicator is named by two columns (its second cells are
+    /// duplicates, for the `csv` path).
+    fn find(env: &Env, rows: &Rows, text: &str) -> Option<Header> {
+        let b = text.as_bytes();
+        let (mut pos, mut line) = (0, 1);
+        let end = loop {
+            if pos >= b.len() {
+                return None;
+            }
+            let end = line_end(b, pos, b.len());
+            if !skipped(strip_cr(&b[pos..end]), env.tc.sep) {
+                break end;
+            }
+            (pos, line) = (end + 1, line + 1);
+        };
+        let mut named = vec![false; env.indicators.len()];
+        for id in text[pos..end].trim_end_matches('\r').split(char::from(env.tc.sep)).skip(1) {
+            if let Some(k) = rows.indicator(id.trim()) {
+                if std::mem::replace(&mut named[k], true) {
+                    return None;
+                }
+            }
+        }
+        Some(Header { end, line })
+    }
+}
+
+/// The rows read so far, batch after batch of whole lines.
+struct Reader {
+    plan: Plan,
+    /// Per local indicator: a column of the header names it.
+    named: Vec<bool>,
+    /// The units some row named.
+    seen: Bits,
+    /// The rows that are not plain: their lines and texts, read at the end.
+    others: Vec<(usize, String)>,
+    /// The line the next batch starts on.
+    line: usize,
+}
+
+impl Reader {
+    /// Reads the header (`text` holds it); `None` when the table has no header the rows can be read by.
+    fn start(env: &Env, rows: &mut Rows, text: &str, header: Header, data: &mut IndicatorData, diags: &mut Diagnostics) -> Option<Reader> {
+        let sep = env.tc.sep;
+        if let Err(d) = for_each_record(&text[..header.end], sep, env.tc.file, |r| rows.record(env, text, data, r, diags)) {
+            diags.push(d);
+            return None;
+        }
+        let (width, columns) = rows.header.clone()?;
+        let checks = &env.tc.checks;
+        let mut named = vec![false; env.indicators.len()];
+        columns.iter().flatten().for_each(|&k| named[k] = true);
+        let plan = Plan {
+            sep,
+            width,
+            rate: columns.iter().map(|c| c.is_some_and(|k| checks[k].rate)).collect(),
+            warns: (0..env.units.kinds.len())
+                .map(|kind| columns.iter().flatten().any(|&k| !checks[k].applies[kind] && !env.indicators[k].applies_to.is_empty()))
+                .collect(),
+            columns,
+            n: env.indicators.len(),
+        };
+        Some(Reader { plan, named, seen: Bits::new(env.units.units.len()), others: Vec::new(), line: header.line + 1 })
+    }
+
+    /// Reads `text`, whole lines, starting on line `self.line`.
+    fn batch(&mut self, env: &Env, text: &str, data: &mut IndicatorData) {
+        let plan = &self.plan;
+        let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
+        let b = text.as_bytes();
+        let mut read: Vec<Piece> =
+            pieces(b, 0, b.len(), pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, plan, text, a, z)).collect();
         // In file order: each row's line, and whether an earlier row named its unit.
         for p in &mut read {
             for row in &mut p.rows {
-                let at = line + row.line as usize;
+                let at = self.line + row.line as usize;
                 if let Some(u) = row.unit {
                     let u = u as usize;
-                    if seen.get(u) {
+                    if self.seen.get(u) {
                         row.plain = false;
                     }
-                    seen.set(u);
+                    self.seen.set(u);
                     if row.plain {
                         data.stores[env.tc.index].row_lines[u] = line_u32(at);
                     }
                 }
                 if !row.plain {
-                    others.push((at, row.start, row.end));
+                    self.others.push((at, text[row.start..row.end].to_owned()));
                 }
             }
-            line += p.lines;
+            self.line += p.lines;
         }
-        store(&mut data.columns[env.tc.first..env.tc.first + plan.n], &named, &read);
-        pos = end;
+        store(&mut data.columns[env.tc.first..env.tc.first + plan.n], &self.named, &read);
     }
-    let mut fields = csv::ByteRecord::new();
-    for (line, start, end) in others {
-        if read_line_record(&b[start..end], sep, &mut fields) {
-            rows.record(env, data, &Record { line, start, fields: &fields }, diags);
+
+    /// Reads the rows that are not plain, in file order, as the `csv` path reads them.
+    fn finish(self, env: &Env, rows: &mut Rows, data: &mut IndicatorData, diags: &mut Diagnostics) {
+        let mut fields = csv::ByteRecord::new();
+        for (line, text) in self.others {
+            if read_line_record(text.as_bytes(), env.tc.sep, &mut fields) {
+                rows.record(env, &text, data, &Record { line, start: 0, fields: &fields }, diags);
+            }
         }
     }
-    true
 }
 
 /// What reading a row of the table needs, once per table.
-struct Plan<'p> {
+struct Plan {
     sep: u8,
     /// The header's width.
     width: usize,
     /// Per header column after the unit's: its local indicator.
-    columns: &'p [Option<usize>],
+    columns: Vec<Option<usize>>,
     /// Per header column after the unit's: a rate (0–100).
     rate: Vec<bool>,
     /// Per kind: some column is of an indicator that does not apply to it.
@@ -165,9 +315,9 @@ struct Piece {
     lines: usize,
 }
 
-/// Reads the lines of `[a, z)`, which start at a line.
-fn piece(env: &Env, plan: &Plan, a: usize, z: usize) -> Piece {
-    let b = env.tc.text.as_bytes();
+/// Reads the lines of `text[a..z]`, which start at a line.
+fn piece(env: &Env, plan: &Plan, text: &str, a: usize, z: usize) -> Piece {
+    let b = text.as_bytes();
     let mut p = Piece { end: z, rows: Vec::new(), cells: vec![Vec::new(); plan.n], max: vec![0; plan.n], plain: 0, lines: 0 };
     let mut scratch = vec![0u32; plan.n];
     let mut pos = a;
@@ -176,7 +326,7 @@ fn piece(env: &Env, plan: &Plan, a: usize, z: usize) -> Piece {
         let content = strip_cr(&b[pos..end]);
         if !skipped(content, plan.sep) {
             let line = u32::try_from(p.lines).unwrap_or(u32::MAX);
-            p.row(env, plan, (pos, pos + content.len()), line, &mut scratch);
+            p.row(env, plan, text, (pos, pos + content.len()), line, &mut scratch);
         }
         if end < z {
             p.lines += 1;
@@ -187,8 +337,8 @@ fn piece(env: &Env, plan: &Plan, a: usize, z: usize) -> Piece {
 }
 
 impl Piece {
-    fn row(&mut self, env: &Env, plan: &Plan, (start, end): (usize, usize), line: u32, scratch: &mut [u32]) {
-        let (text, sep) = (env.tc.text, plan.sep);
+    fn row(&mut self, env: &Env, plan: &Plan, text: &str, (start, end): (usize, usize), line: u32, scratch: &mut [u32]) {
+        let sep = plan.sep;
         let b = &text.as_bytes()[start..end];
         let unit_end = memchr::memchr(sep, b).unwrap_or(b.len());
         let unit = env.matcher.find(&text[start..start + unit_end]).and_then(|u| u32::try_from(u).ok());
@@ -312,7 +462,7 @@ mod tests {
     fn cells_of_one_to_nine_digits_in_the_header_width() {
         // unit,n,(undeclared),r with r a rate.
         let columns = [Some(0), None, Some(1)];
-        let plan = Plan { sep: b',', width: 4, columns: &columns, rate: vec![false, false, true], warns: vec![false], n: 2 };
+        let plan = Plan { sep: b',', width: 4, columns: columns.to_vec(), rate: vec![false, false, true], warns: vec![false], n: 2 };
         let mut scratch = [0u32; 2];
         assert!(cells_of(&plan, b",0,any thing,100", &mut scratch));
         assert_eq!(scratch, [0, 100]);
