@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::{suggest, with_help, At};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::input::load::RawYear;
@@ -13,7 +15,8 @@ use crate::input::validate::header::Header;
 /// The units, each id once, with where each is declared.
 pub(super) struct Units {
     pub list: Vec<Unit>,
-    pub ids: HashMap<Name, usize>,
+    /// Each id's unit; hashed with `FxHasher` (a national year has a million).
+    pub ids: FxHashMap<Name, usize>,
     /// Per unit: where its id is declared.
     pub locations: Vec<Location>,
 }
@@ -28,10 +31,12 @@ impl Units {
     }
 
     pub fn from_raw(raw: &RawYear, head: &Header, diags: &mut Diagnostics) -> Units {
-        let mut units = Units { list: Vec::new(), ids: HashMap::new(), locations: Vec::new() };
+        let mut units = Units { list: Vec::new(), ids: FxHashMap::default(), locations: Vec::new() };
         let Some((usrc, ufile)) = raw.units.as_deref() else {
             return units;
         };
+        units.ids.reserve(ufile.unit.len());
+        units.list.reserve(ufile.unit.len());
         let ua = At::new(usrc);
         for u in &ufile.unit {
             let id = u.id.get_ref();
