@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{fingerprint, fingerprint_with_data, Fingerprint};
+use crate::input::fingerprint::{data_files, fingerprint_with_data, hash_files, Digests, Fingerprint};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_with, Source};
 use crate::input::model::Model;
@@ -88,8 +88,28 @@ impl RuleSet {
         let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
+        // The data files are hashed for the fingerprint beside the loading,
+        // unless they are shared with the previous set.
+        std::thread::scope(|scope| {
+            let data = shared.is_none().then(|| scope.spawn(|| hash_files(root, &data_files(root, data_year))));
+            let data = move || match data.map(std::thread::ScopedJoinHandle::join) {
+                Some(Ok(digests)) => digests,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => hash_files(root, &data_files(root, data_year)),
+            };
+            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp), data)
+        })
+    }
+
+    fn load_in(
+        root: &Path,
+        (year, data_year): (u16, u16),
+        rules: &Rules,
+        (shared, data_stamp): (Option<&RuleSet>, DataStamp),
+        data_digests: impl FnOnce() -> Result<Digests, crate::diag::Diagnostic>,
+    ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
-        let (raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
+        let (mut raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
@@ -115,10 +135,8 @@ impl RuleSet {
                 fingerprint_with_data(root, year, &script_paths, &p.fingerprint.data_digests()),
             ),
             None => {
-                let ((ind, d), fp) = rayon::join(
-                    || load_indicators(root, data_year, &unit_refs(&model)),
-                    || fingerprint(root, year, data_year, &script_paths),
-                );
+                let (ind, d) = load_indicators(root, data_year, &unit_refs(&model));
+                let fp = data_digests().and_then(|data| fingerprint_with_data(root, year, &script_paths, &data));
                 ((Arc::new(ind), d), fp)
             }
         };
@@ -159,6 +177,8 @@ impl RuleSet {
             .collect();
         let templates = crate::score::eval::templates(&model);
         let (unit_exempt, unit_awarded) = per_unit(&model);
+        let raw_units = raw.units.clone();
+        let sources = source_map(raw.take_sources());
         Ok(RuleSet {
             plans,
             templates,
@@ -174,9 +194,9 @@ impl RuleSet {
             warnings: Diagnostics(diags.0.into_iter().filter(|d| d.severity == Severity::Warning).collect()),
             data_stamp,
             indicator_warnings,
-            raw_units: raw.units.clone(),
+            raw_units,
             loaded_at: SystemTime::now(),
-            sources: Arc::new(source_map(&raw)),
+            sources: Arc::new(sources),
         })
     }
 }
@@ -252,13 +272,16 @@ impl RuleSet {
 }
 
 /// Every file read for the year, registered once.
-fn source_map(raw: &crate::input::load::RawYear) -> SourceMap {
+fn source_map(sources: Vec<Source>) -> SourceMap {
     let mut map = SourceMap::new();
-    for s in raw.all_sources() {
-        map.add(s.clone());
+    for s in sources {
+        map.add(s);
     }
     map
 }
+
+/// Size and modification time of every data file.
+type DataStamp = Vec<(PathBuf, u64, Option<SystemTime>)>;
 
 /// Size and modification time of every file under `dirs`, sorted: what tells
 /// a reload whether files changed without reading them.

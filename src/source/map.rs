@@ -27,7 +27,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts, len: text.len() }
     }
 
@@ -94,7 +94,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// One file as read: its path (relative to the root, as shown in
 /// diagnostics), its text and its line index.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceFile {
     /// Path relative to the root, with `/` separators, as shown in diagnostics.
     pub path: PathBuf,

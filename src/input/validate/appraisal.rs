@@ -383,6 +383,11 @@ fn final_matches(cx: &Ctx, raw: &RawYear, a: &Appraisal, awarded: &HashMap<(usiz
     let last = a.rounds.len();
     for key in a.keys() {
         let Some(fin) = a.points_at(last, key) else { continue };
+        let (council, label) = match awarded.get(&key) {
+            Some(aw) if aw.points == fin => continue,
+            Some(aw) => (aw.points.to_string(), Some(aw.location.clone())),
+            None => ("no points".to_string(), None),
+        };
         let (uid, cid) = (cx.uid(key.0), cx.cid(key.1));
         let at = a
             .rounds
@@ -391,11 +396,6 @@ fn final_matches(cx: &Ctx, raw: &RawYear, a: &Appraisal, awarded: &HashMap<(usiz
             .map(|c| c.location.clone())
             .or_else(|| a.self_scores.get(&key).map(|s| s.location.clone()));
         let Some(at) = at else { continue };
-        let (council, label) = match awarded.get(&key) {
-            Some(aw) if aw.points == fin => continue,
-            Some(aw) => (aw.points.to_string(), Some(aw.location.clone())),
-            None => ("no points".to_string(), None),
-        };
         let d = Diagnostic::error(
             Code::RoundFinalMismatch,
             format!("unit `{uid}` ends the rounds with {fin} points at criterion `{cid}`, where scores.toml gives {council}"),

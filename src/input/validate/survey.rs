@@ -216,6 +216,12 @@ fn read_answers(
     let path = &src.path;
     let mut header: Option<(usize, Vec<Option<usize>>)> = None;
     let mut bad = false;
+    // Per unit, per question: how many answers chose each option, and the
+    // option the last one chose (empty for a unit without answers).
+    let mut chosen: Vec<Vec<(Vec<u64>, usize)>> = vec![Vec::new(); units.list.len()];
+    let exact: Vec<bool> = questions.iter().map(|q| countable(&q.options)).collect();
+    let mut last: Option<(String, usize)> = None;
+    let mut row: Vec<usize> = Vec::with_capacity(questions.len());
     let read = for_each_record(text, b',', path, |r| {
         if bad {
             return;
@@ -245,7 +251,12 @@ fn read_answers(
             return;
         };
         let uid = r.get(*ucol).trim();
-        let Some(ui) = units.get(uid) else {
+        // Rows come unit by unit: the last unit found is looked up first.
+        let found = match last {
+            Some((ref id, ui)) if id == uid => Some(ui),
+            _ => units.get(uid),
+        };
+        let Some(ui) = found else {
             let d = with_help(
                 Diagnostic::error(Code::UnknownUnit, format!("a questionnaire of unknown unit `{uid}`")).unit(uid),
                 units.help(uid),
@@ -260,12 +271,15 @@ fn read_answers(
             diags.push(at_field(d, path, text, r, b',', *ucol));
             return;
         }
-        let mut row = Vec::with_capacity(questions.len());
+        if !matches!(&last, Some((id, _)) if id == uid) {
+            last = Some((uid.to_string(), ui));
+        }
+        row.clear();
         for (q, c) in questions.iter().zip(cols) {
             let Some(c) = *c else { return };
             let cell = r.get(c).trim();
-            match cell.parse::<usize>().ok().and_then(|o| o.checked_sub(1)).and_then(|o| q.options.get(o)) {
-                Some(v) => row.push(*v),
+            match cell.parse::<usize>().ok().and_then(|o| o.checked_sub(1)).filter(|&o| o < q.options.len()) {
+                Some(o) => row.push(o),
                 None => {
                     let d = Diagnostic::error(
                         Code::BadValue,
@@ -279,11 +293,100 @@ fn read_answers(
             }
         }
         returned[ui] = returned[ui].saturating_add(1);
-        for (s, v) in sums[ui].iter_mut().zip(row) {
-            *s = s.checked_add(v).unwrap_or(Decimal::MAX);
+        let counts = &mut chosen[ui];
+        if counts.is_empty() {
+            counts.extend(questions.iter().map(|q| (vec![0u64; q.options.len()], 0)));
+        }
+        for (qi, ((per_option, last_chosen), &o)) in counts.iter_mut().zip(&row).enumerate() {
+            if exact[qi] {
+                per_option[o] += 1;
+                *last_chosen = o;
+            } else {
+                let sum = &mut sums[ui][qi];
+                *sum = sum.checked_add(questions[qi].options[o]).unwrap_or(Decimal::MAX);
+            }
         }
     });
     if let Err(d) = read {
         diags.push(d);
+    }
+    for (ui, counts) in chosen.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+        for (qi, ((sum, q), (per_option, last_chosen))) in sums[ui].iter_mut().zip(questions).zip(counts).enumerate() {
+            if exact[qi] {
+                *sum = sum_of_choices(&q.options, per_option, *last_chosen);
+            }
+        }
+    }
+}
+
+/// Whether the answers to a question with these options can be counted per
+/// option instead of added one by one, for the same sum: every coefficient
+/// between 0 and 1 with at most 18 decimals, so that answers by the billion
+/// (more than a text held in memory can list) add up within 96 bits at the
+/// largest scale, and no addition rounds.
+fn countable(options: &[Decimal]) -> bool {
+    options.iter().all(|o| !o.is_sign_negative() && *o <= Decimal::ONE && o.scale() <= 18)
+}
+
+/// `Σ coefficient` of the answers chosen, `counts[o]` of them option `o`
+/// and the last one option `last`, for a [`countable`] question: the sum
+/// the answers add up to one by one. Adding to a zero gives the other
+/// number as it is, and adding a zero keeps the sum, so a sum of zeros is
+/// the last of them (with its decimals), and any other sum is that of the
+/// coefficients above zero, at the largest of their scales.
+fn sum_of_choices(options: &[Decimal], counts: &[u64], last: usize) -> Decimal {
+    let chosen = |(o, &n): &(&Decimal, &u64)| n > 0 && !o.is_zero();
+    if !options.iter().zip(counts).any(|p| chosen(&p)) {
+        return if counts.iter().any(|&n| n > 0) { options[last] } else { Decimal::ZERO };
+    }
+    let mut sum = Decimal::ZERO;
+    for (o, &n) in options.iter().zip(counts).filter(chosen) {
+        // `n` times the coefficient at its own scale (a product with the
+        // decimals' own multiplication would drop the scale of a zero).
+        // Within bounds (see `countable`), neither step can fail.
+        let times = Decimal::try_from_i128_with_scale(o.mantissa() * i128::from(n), o.scale()).ok();
+        sum = times.and_then(|p| sum.checked_add(p)).unwrap_or(Decimal::MAX);
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counting the answers per option gives the sum, scale and all, of adding them one by one.
+    #[test]
+    fn counted_answers_add_up_as_one_by_one() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..2_000 {
+            let options: Vec<Decimal> = (0..1 + next(5))
+                .map(|_| {
+                    let scale = next(19) as u32;
+                    let top = 10u64.pow(scale.min(18));
+                    // Zeros, with their decimals, one time in four.
+                    let m = if next(4) == 0 { 0 } else { next(top + 1) as i64 };
+                    Decimal::new(m, scale)
+                })
+                .collect();
+            assert!(countable(&options), "{options:?}");
+            let answers: Vec<usize> = (0..next(300)).map(|_| next(options.len() as u64) as usize).collect();
+            let mut counts = vec![0u64; options.len()];
+            let mut one_by_one = Decimal::ZERO;
+            for &a in &answers {
+                counts[a] += 1;
+                one_by_one = one_by_one.checked_add(options[a]).unwrap_or(Decimal::MAX);
+            }
+            let counted = sum_of_choices(&options, &counts, answers.last().copied().unwrap_or(0));
+            assert_eq!((counted, counted.scale()), (one_by_one, one_by_one.scale()), "{options:?} {counts:?}");
+        }
+        assert!(!countable(&[Decimal::new(15, 1)]), "above 1");
+        assert!(!countable(&[Decimal::new(-1, 1)]), "below 0");
+        assert!(!countable(&[Decimal::new(1, 19)]), "19 decimals");
     }
 }

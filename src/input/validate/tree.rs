@@ -47,7 +47,7 @@ pub const MAX_POINTS: i64 = 1_000_000;
 /// The tree as the later steps look at it: ids, subtrees and parts.
 pub(super) struct Tree<'a> {
     pub nodes: Vec<&'a Node>,
-    pub ids: HashMap<&'a str, usize>,
+    pub ids: rustc_hash::FxHashMap<&'a str, usize>,
     /// Per node: one past the last node of its subtree (nodes are pre-ordered).
     pub end: Vec<usize>,
     /// Per part: the nodes where it starts (`part_root`).
