@@ -31,6 +31,13 @@ impl Bits {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
 
+    /// Sets the bits of `words`, which are this set's from word `first` on.
+    pub(super) fn or_words(&mut self, first: usize, words: &[u64]) {
+        for (w, x) in self.0.iter_mut().skip(first).zip(words) {
+            *w |= x;
+        }
+    }
+
     #[inline]
     pub(super) fn set(&mut self, i: usize) {
         if let Some(w) = self.0.get_mut(i / 64) {

@@ -99,7 +99,8 @@ pub(super) fn read_file<'e>(
 fn stream(env: &Env, rows: &mut Rows, path: &std::path::Path, data: &mut IndicatorData, diags: &mut Diagnostics) -> Option<()> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).ok()?;
-    let mut buf: Vec<u8> = Vec::with_capacity(BATCH + (1 << 16));
+    let size = file.metadata().map_or(BATCH, |m| usize::try_from(m.len()).unwrap_or(BATCH));
+    let mut buf: Vec<u8> = Vec::with_capacity(BATCH.min(size) + (1 << 16));
     let mut reader: Option<Reader> = None;
     let mut first = true;
     loop {
@@ -115,15 +116,9 @@ fn stream(env: &Env, rows: &mut Rows, path: &std::path::Path, data: &mut Indicat
                     break cut;
                 }
             }
-            let had = buf.len();
-            buf.resize(had + (1 << 20).max(BATCH.saturating_sub(had)), 0);
-            let n = loop {
-                match file.read(&mut buf[had..]) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    other => break other.ok()?,
-                }
-            };
-            buf.truncate(had + n);
+            // Read into the spare room, which is not zeroed first.
+            let want = (1 << 20).max(BATCH.saturating_sub(buf.len()));
+            let n = (&mut file).take(want as u64).read_to_end(&mut buf).ok()?;
             if n == 0 {
                 eof = true;
                 break cut_after(&buf).unwrap_or(buf.len());
@@ -251,6 +246,7 @@ impl Reader {
                     self.seen.set(u);
                     if row.plain {
                         data.stores[env.tc.index].row_lines[u] = line_u32(at);
+                        p.units.push((row.cell, u as u32));
                     }
                 }
                 if !row.plain {
@@ -258,6 +254,7 @@ impl Reader {
                 }
             }
             self.line += p.lines;
+            p.present = present(&p.units);
         }
         store(&mut data.columns[env.tc.first..env.tc.first + plan.n], &self.named, &read);
     }
@@ -307,19 +304,42 @@ struct Piece {
     /// Where its text ends.
     end: usize,
     rows: Vec<Row>,
+    /// The plain rows still plain once the rows before the piece are known:
+    /// each one's place among the plain rows, and its unit.
+    units: Vec<(u32, u32)>,
+    /// Those units as the words of a bit set from a word on, when they are
+    /// closer together than one word per unit.
+    present: Option<(usize, Vec<u64>)>,
     cells: Vec<Vec<u32>>,
     max: Vec<u32>,
     /// Plain rows so far.
     plain: u32,
     /// Line breaks in the piece.
     lines: usize,
+    /// The last plain rows' cells, row after row ([`BLOCK`] at most), not
+    /// yet in `cells`: written a block at a time, each column's cells are
+    /// written in runs rather than one by one across all the columns.
+    block: Vec<u32>,
 }
+
+/// Plain rows whose cells are moved into the columns together.
+const BLOCK: usize = 32;
 
 /// Reads the lines of `text[a..z]`, which start at a line.
 fn piece(env: &Env, plan: &Plan, text: &str, a: usize, z: usize) -> Piece {
     let b = text.as_bytes();
-    let mut p = Piece { end: z, rows: Vec::new(), cells: vec![Vec::new(); plan.n], max: vec![0; plan.n], plain: 0, lines: 0 };
-    let mut scratch = vec![0u32; plan.n];
+    let mut p = Piece {
+        end: z,
+        rows: Vec::new(),
+        units: Vec::new(),
+        present: None,
+        cells: vec![Vec::new(); plan.n],
+        max: vec![0; plan.n],
+        plain: 0,
+        lines: 0,
+        block: Vec::with_capacity(BLOCK * plan.n),
+    };
+    let mut scratch = Scratch { cells: vec![0; plan.columns.len() + 1], row: vec![0; plan.n] };
     let mut pos = a;
     while pos < z {
         let end = line_end(b, pos, z);
@@ -333,11 +353,12 @@ fn piece(env: &Env, plan: &Plan, text: &str, a: usize, z: usize) -> Piece {
         }
         pos = end + 1;
     }
+    p.flush(plan);
     p
 }
 
 impl Piece {
-    fn row(&mut self, env: &Env, plan: &Plan, text: &str, (start, end): (usize, usize), line: u32, scratch: &mut [u32]) {
+    fn row(&mut self, env: &Env, plan: &Plan, text: &str, (start, end): (usize, usize), line: u32, scratch: &mut Scratch) {
         let sep = plan.sep;
         let b = &text.as_bytes()[start..end];
         let unit_end = memchr::memchr(sep, b).unwrap_or(b.len());
@@ -350,49 +371,83 @@ impl Piece {
                 let rows = (self.end - start) / (end - start + 1) + 1;
                 self.cells.iter_mut().for_each(|c| c.reserve(rows));
             }
-            for &k in plan.columns.iter().flatten() {
-                self.cells[k].push(scratch[k]);
-                self.max[k] = self.max[k].max(scratch[k]);
+            self.block.extend_from_slice(&scratch.row);
+            if self.block.len() >= BLOCK * plan.n {
+                self.flush(plan);
             }
             self.plain += 1;
         }
         self.rows.push(Row { line, start, end, unit, plain, cell });
     }
+
+    /// Moves the block's cells into their columns.
+    fn flush(&mut self, plan: &Plan) {
+        if plan.n > 0 {
+            for &k in plan.columns.iter().flatten() {
+                let column = self.block.iter().skip(k).step_by(plan.n).copied();
+                let max = column.clone().max().unwrap_or(0);
+                self.cells[k].extend(column);
+                self.max[k] = self.max[k].max(max);
+            }
+        }
+        self.block.clear();
+    }
+}
+
+/// What reading a row's cells works in, made once per piece.
+struct Scratch {
+    /// Per header column after the unit's, and one past them for the cells
+    /// beyond the header's width: its cell's value in the low 32 bits,
+    /// summed as its digits go by (wrapping; only cells of 1 to 9 digits are
+    /// used), and its bytes above them, bit 63 set when one is not a digit.
+    cells: Vec<u64>,
+    /// The row's cells by local indicator.
+    row: Vec<u32>,
 }
 
 /// Reads the cells of a row (`rest`: from the separator after its unit)
-/// into `scratch` by local indicator; whether all are plain and they are the
-/// header's width. One pass over the bytes: a cell's value is summed as its
-/// digits go by, and checked at the separator after it.
-fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut [u32]) -> bool {
-    let Some(cells) = rest.get(1..) else {
+/// into `scratch.row` by local indicator; whether all are plain and they are
+/// the header's width.
+///
+/// One pass over the bytes: each byte updates the cell being read, a
+/// separator stores it and moves on to the next, and the cells are checked
+/// afterwards, in a second loop without a branch per byte.
+fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut Scratch) -> bool {
+    let Some(bytes) = rest.get(1..) else {
         return plan.width == 1;
     };
-    // The header column of the cell being read, its value, digits and whether it holds anything else.
-    let (mut i, mut value, mut len, mut other) = (0usize, 0u32, 0usize, false);
-    let mut end_cell = |i: usize, value: u32, len: usize, other: bool| match plan.columns.get(i) {
-        None => false,
-        Some(None) => true,
-        Some(&Some(k)) => {
-            let plain = !other && (1..=DIGITS).contains(&len) && !(plan.rate[i] && value > 100);
-            scratch[k] = value;
-            plain
-        }
-    };
-    for &c in cells {
+    let last = plan.columns.len();
+    let Scratch { cells, row } = scratch;
+    let cells = &mut cells[..=last];
+    cells[0] = 0;
+    // The cell being read: its value in the low 32 bits, its bytes above.
+    let (mut i, mut cell, mut seps) = (0usize, 0u64, 0usize);
+    for &c in bytes {
         if c == plan.sep {
-            if !end_cell(i, value, len, other) {
-                return false;
-            }
-            (i, value, len, other) = (i + 1, 0, 0, false);
+            cells[i] = cell;
+            seps += 1;
+            i = (i + 1).min(last);
+            cell = 0;
         } else {
             let d = c.wrapping_sub(b'0');
-            other |= d > 9;
-            value = value.wrapping_mul(10).wrapping_add(u32::from(d));
-            len += 1;
+            let (value, digits) = (cell as u32, (cell >> 32) as u32);
+            cell = u64::from(value.wrapping_mul(10).wrapping_add(u32::from(d)))
+                | u64::from(digits.wrapping_add(1) | (u32::from(d > 9) << 31)) << 32;
         }
     }
-    end_cell(i, value, len, other) && i + 2 == plan.width
+    cells[i] = cell;
+    if seps + 2 != plan.width {
+        return false;
+    }
+    let mut plain = true;
+    for (i, column) in plan.columns.iter().enumerate() {
+        if let Some(k) = *column {
+            let (value, digits) = (cells[i] as u32, (cells[i] >> 32) as u32);
+            plain &= (1..=DIGITS as u32).contains(&digits) && !(plan.rate[i] && value > 100);
+            row[k] = value;
+        }
+    }
+    plain
 }
 
 /// Stores the plain rows of one batch, column by column in parallel.
@@ -400,10 +455,33 @@ fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
     columns.par_iter_mut().enumerate().filter(|(k, _)| named[*k]).for_each(|(k, col)| {
         let Column { values, present, .. } = col;
         for p in read {
-            let cells = p.rows.iter().filter(|r| r.plain).map(|r| (r.unit.unwrap_or_default() as usize, p.cells[k][r.cell as usize]));
-            values.set_batch(p.max[k], cells.inspect(|&(u, _)| present.set(u)));
+            let column = &p.cells[k];
+            let cells = p.units.iter().map(|&(cell, u)| (u as usize, column[cell as usize]));
+            match &p.present {
+                Some((first, words)) => {
+                    present.or_words(*first, words);
+                    values.set_batch(p.max[k], cells);
+                }
+                None => values.set_batch(p.max[k], cells.inspect(|&(u, _)| present.set(u))),
+            }
         }
     });
+}
+
+/// The units of a piece's plain rows as the words of a bit set from its
+/// first word on; `None` when that takes more words than there are units.
+fn present(units: &[(u32, u32)]) -> Option<(usize, Vec<u64>)> {
+    let lo = units.iter().map(|&(_, u)| u as usize).min()?;
+    let hi = units.iter().map(|&(_, u)| u as usize).max()?;
+    let (first, len) = (lo / 64, hi / 64 - lo / 64 + 1);
+    if len > units.len() {
+        return None;
+    }
+    let mut words = vec![0u64; len];
+    for &(_, u) in units {
+        words[u as usize / 64 - first] |= 1 << (u % 64);
+    }
+    Some((first, words))
 }
 
 /// Where the line at `pos` ends (its `\n`, or `z`).
@@ -463,11 +541,11 @@ mod tests {
         // unit,n,(undeclared),r with r a rate.
         let columns = [Some(0), None, Some(1)];
         let plan = Plan { sep: b',', width: 4, columns: columns.to_vec(), rate: vec![false, false, true], warns: vec![false], n: 2 };
-        let mut scratch = [0u32; 2];
+        let mut scratch = Scratch { cells: vec![0; 4], row: vec![0; 2] };
         assert!(cells_of(&plan, b",0,any thing,100", &mut scratch));
-        assert_eq!(scratch, [0, 100]);
+        assert_eq!(scratch.row, [0, 100]);
         assert!(cells_of(&plan, b",999999999,,7", &mut scratch));
-        assert_eq!(scratch, [999_999_999, 7]);
+        assert_eq!(scratch.row, [999_999_999, 7]);
         for no in [&b",1234567890,,1"[..], b",,,1", b", 1,,1", b",1.5,,1", b",-1,,1", b",1,,101", b",1,,1,", b",1,,", b",1,1", b""] {
             assert!(!cells_of(&plan, no, &mut scratch), "{}", String::from_utf8_lossy(no));
         }
