@@ -57,6 +57,20 @@ impl Fixed {
 
     /// The decimals `v` at their largest scale, when every one fits.
     pub fn from_decimals(v: &[Decimal]) -> Option<Fixed> {
+        // Most batches hold one scale: one pass.
+        let first = v.first().map_or(0, |d| d.scale());
+        if first <= MAX_SCALE {
+            let mut m = Vec::with_capacity(v.len());
+            for d in v {
+                if d.scale() != first {
+                    break;
+                }
+                m.push(i64::try_from(d.mantissa()).ok()?);
+            }
+            if m.len() == v.len() {
+                return Some(Fixed { m, scale: first });
+            }
+        }
         let scale = v.iter().map(|d| d.scale()).max().unwrap_or(0);
         (scale <= MAX_SCALE).then_some(())?;
         let mut m = Vec::with_capacity(v.len());

@@ -134,18 +134,29 @@ impl PointColumn {
         if col.iter().all(|d| d.serialize() == first.serialize()) {
             return PointColumn::Same(first, col.len());
         }
-        if !col.iter().all(plain) {
-            return PointColumn::Dec(col.into());
+        // One pass while the mantissas fit 16 bits, then on in 32 bits.
+        let mut small: Vec<i16> = Vec::with_capacity(col.len());
+        for d in col {
+            if !plain(d) {
+                return PointColumn::Dec(col.into());
+            }
+            match i16::try_from(d.mantissa()) {
+                Ok(m) => small.push(m),
+                Err(_) => break,
+            }
         }
-        let small: Option<Box<[i16]>> = col.iter().map(|d| i16::try_from(d.mantissa()).ok()).collect();
-        if let Some(m) = small {
-            return PointColumn::Small(first.scale(), m);
+        if small.len() == col.len() {
+            return PointColumn::Small(first.scale(), small.into());
         }
-        let int: Option<Box<[i32]>> = col.iter().map(|d| i32::try_from(d.mantissa()).ok()).collect();
-        match int {
-            Some(m) => PointColumn::Int(first.scale(), m),
-            None => PointColumn::Dec(col.into()),
+        let mut int: Vec<i32> = Vec::with_capacity(col.len());
+        int.extend(small.iter().map(|&m| i32::from(m)));
+        for d in &col[small.len()..] {
+            match i32::try_from(d.mantissa()) {
+                Ok(m) if plain(d) => int.push(m),
+                _ => return PointColumn::Dec(col.into()),
+            }
         }
+        PointColumn::Int(first.scale(), int.into())
     }
 
     /// The point of slot `k`.
@@ -518,6 +529,11 @@ mod point_column_tests {
         negative_zero.set_sign_negative(true);
         assert!(matches!(kept(&[d(0, 2), negative_zero, d(1, 2)]), PointColumn::Dec(_)));
         assert!(matches!(kept(&[d(-3, 2), d(i64::from(i16::MIN), 2)]), PointColumn::Small(2, _)));
+        // Past 16 bits midway, and then past 32 bits or another scale.
+        assert!(matches!(kept(&[d(1, 2), d(2, 2), d(-40_000, 2), d(3, 2)]), PointColumn::Int(2, _)));
+        assert!(matches!(kept(&[d(1, 2), d(40_000, 2), d(1 << 40, 2)]), PointColumn::Dec(_)));
+        assert!(matches!(kept(&[d(1, 2), d(40_000, 2), d(4, 1)]), PointColumn::Dec(_)));
+        assert!(matches!(kept(&[d(1, 2), d(40_000, 2), negative_zero]), PointColumn::Dec(_)));
         // Numbers compare as numbers: 0.5 is 0.50.
         assert_eq!(PointColumn::of(&[d(5, 1), d(1, 1)]), PointColumn::of(&[d(50, 2), d(10, 2)]));
         assert_ne!(PointColumn::of(&[d(5, 1), d(1, 1)]), PointColumn::of(&[d(5, 1), d(2, 1)]));

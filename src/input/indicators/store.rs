@@ -21,6 +21,24 @@ impl Bits {
         Bits(vec![0; n.div_ceil(64)])
     }
 
+    /// Whether every bit of `range` is set, a word at a time.
+    pub(super) fn all(&self, range: std::ops::Range<usize>) -> bool {
+        let (mut i, end) = (range.start, range.end);
+        while i < end && i % 64 != 0 {
+            if !self.get(i) {
+                return false;
+            }
+            i += 1;
+        }
+        while i + 64 <= end {
+            if self.0.get(i / 64) != Some(&u64::MAX) {
+                return false;
+            }
+            i += 64;
+        }
+        (i..end).all(|j| self.get(j))
+    }
+
     #[inline]
     pub(super) fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
@@ -285,7 +303,7 @@ impl<'d> ColumnRef<'d> {
     /// [`ColumnRef::integer`] reads them); else `false`, `out` then holding
     /// some of them.
     pub fn integers(&self, units: std::ops::Range<usize>, out: &mut Vec<i64>) -> bool {
-        if units.end > self.len() || !units.clone().all(|u| self.column.present.get(u)) {
+        if units.end > self.len() || !self.column.present.all(units.clone()) {
             return false;
         }
         match &self.column.values {
@@ -470,5 +488,24 @@ impl IndicatorData {
 
     pub fn is_empty(&self) -> bool {
         self.indicators.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bits;
+
+    /// `all` a word at a time answers as bit after bit.
+    #[test]
+    fn all_bits_of_a_range_as_one_by_one() {
+        let n = 300;
+        for hole in [None, Some(0), Some(63), Some(64), Some(130), Some(299)] {
+            let mut b = Bits::new(n);
+            (0..n).filter(|&i| Some(i) != hole).for_each(|i| b.set(i));
+            for (a, z) in [(0, n), (0, 64), (1, 63), (60, 200), (64, 128), (129, 131), (299, 300), (5, 5), (250, 310)] {
+                let want = (a..z).all(|i| b.get(i));
+                assert_eq!(b.all(a..z), want, "hole {hole:?}, {a}..{z}");
+            }
+        }
     }
 }
