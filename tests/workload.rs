@@ -44,6 +44,9 @@ fn national_workload_totals_are_exact() {
     for pretty in [false, true] {
         let json = |v: &dyn erased::Json| v.json(pretty);
         assert!(json(&whole) == json(&streamed), "the streamed report differs (pretty: {pretty})");
+        let mut written = Vec::new();
+        streamed.write_json(&mut written, pretty).unwrap();
+        assert!(json(&whole) == written, "the report written in parallel differs (pretty: {pretty})");
     }
 }
 

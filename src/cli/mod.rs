@@ -332,9 +332,17 @@ pub(crate) fn emit(stream: Stream, args: std::fmt::Arguments<'_>) {
 /// built as one string first (a national result is tens of megabytes).
 /// Fails as [`emit`] does.
 pub(crate) fn emit_json(value: &impl serde::Serialize, compact: bool) {
+    emit_json_with(|out| {
+        let written = if compact { serde_json::to_writer(out, value) } else { serde_json::to_writer_pretty(out, value) };
+        written.map_err(std::io::Error::from)
+    });
+}
+
+/// Writes JSON to stdout with `write`, then a line break; a closed pipe
+/// ends the process quietly, any other failure with an error.
+pub(crate) fn emit_json_with(write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>) {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = if compact { serde_json::to_writer(&mut out, value) } else { serde_json::to_writer_pretty(&mut out, value) };
-    let written = written.map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    let written = write(&mut out).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
     if let Err(e) = written {
         progress::clear_shown();
         if e.kind() != std::io::ErrorKind::BrokenPipe {

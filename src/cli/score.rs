@@ -95,7 +95,8 @@ fn score_streamed(root: &Path, year: u16, compact: bool, loading: progress::Prog
     if !rs.warnings.is_empty() {
         check::show(&rs.warnings, Some(&rs.sources), DiagFormat::Text, true);
     }
-    emit_json(&parindex::report::ReportStream::new(&rs, &outcome), compact);
+    let stream = parindex::report::ReportStream::new(&rs, &outcome);
+    emit_json_with(|out| stream.write_json(out, !compact));
     // The process ends here: its memory goes back whole.
     std::mem::forget((rs, outcome));
     ExitCode::SUCCESS
