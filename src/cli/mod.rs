@@ -378,30 +378,10 @@ pub(crate) fn load(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
     load_with(root, year, year)
 }
 
-/// The year loaded and evaluated by a command that does nothing else in
-/// parallel (see [`pool_for`]).
-pub(crate) fn load_one_shot(root: &Path, year: u16) -> Result<Snapshot, Diagnostics> {
-    let rs = RuleSet::load(root, year, &Rules::default())?;
-    pool_for(rs.model.units.len());
-    Snapshot::from_rule_set(rs, 1)
-}
-
-/// The thread pool of a command that evaluates one year and ends, made
-/// before its first parallel step: the command's own thread works in it, and
-/// a year whose units make one run of the evaluation
-/// ([`CHUNK`](parindex::score::eval::CHUNK)), which one thread computes, is
-/// worked on that thread alone, without starting any other. Results do not
-/// depend on the number of threads.
-pub(crate) fn pool_for(units: usize) {
-    let threads = if units <= parindex::score::eval::CHUNK { 1 } else { 0 };
-    // Made once; a pool already made stays.
-    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).use_current_thread().build_global();
-}
-
 /// The year loaded and evaluated; or its errors printed, and the exit code
 /// the command ends with.
 pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode> {
-    load_one_shot(root, year).map_err(|diags| {
+    load(root, year).map_err(|diags| {
         print_diags(&diags, DiagFormat::Text);
         ExitCode::FAILURE
     })
@@ -420,12 +400,11 @@ pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Displa
     })
 }
 
-/// [`load_one_shot`], naming its phases on `progress`: "reading data", then "scoring".
+/// [`load`], naming its phases on `progress`: "reading data", then "scoring".
 pub(crate) fn load_shown(root: &Path, year: u16, progress: &progress::Progress) -> Result<Snapshot, Diagnostics> {
     progress.set_message("reading data");
     let rule_set = RuleSet::load_with(root, year, year, &Rules::default())?;
     progress.set_message("scoring");
-    pool_for(rule_set.model.units.len());
     Snapshot::from_rule_set(rule_set, 1)
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn replay(root: &Path, year: u16) -> ExitCode {
         }
     };
     let t = |x: Text| x.get(text_lang());
-    let s = match load_one_shot(root, year) {
+    let s = match load(root, year) {
         Ok(s) => s,
         Err(diags) => {
             print_diags(&diags, DiagFormat::Text);

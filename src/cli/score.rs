@@ -80,7 +80,6 @@ fn score_streamed(root: &Path, year: u16, compact: bool, loading: progress::Prog
     use parindex::score::ruleset::RuleSet;
     let scored = RuleSet::load_with(root, year, year, &Rules::default()).and_then(|rs| {
         loading.set_message("scoring");
-        pool_for(rs.model.units.len());
         let outcome = parindex::score::eval::evaluate(&rs)?;
         Ok((rs, outcome))
     });
@@ -113,7 +112,6 @@ pub(crate) fn load_round(root: &Path, year: u16, n: usize, progress: &progress::
     }
     let rs = parindex::score::round::at_round(rs, n).map_err(|d| Diagnostics(vec![d]))?;
     progress.set_message("scoring");
-    pool_for(rs.model.units.len());
     Snapshot::from_rule_set(rs, 1)
 }
 

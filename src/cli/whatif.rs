@@ -64,8 +64,7 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
     };
     let json = args.format == Format::Json;
     let loading = progress::Progress::spinner("reading data", progress::wanted(json));
-    // Variants run in parallel: the whole pool, whatever the year's size.
-    let loaded = RuleSet::load_with(root, args.year, args.year, &Rules::default()).and_then(|rs| Snapshot::from_rule_set(rs, 1));
+    let loaded = load_shown(root, args.year, &loading);
     loading.finish();
     let base = match loaded {
         Ok(b) => b,

@@ -69,27 +69,6 @@ impl RawYear {
         self.all_sources().find(|s| s.path == path)
     }
 
-    /// Every file read, in the order of [`RawYear::all_sources`], taken out
-    /// of the raw year (the units' shared file copied); what was read from
-    /// them stays.
-    pub fn take_sources(&mut self) -> Vec<Source> {
-        let take = std::mem::take::<Source>;
-        let mut out = Vec::new();
-        out.extend(self.index.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.tree.iter_mut().map(|(s, _)| take(s)));
-        out.extend(self.exemptions.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.scripts.iter_mut().map(take));
-        out.extend(self.units.as_ref().map(|u| u.0.clone()));
-        out.extend(self.scores.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.facts.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.previous.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.self_assessment.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.rounds.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.survey.as_mut().map(|(s, _)| take(s)));
-        out.extend(self.survey_answers.take());
-        out
-    }
-
     /// Every file read, in a stable order.
     pub fn all_sources(&self) -> impl Iterator<Item = &Source> {
         self.index

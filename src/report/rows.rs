@@ -193,23 +193,18 @@ impl ReportStream<'_> {
             out.write_all(b"[]")?;
         } else {
             out.write_all(b"[")?;
-            let (before, after) = if pretty { ("\n    ", "\n  ]") } else { ("", "]") };
+            let (before_first, between, after): (&[u8], &[u8], &[u8]) =
+                if pretty { (b"\n    ", b",\n    ", b"\n  ]") } else { (b"", b",", b"]") };
             let mut first = true;
             for block in self.order.chunks(BLOCK) {
                 let rows: Vec<std::io::Result<Vec<u8>>> = block.par_iter().map(|&i| value(&self.rows.row(i), 2)).collect();
                 for row in rows {
-                    out.write_all(if first {
-                        before[..].as_bytes()
-                    } else if pretty {
-                        b",\n    "
-                    } else {
-                        b","
-                    })?;
+                    out.write_all(if first { before_first } else { between })?;
                     out.write_all(&row?)?;
                     first = false;
                 }
             }
-            out.write_all(after.as_bytes())?;
+            out.write_all(after)?;
         }
         key(out, false, "averages")?;
         out.write_all(&value(&self.rows.averages(), 1)?)?;

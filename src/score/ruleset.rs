@@ -109,7 +109,7 @@ impl RuleSet {
         data_digests: impl FnOnce() -> Result<Digests, crate::diag::Diagnostic>,
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
-        let (mut raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
+        let (raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
@@ -177,8 +177,6 @@ impl RuleSet {
             .collect();
         let templates = crate::score::eval::templates(&model);
         let (unit_exempt, unit_awarded) = per_unit(&model);
-        let raw_units = raw.units.clone();
-        let sources = source_map(raw.take_sources());
         Ok(RuleSet {
             plans,
             templates,
@@ -194,9 +192,9 @@ impl RuleSet {
             warnings: Diagnostics(diags.0.into_iter().filter(|d| d.severity == Severity::Warning).collect()),
             data_stamp,
             indicator_warnings,
-            raw_units,
+            raw_units: raw.units.clone(),
             loaded_at: SystemTime::now(),
-            sources: Arc::new(sources),
+            sources: Arc::new(source_map(&raw)),
         })
     }
 }
@@ -272,10 +270,10 @@ impl RuleSet {
 }
 
 /// Every file read for the year, registered once.
-fn source_map(sources: Vec<Source>) -> SourceMap {
+fn source_map(raw: &crate::input::load::RawYear) -> SourceMap {
     let mut map = SourceMap::new();
-    for s in sources {
-        map.add(s);
+    for s in raw.all_sources() {
+        map.add(s.clone());
     }
     map
 }
