@@ -78,7 +78,19 @@ pub fn canonical(path: &Path, text: &str) -> Result<String, String> {
 /// Two texts that differ only in formatting and comments give the same
 /// result; any change of a key or a value gives a different one.
 fn strip_toml(text: &str) -> String {
-    let b = text.as_bytes();
+    let out = strip_toml_bytes(text.as_bytes());
+    // Only whole characters are dropped (ASCII whitespace, and comments up
+    // to a line break), so what is left of a text is a text.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Whether `c` ends a run of bytes [`strip_toml_bytes`] copies as they are.
+fn toml_special(c: u8) -> bool {
+    matches!(c, b'#' | b'"' | b'\'' | b'[' | b'{' | b']' | b'}' | b'\n' | b' ' | b'\t' | b'\r')
+}
+
+/// [`strip_toml`] on bytes: runs of ordinary bytes are copied at once.
+fn strip_toml_bytes(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut depth = 0usize;
     let mut i = 0;
@@ -87,9 +99,7 @@ fn strip_toml(text: &str) -> String {
         let c = b[i];
         match c {
             b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
                 continue;
             }
             b'"' | b'\'' => {
@@ -114,13 +124,21 @@ fn strip_toml(text: &str) -> String {
                 }
                 out.push(c);
                 i += 1;
-                while i < b.len() && b[i] != c && b[i] != b'\n' {
-                    if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
-                        out.push(b[i]);
-                        i += 1;
+                // The string's text up to its closing quote or the line's end, escapes and all.
+                loop {
+                    let rest = &b[i..];
+                    let stop = if c == b'"' { memchr::memchr3(c, b'\n', b'\\', rest) } else { memchr::memchr2(c, b'\n', rest) };
+                    let n = stop.unwrap_or(rest.len());
+                    out.extend_from_slice(&rest[..n]);
+                    i += n;
+                    if i < b.len() && b[i] == b'\\' {
+                        // A backslash and the byte after it, whatever it is.
+                        let k = if i + 1 < b.len() { 2 } else { 1 };
+                        out.extend_from_slice(&b[i..i + k]);
+                        i += k;
+                        continue;
                     }
-                    out.push(b[i]);
-                    i += 1;
+                    break;
                 }
                 if i < b.len() && b[i] == c {
                     out.push(c);
@@ -141,7 +159,12 @@ fn strip_toml(text: &str) -> String {
                 i += 1;
                 continue;
             }
-            _ => {}
+            _ => {
+                let n = b[i..].iter().position(|&x| toml_special(x)).unwrap_or(b.len() - i);
+                out.extend_from_slice(&b[i..i + n]);
+                i += n;
+                continue;
+            }
         }
         out.push(c);
         i += 1;
@@ -149,7 +172,7 @@ fn strip_toml(text: &str) -> String {
     while out.last() == Some(&b'\n') {
         out.pop();
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// A script without comments, with each run of whitespace outside strings as one space.
@@ -222,7 +245,15 @@ pub fn file_digest(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
     let cannot = |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel);
     let mut h = Sha256::new();
     match rel.extension().and_then(|e| e.to_str()) {
-        Some("toml" | "rhai") => {
+        // The canonical TOML of a text is a text: hashed as bytes, without a copy.
+        Some("toml") => {
+            let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
+            match std::str::from_utf8(&bytes) {
+                Ok(text) => h.update(strip_toml_bytes(text.as_bytes())),
+                Err(_) => h.update(strip_toml(&String::from_utf8_lossy(&bytes))),
+            }
+        }
+        Some("rhai") => {
             let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
             let c = canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
             h.update(c.as_bytes());
@@ -324,6 +355,121 @@ impl Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical TOML as it was first written, byte by byte: the reference.
+    fn strip_toml_reference(text: &str) -> String {
+        let b = text.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut depth = 0usize;
+        let mut i = 0;
+        let starts = |i: usize, pat: &[u8]| b.len() >= i + pat.len() && &b[i..i + pat.len()] == pat;
+        while i < b.len() {
+            let c = b[i];
+            match c {
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'"' | b'\'' => {
+                    let multi: &[u8] = if c == b'"' { b"\"\"\"" } else { b"\'\'\'" };
+                    if starts(i, multi) {
+                        out.extend_from_slice(multi);
+                        i += 3;
+                        while i < b.len() && !starts(i, multi) {
+                            if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
+                                out.push(b[i]);
+                                i += 1;
+                            }
+                            out.push(b[i]);
+                            i += 1;
+                        }
+                        // Up to two quotes may close a multi-line string with content.
+                        while i < b.len() && b[i] == c {
+                            out.push(c);
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    out.push(c);
+                    i += 1;
+                    while i < b.len() && b[i] != c && b[i] != b'\n' {
+                        if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
+                            out.push(b[i]);
+                            i += 1;
+                        }
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                    if i < b.len() && b[i] == c {
+                        out.push(c);
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b'\n' => {
+                    if depth == 0 && out.last().is_some_and(|&l| l != b'\n') {
+                        out.push(b'\n');
+                    }
+                    i += 1;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+            i += 1;
+        }
+        while out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn canonical_toml_is_the_reference_on_every_file_and_on_edits() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = Vec::new();
+        for dir in ["criteria", "fixtures", "fuzz"] {
+            for (p, _) in crate::source::files::files(&root.join(dir), true) {
+                if p.extension().is_some_and(|e| e == "toml") {
+                    texts.push(std::fs::read_to_string(root.join(dir).join(p)).unwrap());
+                }
+            }
+        }
+        assert!(texts.len() > 20);
+        let pieces = ["\"", "'", "\\", "\"\"\"", "'''", "#", "\n", "\r\n", " ", "\t", "[", "]", "{", "}", "é", "x"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let mut cases = texts.clone();
+        for _ in 0..3000 {
+            let t = &texts[next(texts.len())];
+            let bounds: Vec<usize> = t.char_indices().map(|(i, _)| i).chain([t.len()]).collect();
+            let a = next(bounds.len());
+            let (a, b) = (bounds[a], bounds[(a + 400).min(bounds.len() - 1)]);
+            let mut piece = t[a..b].to_string();
+            for _ in 0..3 {
+                let pb: Vec<usize> = piece.char_indices().map(|(i, _)| i).chain([piece.len()]).collect();
+                let at = pb[next(pb.len())];
+                piece.insert_str(at, pieces[next(pieces.len())]);
+            }
+            cases.push(piece);
+        }
+        for text in &cases {
+            assert_eq!(strip_toml(text), strip_toml_reference(text), "{text}");
+        }
+    }
 
     #[test]
     fn toml_formatting_and_comments_do_not_count_but_values_do() {

@@ -140,7 +140,7 @@ pub(crate) fn read_file(path: &Path, diags: &mut Diagnostics) -> Option<String> 
 
 /// Parses the TOML text `src` of `path`, reporting `TOML_SYNTAX` at the offending span.
 pub(crate) fn parse_toml_file<T: DeserializeOwned>(path: &Path, src: &str, diags: &mut Diagnostics) -> Option<T> {
-    match toml::from_str::<T>(src) {
+    match crate::input::tomlread::from_str::<T>(src) {
         Ok(v) => Some(v),
         Err(e) => {
             let d = Diagnostic::error(Code::TomlSyntax, e.message().trim().to_owned());
@@ -156,7 +156,7 @@ pub(crate) fn parse_toml_file<T: DeserializeOwned>(path: &Path, src: &str, diags
 /// Parses a TOML source into `T`, turning a syntax or schema error into a
 /// diagnostic with line, column and the offending line.
 pub fn parse_toml<T: DeserializeOwned>(src: &Source) -> Result<T, Diagnostic> {
-    toml::from_str(&src.text).map_err(|e| toml_error(src, &e))
+    crate::input::tomlread::from_str(&src.text).map_err(|e| toml_error(src, &e))
 }
 
 fn toml_error(src: &Source, e: &toml::de::Error) -> Diagnostic {

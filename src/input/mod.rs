@@ -3,7 +3,8 @@
 //! Raw types ([`raw`]) are what serde reads; [`validate`] turns them into the
 //! checked [`model`] that every later stage uses. Indicator tables, statistics
 //! and targets are read here too, with their number formats ([`numfmt`]) and
-//! name matching, and [`fingerprint`] hashes every input once. The scoring
+//! name matching, and [`fingerprint`] hashes every input once. TOML is read by
+//! [`tomlread`], fast, with the `toml` crate as its reference. The scoring
 //! round's files (self-assessment, appraisal rounds, survey) are read into
 //! [`raw_round`] and checked into [`appraisal`].
 
@@ -21,5 +22,6 @@ pub mod round;
 pub mod schema;
 pub mod stats;
 pub mod targets;
+pub mod tomlread;
 pub mod validate;
 pub mod workbook;

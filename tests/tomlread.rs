@@ -1,0 +1,344 @@
+//! The fast TOML reader (`parindex::input::tomlread`) against the `toml`
+//! crate: wherever the fast reader gives a value, the `toml` crate gives
+//! the same value with the same spans; where it gives none, `from_str` is
+//! the `toml` crate's answer, error and all. Checked on every TOML file of
+//! the project, as generic values with a span at every key and value and as
+//! the raw types the files are loaded into, and on random edits of them.
+
+use std::path::{Path, PathBuf};
+
+use parindex::input::raw::*;
+use parindex::input::raw_round::*;
+use parindex::input::tomlread::{fast, from_str};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use toml::Spanned;
+
+/// Any TOML value with the span of every key and value.
+#[derive(Debug, PartialEq)]
+enum Sv {
+    Str(String),
+    Int(i64),
+    /// The bits of the float, so equal means the same number.
+    Float(u64),
+    Bool(bool),
+    Array(Vec<Spanned<Sv>>),
+    Table(Vec<(Spanned<String>, Spanned<Sv>)>),
+}
+
+impl<'de> Deserialize<'de> for Sv {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Sv;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a TOML value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Sv, E> {
+                Ok(Sv::Str(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Sv, E> {
+                Ok(Sv::Int(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Sv, E> {
+                Ok(Sv::Float(v.to_bits()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Sv, E> {
+                Ok(Sv::Bool(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Sv, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(Sv::Array(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Sv, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key()? {
+                    out.push((k, map.next_value()?));
+                }
+                Ok(Sv::Table(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The answers of both readers agree wherever the fast one gives one;
+/// whether it gave one.
+fn agree(text: &str, what: &str) -> bool {
+    let reference: Result<toml::Value, _> = toml::from_str(text);
+    let fast_value: Option<toml::Value> = fast(text);
+    if let Some(v) = &fast_value {
+        assert_eq!(Some(v), reference.as_ref().ok(), "{what}: the fast reader reads what toml does not, or otherwise:\n{text}");
+    }
+    // With spans, where a value has one (an implicit table has none, for both).
+    if let Some(v) = fast::<Spanned<Sv>>(text) {
+        let spanned: Result<Spanned<Sv>, _> = toml::from_str(text);
+        assert_eq!(Some(&v), spanned.as_ref().ok(), "{what}: spans differ:\n{text}");
+    }
+    // `from_str` is the toml crate's answer, value or error.
+    let answer: Result<toml::Value, _> = from_str(text);
+    match (&answer, &reference) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+        _ => panic!("{what}: from_str and toml disagree on\n{text}"),
+    }
+    fast_value.is_some()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every TOML file of the project, relative to its root.
+fn toml_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["criteria", "fixtures", "tests", "examples", "benches", "fuzz", "."] {
+        let deep = dir != ".";
+        for (p, _) in parindex::source::files::files(&root().join(dir), deep) {
+            if p.extension().is_some_and(|e| e == "toml") && !p.starts_with("target") {
+                out.push(Path::new(dir).join(p));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn every_toml_file_of_the_project_reads_the_same() {
+    let files = toml_files();
+    assert!(files.len() > 30, "{files:?}");
+    for rel in &files {
+        let text = std::fs::read_to_string(root().join(rel)).unwrap();
+        let fast_read = agree(&text, &rel.display().to_string());
+        // The year's own files are what the fast reader is for.
+        let year_file = rel.starts_with("criteria") || rel.starts_with("fixtures");
+        assert!(fast_read || !year_file, "{}: not read by the fast reader", rel.display());
+    }
+}
+
+/// The raw types of a year's files, both ways, compared in full (spans included).
+fn same_raw<T: serde::de::DeserializeOwned + std::fmt::Debug>(rel: &str) {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    let reference: T = toml::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let read: T = fast(&text).unwrap_or_else(|| panic!("{rel}: not read by the fast reader"));
+    assert_eq!(format!("{read:?}"), format!("{reference:?}"), "{rel}");
+}
+
+#[test]
+fn the_raw_types_of_both_years_read_the_same() {
+    for year in ["2023", "2025"] {
+        let c = |f: &str| format!("criteria/{year}/{f}");
+        let x = |f: &str| format!("fixtures/{year}/{f}");
+        same_raw::<RawIndexFile>(&c("index.toml"));
+        for (p, _) in parindex::source::files::files(&root().join(c("tree")), false) {
+            same_raw::<RawTreeFile>(&c(&format!("tree/{}", p.display())));
+        }
+        same_raw::<RawExemptionsFile>(&c("exemptions.toml"));
+        let exists = |f: &str| root().join(f).exists();
+        for (f, read) in [
+            ("units.toml", same_raw::<RawUnitsFile> as fn(&str)),
+            ("scores.toml", same_raw::<RawScoresFile>),
+            ("facts.toml", same_raw::<RawFactsFile>),
+            ("previous.toml", same_raw::<RawPreviousFile>),
+            ("self-assessment.toml", same_raw::<RawSelfFile>),
+            ("rounds.toml", same_raw::<RawRoundsFile>),
+            ("survey.toml", same_raw::<RawSurveyFile>),
+        ] {
+            if exists(&x(f)) {
+                read(&x(f));
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift), so a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// What an edit inserts: the pieces TOML is made of, and a few it forbids.
+const PIECES: &[&str] = &[
+    "\"",
+    "'",
+    "\\",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "=",
+    ".",
+    "#",
+    "\n",
+    "\r\n",
+    "\r",
+    " ",
+    "\t",
+    "0",
+    "1",
+    "9",
+    "-",
+    "+",
+    "e",
+    "E",
+    "_",
+    "a",
+    "é",
+    "\u{7f}",
+    "\u{1}",
+    "\"\"\"",
+    "'''",
+    "[[",
+    "]]",
+    "true",
+    "false",
+    "1.5",
+    "-0.0",
+    "1e3",
+    "\\u00e9",
+    "\\U0001F600",
+    "\\ud800",
+    "\\x41",
+    "\\e",
+    "\\n",
+    "\"k\" = 1\n",
+    "[t]\n",
+    "[[t]]\n",
+    "[t.u]\n",
+    "a.b = 1\n",
+    "x = { y = 2 }\n",
+    "1979-05-27",
+    "0x1f",
+    "inf",
+    "nan",
+    "01",
+    "9223372036854775808",
+    "1e400",
+];
+
+/// `text` with one random edit: a piece inserted, a few characters
+/// deleted, or a line repeated.
+fn edit(rng: &mut Rng, text: &str) -> String {
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let at = bounds[rng.below(bounds.len())];
+    match rng.below(4) {
+        0 | 1 => {
+            let piece = PIECES[rng.below(PIECES.len())];
+            format!("{}{piece}{}", &text[..at], &text[at..])
+        }
+        2 => {
+            let i = bounds.iter().position(|&b| b == at).unwrap_or(0);
+            let to = bounds[(i + 1 + rng.below(3)).min(bounds.len() - 1)];
+            format!("{}{}", &text[..at], &text[to..])
+        }
+        _ => {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let i = rng.below(lines.len());
+            let mut out: Vec<&str> = lines.clone();
+            out.insert(rng.below(lines.len() + 1), lines[i]);
+            out.concat()
+        }
+    }
+}
+
+#[test]
+fn random_edits_of_the_files_read_the_same_or_go_to_toml() {
+    let iterations: usize = std::env::var("PARINDEX_TOML_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+    // Pieces of every file, a dozen lines each, so each case is small.
+    let mut seeds: Vec<String> =
+        vec!["a = 1\nb = [1, 2.5, 'x', { c = true }]\n[t]\nd = \"e\\tf\"\n[[u]]\ng = -1\n[[u]]\n[u.v]\nh = 1e2\n".to_string()];
+    for rel in toml_files() {
+        let text = std::fs::read_to_string(root().join(&rel)).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for chunk in lines.chunks(12) {
+            seeds.push(chunk.concat());
+        }
+    }
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut fast_read, mut left) = (0, 0);
+    for n in 0..iterations {
+        let seed = &seeds[rng.below(seeds.len())];
+        let mut text = edit(&mut rng, seed);
+        for _ in 0..rng.below(3) {
+            text = edit(&mut rng, &text);
+        }
+        if agree(&text, &format!("edit {n}")) {
+            fast_read += 1;
+        } else {
+            left += 1;
+        }
+    }
+    // Both kinds of case were met: what the fast reader reads, and what it leaves.
+    assert!(fast_read > iterations / 10 && left > iterations / 10, "{fast_read} read, {left} left to toml");
+}
+
+/// Random edits of a year's file read as its raw type: wherever the fast
+/// reader gives a value, the `toml` crate gives the same (by `Debug`, spans
+/// included); how many edits each way.
+fn edits_as<T: serde::de::DeserializeOwned + std::fmt::Debug>(seed: &str, rng: &mut Rng, n: usize) -> (usize, usize) {
+    let (mut read, mut left) = (0, 0);
+    for i in 0..n {
+        let mut text = edit(rng, seed);
+        if rng.below(2) == 0 {
+            text = edit(rng, &text);
+        }
+        match fast::<T>(&text) {
+            Some(v) => {
+                let reference: T =
+                    toml::from_str(&text).unwrap_or_else(|e| panic!("edit {i}: toml refuses what the fast reader read: {e}\n{text}"));
+                assert_eq!(format!("{v:?}"), format!("{reference:?}"), "edit {i}:\n{text}");
+                read += 1;
+            }
+            None => left += 1,
+        }
+    }
+    (read, left)
+}
+
+/// The first `lines` lines of a year's file, cut before a table header.
+fn head_of(rel: &str, lines: usize) -> String {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i >= lines && line.starts_with('[') {
+            break;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[test]
+fn random_edits_read_as_the_raw_types_read_the_same_or_go_to_toml() {
+    let n: usize = std::env::var("PARINDEX_TOML_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000) / 8;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut totals = (0, 0);
+    let mut add = |(r, l): (usize, usize)| {
+        totals.0 += r;
+        totals.1 += l;
+    };
+    add(edits_as::<RawIndexFile>(&head_of("criteria/2023/index.toml", 1000), &mut rng, n));
+    add(edits_as::<RawTreeFile>(&head_of("criteria/2023/tree/07-chinh-quyen-so.toml", 1000), &mut rng, n));
+    add(edits_as::<RawExemptionsFile>(&head_of("criteria/2023/exemptions.toml", 1000), &mut rng, n));
+    add(edits_as::<RawScoresFile>(&head_of("fixtures/2023/scores.toml", 60), &mut rng, n));
+    add(edits_as::<RawPreviousFile>(&head_of("fixtures/2023/previous.toml", 1000), &mut rng, n));
+    add(edits_as::<RawSelfFile>(&head_of("fixtures/2023/self-assessment.toml", 30), &mut rng, n));
+    add(edits_as::<RawRoundsFile>(&head_of("fixtures/2023/rounds.toml", 80), &mut rng, n));
+    add(edits_as::<RawSurveyFile>(&head_of("fixtures/2023/survey.toml", 1000), &mut rng, n));
+    assert!(totals.0 > n && totals.1 > n, "{totals:?}");
+}
