@@ -2,6 +2,10 @@
 //! awarded points at it), generated in a temporary folder, then loaded,
 //! validated and compiled (`RuleSet::load`). Loading must grow with the
 //! number of criteria, not with its square: this takes well under a second.
+//!
+//! And the year's largest TOML file, the 2023 self-assessment (184 kB), read
+//! into its raw type by the `toml` crate and by the fast reader
+//! (`input::tomlread`), whose doc comment cites these figures.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -72,5 +76,22 @@ fn load_wide(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load_wide);
+fn read_toml(c: &mut Criterion) {
+    use parindex::input::raw_round::RawSelfFile;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/2023/self-assessment.toml");
+    let text = std::fs::read_to_string(path).expect("the 2023 self-assessment");
+    let by_crate: RawSelfFile = toml::from_str(&text).expect("toml reads it");
+    let by_fast: RawSelfFile = parindex::input::tomlread::fast(&text).expect("the fast reader reads it");
+    assert_eq!(format!("{by_crate:?}"), format!("{by_fast:?}"));
+    let mut group = c.benchmark_group("toml");
+    group.bench_function("self-assessment 2023, toml crate", |b| {
+        b.iter_with_large_drop(|| toml::from_str::<RawSelfFile>(&text).expect("reads"))
+    });
+    group.bench_function("self-assessment 2023, fast reader", |b| {
+        b.iter_with_large_drop(|| parindex::input::tomlread::from_str::<RawSelfFile>(&text).expect("reads"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load_wide, read_toml);
 criterion_main!(benches);

@@ -3,8 +3,11 @@
 //!
 //! The `toml` crate builds a whole editable document (every key's and
 //! value's formatting and comments) before serde sees a value; for the
-//! scoring round's files (a self-assessment of 180 kB) that was most of the
-//! time a `score` took. This reader accepts the TOML the year's files are
+//! scoring round's files (a self-assessment of 184 kB) that was most of the
+//! time a `score` took. Kept against the crate by `cargo bench --bench load
+//! -- toml`: the 2023 self-assessment into its raw type takes 16.0 ms with
+//! `toml` 0.8 and 4.0 ms here, where the whole one-province process has a
+//! goal of 5 ms (`toml` 1.x reads it in about 7.6 ms). This reader accepts the TOML the year's files are
 //! written in (tables, arrays of tables, dotted table headers, key/value
 //! pairs with bare or quoted keys, basic and literal strings on one line,
 //! decimal integers and floats, booleans, arrays and inline tables) and
@@ -23,7 +26,10 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
+
+mod de;
+use de::ValueDe;
 
 /// Parses `text` as TOML into `T`: the fast reader's value when it reads
 /// the text and serde accepts what it read, else `toml::from_str`'s answer.
@@ -591,201 +597,6 @@ fn place<'a>(root: &mut Table<'a>, header: Header<'a>, table: Table<'a>, span: R
         (Some(_), false) => return None,
     }
     Some(())
-}
-
-/// Any failure: the text goes to the `toml` crate.
-#[derive(Debug)]
-struct Bail;
-
-impl std::fmt::Display for Bail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("left to the toml crate")
-    }
-}
-
-impl std::error::Error for Bail {}
-
-impl de::Error for Bail {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Bail
-    }
-}
-
-fn is_spanned(name: &'static str, fields: &'static [&'static str]) -> bool {
-    serde_spanned::__unstable::is_spanned(name, fields)
-}
-
-/// `Spanned`'s three fields: start, end, value.
-struct SpannedDe<D> {
-    span: Range<usize>,
-    step: u8,
-    value: Option<D>,
-}
-
-impl<D> SpannedDe<D> {
-    fn new(span: Range<usize>, value: D) -> Self {
-        SpannedDe { span, step: 0, value: Some(value) }
-    }
-}
-
-impl<'de, D: de::Deserializer<'de, Error = Bail>> MapAccess<'de> for SpannedDe<D> {
-    type Error = Bail;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Bail> {
-        use serde::de::value::BorrowedStrDeserializer;
-        let field = match self.step {
-            0 => serde_spanned::__unstable::START_FIELD,
-            1 => serde_spanned::__unstable::END_FIELD,
-            2 => serde_spanned::__unstable::VALUE_FIELD,
-            _ => return Ok(None),
-        };
-        seed.deserialize(BorrowedStrDeserializer::<Bail>::new(field)).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Bail> {
-        self.step += 1;
-        match self.step {
-            1 => seed.deserialize(self.span.start.into_deserializer()),
-            2 => seed.deserialize(self.span.end.into_deserializer()),
-            _ => seed.deserialize(self.value.take().ok_or(Bail)?),
-        }
-    }
-}
-
-/// A value, as the `toml` crate's `ValueDeserializer` gives it.
-struct ValueDe<'a>(Item<'a>);
-
-impl<'de> de::Deserializer<'de> for ValueDe<'_> {
-    type Error = Bail;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        match self.0.val {
-            Val::Str(Cow::Borrowed(s)) => visitor.visit_str(s),
-            Val::Str(Cow::Owned(s)) => visitor.visit_string(s),
-            Val::Int(i) => visitor.visit_i64(i),
-            Val::Float(f) => visitor.visit_f64(f),
-            Val::Bool(b) => visitor.visit_bool(b),
-            Val::Array(items, _) => visitor.visit_seq(SeqDe(items.into_iter())),
-            Val::Table(t) => visitor.visit_map(MapDe { iter: t.entries.into_iter(), value: None }),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            let span = self.0.span.clone().ok_or(Bail)?;
-            return visitor.visit_map(SpannedDe::new(span, self));
-        }
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Bail> {
-        match self.0.val {
-            Val::Str(s) => visitor.visit_enum(de::value::CowStrDeserializer::<Bail>::new(s)),
-            _ => Err(Bail),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
-        bytes byte_buf map unit ignored_any unit_struct tuple_struct tuple identifier
-    }
-}
-
-struct SeqDe<'a>(std::vec::IntoIter<Item<'a>>);
-
-impl<'de> SeqAccess<'de> for SeqDe<'_> {
-    type Error = Bail;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Bail> {
-        match self.0.next() {
-            Some(item) => seed.deserialize(ValueDe(item)).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
-    }
-}
-
-struct MapDe<'a> {
-    iter: std::vec::IntoIter<(Key<'a>, Item<'a>)>,
-    value: Option<Item<'a>>,
-}
-
-impl<'de> MapAccess<'de> for MapDe<'_> {
-    type Error = Bail;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Bail> {
-        match self.iter.next() {
-            Some((k, v)) => {
-                self.value = Some(v);
-                seed.deserialize(KeyDe(k)).map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Bail> {
-        seed.deserialize(ValueDe(self.value.take().ok_or(Bail)?))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
-    }
-}
-
-/// A key, as the `toml` crate's `KeyDeserializer` gives it.
-struct KeyDe<'a>(Key<'a>);
-
-impl<'de> de::Deserializer<'de> for KeyDe<'_> {
-    type Error = Bail;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        match self.0.text {
-            Cow::Borrowed(s) => visitor.visit_str(s),
-            Cow::Owned(s) => visitor.visit_string(s),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            let span = self.0.span.clone();
-            return visitor.visit_map(SpannedDe::new(span, self));
-        }
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_enum(de::value::CowStrDeserializer::<Bail>::new(self.0.text))
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
-        bytes byte_buf map option unit ignored_any unit_struct tuple_struct tuple identifier
-    }
 }
 
 #[cfg(test)]
