@@ -364,13 +364,27 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
             raw.data_kinds = f.kind;
         }
     }
-    raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
-    raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
-    raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
-    raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
-    raw.self_assessment = load_file(root, fix.join("self-assessment.toml"), false, &mut diags);
-    raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut diags);
-    raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut diags);
+    // The self-assessment, most of a province's data, is read on a thread
+    // of its own beside the other files; its problems are told in their
+    // place, after those of `previous.toml`.
+    let (self_assessment, after) = std::thread::scope(|scope| {
+        let own = scope.spawn(|| {
+            let mut diags = Diagnostics::default();
+            (load_file(root, fix.join("self-assessment.toml"), false, &mut diags), diags)
+        });
+        raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
+        raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
+        raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
+        raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
+        let mut after = Diagnostics::default();
+        raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
+        raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
+        let (self_assessment, own_diags) = own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        diags.extend(own_diags);
+        (self_assessment, after)
+    });
+    raw.self_assessment = self_assessment;
+    diags.extend(after);
     if let Some((src, s)) = &raw.survey {
         let name = s.survey.answers.get_ref();
         let rel = fix.join(name);
