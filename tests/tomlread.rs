@@ -3,13 +3,18 @@
 //! the same value with the same spans; where it gives none, `from_str` is
 //! the `toml` crate's answer, error and all. Checked on every TOML file of
 //! the project, as generic values with a span at every key and value and as
-//! the raw types the files are loaded into, and on random edits of them.
+//! the raw types the files are loaded into, and on random edits of them
+//! (drawn by proptest from a fixed seed, so a failure repeats).
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use parindex::input::raw::*;
 use parindex::input::raw_round::*;
 use parindex::input::tomlread::{fast, from_str};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
@@ -155,20 +160,29 @@ fn the_raw_types_of_both_years_read_the_same() {
     }
 }
 
-/// A small deterministic generator (xorshift), so a failure repeats.
-struct Rng(u64);
+/// One random edit, as proptest draws it: what (a piece inserted, a few
+/// characters deleted, or a line repeated), where, and which piece or line.
+#[derive(Debug, Clone)]
+struct Edit {
+    kind: u8,
+    at: Index,
+    which: Index,
+    len: usize,
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+fn edit_strategy() -> impl Strategy<Value = Edit> {
+    (0..4u8, any::<Index>(), any::<Index>(), 1..4usize).prop_map(|(kind, at, which, len)| Edit { kind, at, which, len })
+}
 
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A config of `cases` cases (`PARINDEX_TOML_EDITS` sets how many) that
+/// starts from a fixed seed, so a failure repeats.
+fn runner(cases: usize) -> TestRunner {
+    let config = ProptestConfig { cases: u32::try_from(cases).unwrap_or(u32::MAX), failure_persistence: None, ..ProptestConfig::default() };
+    TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+}
+
+fn edits_wanted(default: usize) -> usize {
+    std::env::var("PARINDEX_TOML_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// What an edit inserts: the pieces TOML is made of, and a few it forbids.
@@ -231,26 +245,26 @@ const PIECES: &[&str] = &[
     "1e400",
 ];
 
-/// `text` with one random edit: a piece inserted, a few characters
-/// deleted, or a line repeated.
-fn edit(rng: &mut Rng, text: &str) -> String {
+/// `text` with one edit: a piece inserted, a few characters deleted, or a
+/// line repeated.
+fn edit(e: &Edit, text: &str) -> String {
     let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-    let at = bounds[rng.below(bounds.len())];
-    match rng.below(4) {
+    let i = e.at.index(bounds.len());
+    let at = bounds[i];
+    match e.kind {
         0 | 1 => {
-            let piece = PIECES[rng.below(PIECES.len())];
+            let piece = PIECES[e.which.index(PIECES.len())];
             format!("{}{piece}{}", &text[..at], &text[at..])
         }
         2 => {
-            let i = bounds.iter().position(|&b| b == at).unwrap_or(0);
-            let to = bounds[(i + 1 + rng.below(3)).min(bounds.len() - 1)];
+            let to = bounds[(i + e.len).min(bounds.len() - 1)];
             format!("{}{}", &text[..at], &text[to..])
         }
         _ => {
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
-            let i = rng.below(lines.len());
             let mut out: Vec<&str> = lines.clone();
-            out.insert(rng.below(lines.len() + 1), lines[i]);
+            let line = lines.get(e.which.index(lines.len().max(1))).copied().unwrap_or("");
+            out.insert(e.at.index(lines.len() + 1), line);
             out.concat()
         }
     }
@@ -258,7 +272,7 @@ fn edit(rng: &mut Rng, text: &str) -> String {
 
 #[test]
 fn random_edits_of_the_files_read_the_same_or_go_to_toml() {
-    let iterations: usize = std::env::var("PARINDEX_TOML_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+    let iterations = edits_wanted(4000);
     // Pieces of every file, a dozen lines each, so each case is small.
     let mut seeds: Vec<String> =
         vec!["a = 1\nb = [1, 2.5, 'x', { c = true }]\n[t]\nd = \"e\\tf\"\n[[u]]\ng = -1\n[[u]]\n[u.v]\nh = 1e2\n".to_string()];
@@ -269,45 +283,50 @@ fn random_edits_of_the_files_read_the_same_or_go_to_toml() {
             seeds.push(chunk.concat());
         }
     }
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let (mut fast_read, mut left) = (0, 0);
-    for n in 0..iterations {
-        let seed = &seeds[rng.below(seeds.len())];
-        let mut text = edit(&mut rng, seed);
-        for _ in 0..rng.below(3) {
-            text = edit(&mut rng, &text);
+    let (fast_read, left) = (Cell::new(0usize), Cell::new(0usize));
+    let cases = (any::<Index>(), prop::collection::vec(edit_strategy(), 1..=3));
+    let result = runner(iterations).run(&cases, |(seed, edits)| {
+        let mut text = seeds[seed.index(seeds.len())].clone();
+        for e in &edits {
+            text = edit(e, &text);
         }
-        if agree(&text, &format!("edit {n}")) {
-            fast_read += 1;
-        } else {
-            left += 1;
-        }
+        let counter = if agree(&text, "an edit") { &fast_read } else { &left };
+        counter.set(counter.get() + 1);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
     // Both kinds of case were met: what the fast reader reads, and what it leaves.
+    let (fast_read, left) = (fast_read.get(), left.get());
     assert!(fast_read > iterations / 10 && left > iterations / 10, "{fast_read} read, {left} left to toml");
 }
 
 /// Random edits of a year's file read as its raw type: wherever the fast
 /// reader gives a value, the `toml` crate gives the same (by `Debug`, spans
 /// included); how many edits each way.
-fn edits_as<T: serde::de::DeserializeOwned + std::fmt::Debug>(seed: &str, rng: &mut Rng, n: usize) -> (usize, usize) {
-    let (mut read, mut left) = (0, 0);
-    for i in 0..n {
-        let mut text = edit(rng, seed);
-        if rng.below(2) == 0 {
-            text = edit(rng, &text);
+fn edits_as<T: serde::de::DeserializeOwned + std::fmt::Debug>(seed: &str, n: usize) -> (usize, usize) {
+    let (read, left) = (Cell::new(0usize), Cell::new(0usize));
+    let result = runner(n).run(&prop::collection::vec(edit_strategy(), 1..=2), |edits| {
+        let mut text = seed.to_string();
+        for e in &edits {
+            text = edit(e, &text);
         }
         match fast::<T>(&text) {
             Some(v) => {
-                let reference: T =
-                    toml::from_str(&text).unwrap_or_else(|e| panic!("edit {i}: toml refuses what the fast reader read: {e}\n{text}"));
-                assert_eq!(format!("{v:?}"), format!("{reference:?}"), "edit {i}:\n{text}");
-                read += 1;
+                let reference: T = toml::from_str(&text)
+                    .map_err(|e| TestCaseError::fail(format!("toml refuses what the fast reader read: {e}\n{text}")))?;
+                prop_assert_eq!(format!("{v:?}"), format!("{reference:?}"), "{}", text);
+                read.set(read.get() + 1);
             }
-            None => left += 1,
+            None => left.set(left.get() + 1),
         }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
-    (read, left)
+    (read.get(), left.get())
 }
 
 /// The first `lines` lines of a year's file, cut before a table header.
@@ -325,20 +344,19 @@ fn head_of(rel: &str, lines: usize) -> String {
 
 #[test]
 fn random_edits_read_as_the_raw_types_read_the_same_or_go_to_toml() {
-    let n: usize = std::env::var("PARINDEX_TOML_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000) / 8;
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let n = edits_wanted(4000) / 8;
     let mut totals = (0, 0);
     let mut add = |(r, l): (usize, usize)| {
         totals.0 += r;
         totals.1 += l;
     };
-    add(edits_as::<RawIndexFile>(&head_of("criteria/2023/index.toml", 1000), &mut rng, n));
-    add(edits_as::<RawTreeFile>(&head_of("criteria/2023/tree/07-chinh-quyen-so.toml", 1000), &mut rng, n));
-    add(edits_as::<RawExemptionsFile>(&head_of("criteria/2023/exemptions.toml", 1000), &mut rng, n));
-    add(edits_as::<RawScoresFile>(&head_of("fixtures/2023/scores.toml", 60), &mut rng, n));
-    add(edits_as::<RawPreviousFile>(&head_of("fixtures/2023/previous.toml", 1000), &mut rng, n));
-    add(edits_as::<RawSelfFile>(&head_of("fixtures/2023/self-assessment.toml", 30), &mut rng, n));
-    add(edits_as::<RawRoundsFile>(&head_of("fixtures/2023/rounds.toml", 80), &mut rng, n));
-    add(edits_as::<RawSurveyFile>(&head_of("fixtures/2023/survey.toml", 1000), &mut rng, n));
+    add(edits_as::<RawIndexFile>(&head_of("criteria/2023/index.toml", 1000), n));
+    add(edits_as::<RawTreeFile>(&head_of("criteria/2023/tree/07-chinh-quyen-so.toml", 1000), n));
+    add(edits_as::<RawExemptionsFile>(&head_of("criteria/2023/exemptions.toml", 1000), n));
+    add(edits_as::<RawScoresFile>(&head_of("fixtures/2023/scores.toml", 60), n));
+    add(edits_as::<RawPreviousFile>(&head_of("fixtures/2023/previous.toml", 1000), n));
+    add(edits_as::<RawSelfFile>(&head_of("fixtures/2023/self-assessment.toml", 30), n));
+    add(edits_as::<RawRoundsFile>(&head_of("fixtures/2023/rounds.toml", 80), n));
+    add(edits_as::<RawSurveyFile>(&head_of("fixtures/2023/survey.toml", 1000), n));
     assert!(totals.0 > n && totals.1 > n, "{totals:?}");
 }
