@@ -245,18 +245,16 @@ pub fn file_digest(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
     let cannot = |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read file: {e}")).in_file(rel);
     let mut h = Sha256::new();
     match rel.extension().and_then(|e| e.to_str()) {
-        // The canonical TOML of a text is a text: hashed as bytes, without a copy.
-        Some("toml") => {
+        Some(ext @ ("toml" | "rhai")) => {
             let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
-            match std::str::from_utf8(&bytes) {
-                Ok(text) => h.update(strip_toml_bytes(text.as_bytes())),
-                Err(_) => h.update(strip_toml(&String::from_utf8_lossy(&bytes))),
+            let text = String::from_utf8_lossy(&bytes);
+            if ext == "toml" {
+                // The canonical TOML of a text is a text: hashed as bytes, without a copy.
+                h.update(strip_toml_bytes(text.as_bytes()));
+            } else {
+                let c = canonical(rel, &text).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
+                h.update(c.as_bytes());
             }
-        }
-        Some("rhai") => {
-            let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
-            let c = canonical(rel, &String::from_utf8_lossy(&bytes)).map_err(|m| Diagnostic::error(Code::TomlSyntax, m).in_file(rel))?;
-            h.update(c.as_bytes());
         }
         _ => {
             // Other files (CSV) as they are, with line ends normalised (every

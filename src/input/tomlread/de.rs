@@ -31,6 +31,24 @@ fn is_spanned(name: &'static str, fields: &'static [&'static str]) -> bool {
     serde_spanned::__unstable::is_spanned(name, fields)
 }
 
+/// A struct from `d`: `toml::Spanned` given `span` (refused where there is
+/// none, as for an implicit table), any other struct read as a map.
+fn struct_or_spanned<'de, D, V>(
+    d: D,
+    span: Option<Range<usize>>,
+    (name, fields): (&'static str, &'static [&'static str]),
+    visitor: V,
+) -> Result<V::Value, Bail>
+where
+    D: de::Deserializer<'de, Error = Bail>,
+    V: Visitor<'de>,
+{
+    if is_spanned(name, fields) {
+        return visitor.visit_map(SpannedDe::new(span.ok_or(Bail)?, d));
+    }
+    d.deserialize_any(visitor)
+}
+
 /// `Spanned`'s three fields: start, end, value.
 struct SpannedDe<D> {
     span: Range<usize>,
@@ -100,11 +118,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            let span = self.0.span.clone().ok_or(Bail)?;
-            return visitor.visit_map(SpannedDe::new(span, self));
-        }
-        self.deserialize_any(visitor)
+        let span = self.0.span.clone();
+        struct_or_spanned(self, span, (name, fields), visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Bail> {
@@ -183,11 +198,8 @@ impl<'de> de::Deserializer<'de> for KeyDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            let span = self.0.span.clone();
-            return visitor.visit_map(SpannedDe::new(span, self));
-        }
-        self.deserialize_any(visitor)
+        let span = Some(self.0.span.clone());
+        struct_or_spanned(self, span, (name, fields), visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Bail> {

@@ -251,7 +251,7 @@ impl<'a> Parser<'a> {
                     current = Some((header, Table::new(Kind::Header), span));
                 }
                 Some(_) => {
-                    let (key, item) = self.keyval()?;
+                    let (key, item) = self.keyval(0)?;
                     self.line_end()?;
                     let end = item.span.as_ref().map_or(0, |s| s.end);
                     let (table, span) = match &mut current {
@@ -330,8 +330,8 @@ impl<'a> Parser<'a> {
         Some(Key { text, span: start..self.pos })
     }
 
-    /// `key = value`, the key not dotted; spaces before it are skipped.
-    fn keyval(&mut self) -> Option<(Key<'a>, Item<'a>)> {
+    /// `key = value`, the key not dotted, the value at nesting `depth`.
+    fn keyval(&mut self, depth: usize) -> Option<(Key<'a>, Item<'a>)> {
         let key = self.simple_key()?;
         self.ws();
         if self.peek()? != b'=' {
@@ -339,7 +339,7 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.ws();
-        let item = self.value(0)?;
+        let item = self.value(depth)?;
         Some((key, item))
     }
 
@@ -529,14 +529,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
-            let key = self.simple_key()?;
-            self.ws();
-            if self.peek()? != b'=' {
-                return None;
-            }
-            self.pos += 1;
-            self.ws();
-            let item = self.value(depth + 1)?;
+            let (key, item) = self.keyval(depth + 1)?;
             if table.find(&key.text).is_some() {
                 return None;
             }
