@@ -182,7 +182,14 @@ fn record_start(text: &[u8], from: usize) -> usize {
 /// closed as running to the end of the file; this scan, the same reading of
 /// quotes, runs only to locate a diagnostic and on the last record.
 fn scan(text: &[u8], start: usize, sep: u8) -> Result<(Vec<usize>, usize), usize> {
-    let mut starts = vec![start];
+    let mut starts = Vec::new();
+    scan_into(text, start, sep, &mut starts).map(|end| (starts, end))
+}
+
+/// [`scan`] into `starts` (cleared first), returning where the record ends.
+fn scan_into(text: &[u8], start: usize, sep: u8, starts: &mut Vec<usize>) -> Result<usize, usize> {
+    starts.clear();
+    starts.push(start);
     let mut pos = start;
     loop {
         if text.get(pos) == Some(&b'"') {
@@ -204,8 +211,8 @@ fn scan(text: &[u8], start: usize, sep: u8) -> Result<(Vec<usize>, usize), usize
                 pos += n + 1;
                 starts.push(pos);
             }
-            Some(n) => return Ok((starts, pos + n)),
-            None => return Ok((starts, text.len())),
+            Some(n) => return Ok(pos + n),
+            None => return Ok(text.len()),
         }
     }
 }
@@ -216,6 +223,38 @@ pub(crate) fn field_offset(text: &str, record: &Record, sep: u8, i: usize) -> us
     match scan(text.as_bytes(), record.start, sep) {
         Ok((starts, end)) => starts.get(i).copied().unwrap_or(end),
         Err(_) => record.start,
+    }
+}
+
+/// Where the fields of `record` are: each one's start and the record's
+/// end, found in one pass and kept in `starts` between records.
+pub(crate) struct Fields {
+    starts: Vec<usize>,
+    end: usize,
+}
+
+impl Fields {
+    pub(crate) fn new() -> Fields {
+        Fields { starts: Vec::new(), end: 0 }
+    }
+
+    /// Locates the fields of `record`, which starts in `text`.
+    pub(crate) fn locate(&mut self, text: &str, record: &Record, sep: u8) {
+        self.end = scan_into(text.as_bytes(), record.start, sep, &mut self.starts).unwrap_or_else(|_| {
+            self.starts.clear();
+            self.starts.push(record.start);
+            record.start
+        });
+    }
+
+    /// Where `value`, the text read from field `i` (trimmed, unquoted), is
+    /// in `text`: at its first occurrence in the field, else at the field's start.
+    pub(crate) fn span(&self, text: &str, i: usize, value: &str) -> std::ops::Range<usize> {
+        let from = self.starts.get(i).copied().unwrap_or(self.end);
+        let to = self.starts.get(i + 1).map_or(self.end, |next| next - 1).max(from);
+        let field = text.get(from..to).unwrap_or_default();
+        let skip = if field.starts_with(value) { 0 } else { field.find(value).unwrap_or(0) };
+        from + skip..from + skip + value.len()
     }
 }
 
@@ -301,6 +340,26 @@ mod tests {
         })
         .unwrap();
         assert_eq!(col, Some((Some(3), Some(8))));
+    }
+
+    #[test]
+    fn values_are_spanned_inside_their_own_field() {
+        // Field 1 is quoted with spaces; field 2 repeats field 1's value; field 3 escapes a quote.
+        let text = "h\nx,\" ab \",ab,\"a\"\"b\"\n";
+        let mut spans = Vec::new();
+        let mut fields = Fields::new();
+        for_each_record(text, b',', Path::new("t.csv"), |r| {
+            fields.locate(text, r, b',');
+            spans.push((0..r.len()).map(|i| fields.span(text, i, r.get(i).trim())).collect::<Vec<_>>());
+        })
+        .unwrap();
+        let row = &spans[1];
+        assert_eq!(&text[row[0].clone()], "x");
+        assert_eq!(&text[row[1].clone()], "ab");
+        assert_eq!(row[1].start, 6);
+        assert_eq!(row[2].start, 11, "the value of field 2, not field 1's");
+        // `a"b` is not in the field's text as written: the field's start.
+        assert_eq!(row[3].start, 14);
     }
 
     #[test]

@@ -206,7 +206,7 @@ fn load_file<T: DeserializeOwned>(root: &Path, rel: PathBuf, required: bool, dia
 /// without a byte order mark, quoted fields, CRLF; a row with more or fewer
 /// fields than the header is an error at its line.
 fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
-    use crate::input::csvread::{at_field, at_line, field_offset, for_each_record, record_end};
+    use crate::input::csvread::{at_field, at_line, field_offset, for_each_record, record_end, Fields};
     let mut out = RawUnitsFile::default();
     let path = &src.path;
     let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
@@ -215,6 +215,7 @@ fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
     // The columns of id, name, kind and aliases, and the header's width; `None` when the header lacks one.
     type Columns = Option<(usize, usize, usize, Option<usize>, usize)>;
     let mut header: Option<Columns> = None;
+    let mut fields = Fields::new();
     let read = for_each_record(text, b',', path, |record| {
         let Some(columns) = &header else {
             let names: Vec<String> = (0..record.len()).map(|i| record.get(i).trim().to_lowercase()).collect();
@@ -249,11 +250,10 @@ fn units_from_csv(src: &Source, diags: &mut Diagnostics) -> RawUnitsFile {
             return;
         }
         // Spans in the source, for the diagnostics of validation.
+        fields.locate(text, record, b',');
         let span = |i: usize, t: &str| {
-            let from = field_offset(text, record, b',', i);
-            let raw = &text[from..];
-            let skip = raw.find(t).unwrap_or(0);
-            base + from + skip..base + from + skip + t.len()
+            let at = fields.span(text, i, t);
+            base + at.start..base + at.end
         };
         if id.is_empty() {
             diags.push(at_field(Diagnostic::error(Code::CsvSyntax, "a unit without an id"), path, text, record, b',', ci));
