@@ -69,6 +69,28 @@ impl RawYear {
         self.all_sources().find(|s| s.path == path)
     }
 
+    /// Every file read, in the order of [`RawYear::all_sources`], moved out
+    /// (the units' copied: they are shared with the next load); the values
+    /// read from them stay.
+    pub fn take_sources(&mut self) -> Vec<Source> {
+        let units = self.units.as_ref().map(|u| u.0.clone());
+        let take = std::mem::take::<Source>;
+        let mut out = Vec::with_capacity(self.tree.len() + self.scripts.len() + 10);
+        out.extend(self.index.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.tree.iter_mut().map(|(s, _)| take(s)));
+        out.extend(self.exemptions.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.scripts.iter_mut().map(take));
+        out.extend(units);
+        out.extend(self.scores.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.facts.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.previous.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.self_assessment.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.rounds.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.survey.as_mut().map(|(s, _)| take(s)));
+        out.extend(self.survey_answers.as_mut().map(take));
+        out
+    }
+
     /// Every file read, in a stable order.
     pub fn all_sources(&self) -> impl Iterator<Item = &Source> {
         self.index

@@ -94,7 +94,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// One file as read: its path (relative to the root, as shown in
 /// diagnostics), its text and its line index.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceFile {
     /// Path relative to the root, with `/` separators, as shown in diagnostics.
     pub path: PathBuf,

@@ -32,8 +32,8 @@ use crate::input::csvread::{for_each_record, read_line_record, Record};
 
 /// Bytes of text read per batch; the batch's cells take about half as much
 /// again. A batch of 1 MB keeps them in memory the allocator has just
-/// freed: loading the national workload 12 times took 7,100 page faults
-/// with it and 14,800 with batches of 16 MB.
+/// freed: loading the national workload 12 times took 7,150 page faults
+/// with it and 13,200 with batches of 16 MB.
 #[cfg(not(test))]
 const BATCH: usize = 1 << 20;
 /// A few lines per batch, so that the tests read tables batch after batch.
