@@ -253,7 +253,7 @@ impl Fields {
         let from = self.starts.get(i).copied().unwrap_or(self.end);
         let to = self.starts.get(i + 1).map_or(self.end, |next| next - 1).max(from);
         let field = text.get(from..to).unwrap_or_default();
-        let skip = if field.starts_with(value) { 0 } else { field.find(value).unwrap_or(0) };
+        let skip = field.find(value).unwrap_or(0);
         from + skip..from + skip + value.len()
     }
 }

@@ -423,3 +423,18 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
     }
     (raw, diags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_taken_are_every_source_in_order() {
+        let (mut raw, diags) = load_year(Path::new(env!("CARGO_MANIFEST_DIR")), 2023);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let before: Vec<(PathBuf, String)> = raw.all_sources().map(|s| (s.path.clone(), s.text.clone())).collect();
+        assert!(before.len() > 10, "the 2023 year reads most kinds of file: {}", before.len());
+        let taken: Vec<(PathBuf, String)> = raw.take_sources().into_iter().map(|s| (s.path, s.text)).collect();
+        assert_eq!(taken, before);
+    }
+}

@@ -272,10 +272,11 @@ impl RuleSet {
     }
 }
 
-/// Every file read for the year, registered once: the files read, their texts moved out of `raw`, whose values are freed
-/// on a thread of their own: freeing them here (most of them the
-/// self-assessment's evidence) and copying the texts took 1 to 3 ms of the
-/// 2023 province's one-process `score` (17.9–22.1 ms before, 16.5–19.8 ms after).
+/// Every file read for the year, registered once, its text moved out of
+/// `raw`; the values read from the files are freed on a thread of their
+/// own. Copying the texts and freeing the values here (most of them the
+/// self-assessment's evidence) took 1 to 3 ms of the 2023 province's
+/// one-process `score` (17.9–22.1 ms before, 16.5–19.8 ms after).
 fn source_map(mut raw: crate::input::load::RawYear) -> SourceMap {
     let mut map = SourceMap::new();
     for s in raw.take_sources() {
