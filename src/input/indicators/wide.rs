@@ -301,8 +301,7 @@ struct Row {
     cell: u32,
 }
 
-/// The rows of a run of whole lines, and per local indicator the cells of
-/// its plain rows and the largest of them.
+/// The rows of a run of whole lines, and the cells of its plain rows.
 struct Piece {
     /// Where its text ends.
     end: usize,
@@ -313,36 +312,23 @@ struct Piece {
     /// Those units as the words of a bit set from a word on, when they are
     /// closer together than one word per unit.
     present: Option<(usize, Vec<u64>)>,
-    cells: Vec<Vec<u32>>,
+    /// The plain rows' cells, row after row, by local indicator: stored
+    /// from here, a few columns per task, they are copied once.
+    cells: Vec<u32>,
+    /// Per local indicator: the largest of its cells in `cells`.
     max: Vec<u32>,
     /// Plain rows so far.
     plain: u32,
     /// Line breaks in the piece.
     lines: usize,
-    /// The last plain rows' cells, row after row ([`BLOCK`] at most), not
-    /// yet in `cells`: written a block at a time, each column's cells are
-    /// written in runs rather than one by one across all the columns.
-    block: Vec<u32>,
 }
-
-/// Plain rows whose cells are moved into the columns together.
-const BLOCK: usize = 32;
 
 /// Reads the lines of `text[a..z]`, which start at a line.
 fn piece(env: &Env, plan: &Plan, text: &str, a: usize, z: usize) -> Piece {
     let b = text.as_bytes();
-    let mut p = Piece {
-        end: z,
-        rows: Vec::new(),
-        units: Vec::new(),
-        present: None,
-        cells: vec![Vec::new(); plan.n],
-        max: vec![0; plan.n],
-        plain: 0,
-        lines: 0,
-        block: Vec::with_capacity(BLOCK * plan.n),
-    };
-    let mut scratch = Scratch { cells: vec![0; plan.columns.len() + 1], row: vec![0; plan.n] };
+    let mut p =
+        Piece { end: z, rows: Vec::new(), units: Vec::new(), present: None, cells: Vec::new(), max: vec![0; plan.n], plain: 0, lines: 0 };
+    let mut scratch = Scratch { cells: vec![0; plan.columns.len() + 1] };
     let mut pos = a;
     while pos < z {
         let end = line_end(b, pos, z);
@@ -356,7 +342,6 @@ fn piece(env: &Env, plan: &Plan, text: &str, a: usize, z: usize) -> Piece {
         }
         pos = end + 1;
     }
-    p.flush(plan);
     p
 }
 
@@ -366,62 +351,51 @@ impl Piece {
         let b = &text.as_bytes()[start..end];
         let unit_end = memchr::memchr(sep, b).unwrap_or(b.len());
         let unit = env.matcher.find(&text[start..start + unit_end]).and_then(|u| u32::try_from(u).ok());
-        let plain = unit.is_some_and(|u| !plan.warns[env.units.kind_of[u as usize]]) && cells_of(plan, &b[unit_end..], scratch);
         let cell = self.plain;
-        if plain {
+        let mut plain = false;
+        if unit.is_some_and(|u| !plan.warns[env.units.kind_of[u as usize]]) {
             if self.plain == 0 {
                 // Room for as many more rows as long as this one.
-                let rows = (self.end - start) / (end - start + 1) + 1;
-                self.cells.iter_mut().for_each(|c| c.reserve(rows));
+                self.cells.reserve(((self.end - start) / (end - start + 1) + 1) * plan.n);
             }
-            self.block.extend_from_slice(&scratch.row);
-            if self.block.len() >= BLOCK * plan.n {
-                self.flush(plan);
+            // The row's cells go straight to the end of `cells`, and are
+            // taken off again when the row is not plain.
+            let at = self.cells.len();
+            self.cells.resize(at + plan.n, 0);
+            plain = cells_of(plan, &b[unit_end..], scratch, &mut self.cells[at..]);
+            if plain {
+                self.max.iter_mut().zip(&self.cells[at..]).for_each(|(m, &x)| *m = (*m).max(x));
+                self.plain += 1;
+            } else {
+                self.cells.truncate(at);
             }
-            self.plain += 1;
         }
         self.rows.push(Row { line, start, end, unit, plain, cell });
     }
-
-    /// Moves the block's cells into their columns.
-    fn flush(&mut self, plan: &Plan) {
-        if plan.n > 0 {
-            for &k in plan.columns.iter().flatten() {
-                let column = self.block.iter().skip(k).step_by(plan.n).copied();
-                let max = column.clone().max().unwrap_or(0);
-                self.cells[k].extend(column);
-                self.max[k] = self.max[k].max(max);
-            }
-        }
-        self.block.clear();
-    }
 }
 
-/// What reading a row's cells works in, made once per piece.
+/// What reading a row's cells works in, made once per piece: per header
+/// column after the unit's, and one past them for the cells beyond the
+/// header's width, its cell's value in the low 32 bits, summed as its
+/// digits go by (wrapping; only cells of 1 to 9 digits are used), and its
+/// bytes above them, bit 63 set when one is not a digit.
 struct Scratch {
-    /// Per header column after the unit's, and one past them for the cells
-    /// beyond the header's width: its cell's value in the low 32 bits,
-    /// summed as its digits go by (wrapping; only cells of 1 to 9 digits are
-    /// used), and its bytes above them, bit 63 set when one is not a digit.
     cells: Vec<u64>,
-    /// The row's cells by local indicator.
-    row: Vec<u32>,
 }
 
 /// Reads the cells of a row (`rest`: from the separator after its unit)
-/// into `scratch.row` by local indicator; whether all are plain and they are
+/// into `row` by local indicator; whether all are plain and they are
 /// the header's width.
 ///
 /// One pass over the bytes: each byte updates the cell being read, a
 /// separator stores it and moves on to the next, and the cells are checked
 /// afterwards, in a second loop without a branch per byte.
-fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut Scratch) -> bool {
+fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut Scratch, row: &mut [u32]) -> bool {
     let Some(bytes) = rest.get(1..) else {
         return plan.width == 1;
     };
     let last = plan.columns.len();
-    let Scratch { cells, row } = scratch;
-    let cells = &mut cells[..=last];
+    let cells = &mut scratch.cells[..=last];
     cells[0] = 0;
     // The cell being read: its value in the low 32 bits, its bytes above.
     let (mut i, mut cell, mut seps) = (0usize, 0u64, 0usize);
@@ -453,19 +427,26 @@ fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut Scratch) -> bool {
     plain
 }
 
-/// Stores the plain rows of one batch, column by column in parallel.
+/// Local indicators stored by one task: the plain rows of a piece hold
+/// them in one or two cache lines per row, read once for all of them.
+const COLUMNS_PER_TASK: usize = 16;
+
+/// Stores the plain rows of one batch, a few columns per task in parallel.
 fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
-    columns.par_iter_mut().enumerate().filter(|(k, _)| named[*k]).for_each(|(k, col)| {
-        let Column { values, present, .. } = col;
+    let n = columns.len();
+    columns.par_chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(|(chunk, cols)| {
+        let first = chunk * COLUMNS_PER_TASK;
         for p in read {
-            let column = &p.cells[k];
-            let cells = p.units.iter().map(|&(cell, u)| (u as usize, column[cell as usize]));
-            match &p.present {
-                Some((first, words)) => {
-                    present.or_words(*first, words);
-                    values.set_batch(p.max[k], cells);
+            for (k, col) in (first..).zip(cols.iter_mut()).filter(|(k, _)| named[*k]) {
+                let Column { values, present, .. } = col;
+                let cells = p.units.iter().map(|&(cell, u)| (u as usize, p.cells[cell as usize * n + k]));
+                match &p.present {
+                    Some((first, words)) => {
+                        present.or_words(*first, words);
+                        values.set_batch(p.max[k], cells);
+                    }
+                    None => values.set_batch(p.max[k], cells.inspect(|&(u, _)| present.set(u))),
                 }
-                None => values.set_batch(p.max[k], cells.inspect(|&(u, _)| present.set(u))),
             }
         }
     });
@@ -544,13 +525,14 @@ mod tests {
         // unit,n,(undeclared),r with r a rate.
         let columns = [Some(0), None, Some(1)];
         let plan = Plan { sep: b',', width: 4, columns: columns.to_vec(), rate: vec![false, false, true], warns: vec![false], n: 2 };
-        let mut scratch = Scratch { cells: vec![0; 4], row: vec![0; 2] };
-        assert!(cells_of(&plan, b",0,any thing,100", &mut scratch));
-        assert_eq!(scratch.row, [0, 100]);
-        assert!(cells_of(&plan, b",999999999,,7", &mut scratch));
-        assert_eq!(scratch.row, [999_999_999, 7]);
+        let mut scratch = Scratch { cells: vec![0; 4] };
+        let mut row = [0; 2];
+        assert!(cells_of(&plan, b",0,any thing,100", &mut scratch, &mut row));
+        assert_eq!(row, [0, 100]);
+        assert!(cells_of(&plan, b",999999999,,7", &mut scratch, &mut row));
+        assert_eq!(row, [999_999_999, 7]);
         for no in [&b",1234567890,,1"[..], b",,,1", b", 1,,1", b",1.5,,1", b",-1,,1", b",1,,101", b",1,,1,", b",1,,", b",1,1", b""] {
-            assert!(!cells_of(&plan, no, &mut scratch), "{}", String::from_utf8_lossy(no));
+            assert!(!cells_of(&plan, no, &mut scratch, &mut row), "{}", String::from_utf8_lossy(no));
         }
     }
 
