@@ -16,8 +16,8 @@
 //! cell of a declared column holds 1 to 9 digits, no rate is above 100, no
 //! cell is of an indicator that does not apply to the unit's kind (a
 //! warning), and no row before it named its unit. A plain row has nothing to
-//! report, so plain rows are stored a batch at a time, column by column in
-//! parallel. Every other row is read afterwards by [`Rows::record`], in file
+//! report, so plain rows are stored a batch at a time, a few columns per
+//! task in parallel. Every other row is read afterwards by [`Rows::record`], in file
 //! order, from a `csv` record of its line: rows of one unit are therefore
 //! stored in file order (its first row is plain or none is), and the
 //! diagnostics are those of the `csv` path, in its order.
