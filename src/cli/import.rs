@@ -20,7 +20,7 @@ use super::*;
 pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> ExitCode {
     // Every progress is cleared before anything is printed.
     let reading = progress::Progress::spinner("reading the year's rules", progress::wanted(false));
-    let rs = match RuleSet::load(root, year, &Rules::default()) {
+    let rs = match RuleSet::load_own(root, year, year) {
         Ok(rs) => rs,
         Err(diags) => {
             reading.finish();

@@ -403,14 +403,14 @@ pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Displa
 /// [`load`], naming its phases on `progress`: "reading data", then "scoring".
 pub(crate) fn load_shown(root: &Path, year: u16, progress: &progress::Progress) -> Result<Snapshot, Diagnostics> {
     progress.set_message("reading data");
-    let rule_set = RuleSet::load_with(root, year, year, &Rules::default())?;
+    let rule_set = RuleSet::load_own(root, year, year)?;
     progress.set_message("scoring");
     Snapshot::from_rule_set(rule_set, 1)
 }
 
 /// The criteria of `year` with the data of `data_year`, loaded and evaluated.
 pub(crate) fn load_with(root: &Path, year: u16, data_year: u16) -> Result<Snapshot, Diagnostics> {
-    Snapshot::from_rule_set(RuleSet::load_with(root, year, data_year, &Rules::default())?, 1)
+    Snapshot::from_rule_set(RuleSet::load_own(root, year, data_year)?, 1)
 }
 
 static LANG: std::sync::OnceLock<Option<Lang>> = std::sync::OnceLock::new();

@@ -76,9 +76,8 @@ pub(crate) fn score(root: &Path, year: u16, args: ScoreArgs) -> ExitCode {
 /// a block at a time as they are written, never all held (a national year
 /// has a million), the bytes those of the whole report.
 fn score_streamed(root: &Path, year: u16, compact: bool, loading: progress::Progress) -> ExitCode {
-    use parindex::formula::rules::Rules;
     use parindex::score::ruleset::RuleSet;
-    let scored = RuleSet::load_with(root, year, year, &Rules::default()).and_then(|rs| {
+    let scored = RuleSet::load_own(root, year, year).and_then(|rs| {
         loading.set_message("scoring");
         let outcome = parindex::score::eval::evaluate(&rs)?;
         Ok((rs, outcome))
@@ -103,10 +102,9 @@ fn score_streamed(root: &Path, year: u16, compact: bool, loading: progress::Prog
 
 /// The year scored at appraisal round `n`: refused when the rounds disagree with the council's points.
 pub(crate) fn load_round(root: &Path, year: u16, n: usize, progress: &progress::Progress) -> Result<Snapshot, Diagnostics> {
-    use parindex::formula::rules::Rules;
     use parindex::score::ruleset::RuleSet;
     progress.set_message("reading data");
-    let rs = RuleSet::load(root, year, &Rules::default())?;
+    let rs = RuleSet::load_own(root, year, year)?;
     if !rs.model.consistency.0.is_empty() {
         return Err(rs.model.consistency.clone());
     }

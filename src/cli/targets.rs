@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use parindex::formula::rules::Rules;
 use parindex::score::ruleset::unit_refs;
 use parindex::score::ruleset::RuleSet;
 
@@ -21,7 +20,7 @@ pub(crate) fn targets(root: &Path, year: u16, format: Format) -> ExitCode {
     }
     // Targets are measured on the indicator data of `indicators_year`, with that year's units.
     let data_year = set.indicators_year;
-    let rs = match RuleSet::load(root, data_year, &Rules::default()) {
+    let rs = match RuleSet::load_own(root, data_year, data_year) {
         Ok(rs) => rs,
         Err(d) => {
             eoutln!("the data of {data_year} cannot be loaded:");

@@ -13,7 +13,6 @@ pub mod xlsx;
 
 use std::fmt::Write as _;
 
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -147,7 +146,7 @@ impl Report {
     /// Builds the shown view; units ordered by ranking group, then rank, then id.
     pub fn new(rs: &RuleSet, outcome: &Outcome) -> Report {
         let rows = rows::Rows::new(rs, outcome);
-        let units = rows.order().into_par_iter().map(|i| rows.row(i)).collect();
+        let units = rows::small_or_par(&rows.order(), |&i| rows.row(i));
         let m = &rs.model;
         Report {
             year: m.year,

@@ -425,15 +425,17 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
     let rule_leaves = rs.plans.iter().flatten().count();
     let reused = reuse.as_ref().map_or(0, |r| r.leaves.iter().flatten().count());
     let stats = EvalStats { computed: rule_leaves - reused, reused };
-    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut failures = Vec::new();
-            let first = c * CHUNK;
-            let units = evaluate_chunk(rs, &inputs, reuse.as_ref(), first, CHUNK.min(n - first), &mut failures);
-            (units, failures)
-        })
-        .collect();
+    let chunk = |c: usize| {
+        let mut failures = Vec::new();
+        let first = c * CHUNK;
+        let units = evaluate_chunk(rs, &inputs, reuse.as_ref(), first, CHUNK.min(n - first), &mut failures);
+        (units, failures)
+    };
+    // One chunk (a province) is evaluated here, without starting the pool.
+    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> = match n.div_ceil(CHUNK) {
+        0 | 1 => (0..n.div_ceil(CHUNK)).map(chunk).collect(),
+        tasks => (0..tasks).into_par_iter().map(chunk).collect(),
+    };
     let mut units = Vec::with_capacity(n);
     let mut failures = Vec::new();
     for (u, f) in chunks {

@@ -233,10 +233,14 @@ impl Reader {
     /// Reads `text`, whole lines, starting on line `self.line`.
     fn batch(&mut self, env: &Env, text: &str, data: &mut IndicatorData) {
         let plan = &self.plan;
-        let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
         let b = text.as_bytes();
-        let mut read: Vec<Piece> =
-            pieces(b, 0, b.len(), pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, plan, text, a, z)).collect();
+        // A text of one piece is read here: the pool is not started for it.
+        let mut read: Vec<Piece> = if b.len() <= PIECE {
+            vec![piece(env, plan, text, 0, b.len())]
+        } else {
+            let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
+            pieces(b, 0, b.len(), pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, plan, text, a, z)).collect()
+        };
         // In file order: each row's line, and whether an earlier row named its unit.
         for p in &mut read {
             for row in &mut p.rows {
@@ -431,10 +435,12 @@ fn cells_of(plan: &Plan, rest: &[u8], scratch: &mut Scratch, row: &mut [u32]) ->
 /// them in one or two cache lines per row, read once for all of them.
 const COLUMNS_PER_TASK: usize = 16;
 
-/// Stores the plain rows of one batch, a few columns per task in parallel.
+/// Stores the plain rows of one batch, a few columns per task in parallel
+/// (here when the batch is one piece: a province's table is stored before
+/// the pool's threads would have woken).
 fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
     let n = columns.len();
-    columns.par_chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(|(chunk, cols)| {
+    let task = |(chunk, cols): (usize, &mut [Column])| {
         let first = chunk * COLUMNS_PER_TASK;
         for p in read {
             for (k, col) in (first..).zip(cols.iter_mut()).filter(|(k, _)| named[*k]) {
@@ -449,7 +455,12 @@ fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
                 }
             }
         }
-    });
+    };
+    if read.len() <= 1 {
+        columns.chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(task);
+    } else {
+        columns.par_chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(task);
+    }
 }
 
 /// The units of a piece's plain rows as the words of a bit set from its
@@ -473,9 +484,12 @@ fn line_end(b: &[u8], pos: usize, z: usize) -> usize {
     memchr::memchr(b'\n', &b[pos.min(z)..z]).map_or(z, |n| pos + n)
 }
 
+/// The smallest piece of a batch read by one task: 64 KiB.
+const PIECE: usize = 1 << 16;
+
 /// Splits `[a, z)` into about `n` runs of whole lines.
 fn pieces(b: &[u8], a: usize, z: usize, n: usize) -> Vec<(usize, usize)> {
-    let size = ((z - a) / n).max(1 << 16);
+    let size = ((z - a) / n).max(PIECE);
     let mut out = Vec::with_capacity(n + 1);
     let mut from = a;
     while from < z {
