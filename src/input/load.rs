@@ -387,13 +387,15 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         }
     }
     // The self-assessment, most of a province's data, is read on a thread
-    // of its own beside the other files; its problems are told in their
-    // place, after those of `previous.toml`.
+    // of its own beside the other files when there is one; its problems are
+    // told in their place, after those of `previous.toml`.
+    let self_path = fix.join("self-assessment.toml");
+    let read_self = || {
+        let mut diags = Diagnostics::default();
+        (load_file(root, self_path.clone(), false, &mut diags), diags)
+    };
     let (self_assessment, after) = std::thread::scope(|scope| {
-        let own = scope.spawn(|| {
-            let mut diags = Diagnostics::default();
-            (load_file(root, fix.join("self-assessment.toml"), false, &mut diags), diags)
-        });
+        let own = root.join(&self_path).is_file().then(|| scope.spawn(read_self));
         raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
         raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
         raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
@@ -401,7 +403,10 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         let mut after = Diagnostics::default();
         raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
         raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
-        let (self_assessment, own_diags) = own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (self_assessment, own_diags) = match own {
+            Some(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => read_self(),
+        };
         diags.extend(own_diags);
         (self_assessment, after)
     });

@@ -312,17 +312,23 @@ impl RuleSet {
 }
 
 /// Every file read for the year, registered once, its text moved out of
-/// `raw`; the values read from the files are freed on a thread of their
+/// `raw`; the values read from large files are freed on a thread of their
 /// own. Copying the texts and freeing the values here (most of them the
 /// self-assessment's evidence) took 1 to 3 ms of the 2023 province's
 /// one-process `score` (17.9–22.1 ms before, 16.5–19.8 ms after).
 fn source_map(mut raw: crate::input::load::RawYear) -> SourceMap {
+    /// Files up to this size in all are freed here, in less time than a thread takes to start.
+    const FREED_HERE: usize = 128 << 10;
     let mut map = SourceMap::new();
+    let mut size = 0;
     for s in raw.take_sources() {
+        size += s.text.len();
         map.add(s);
     }
-    // Without a thread to spare, `raw` is freed here, with the closure.
-    drop(std::thread::Builder::new().name("free".into()).spawn(move || drop(raw)));
+    if size > FREED_HERE {
+        // Without a thread to spare, `raw` is freed here, with the closure.
+        drop(std::thread::Builder::new().name("free".into()).spawn(move || drop(raw)));
+    }
     map
 }
 
