@@ -1,6 +1,8 @@
 //! Native programs compiled from rhai formulas give exactly what rhai gives.
 
 mod common;
+#[path = "../examples/workload/gen.rs"]
+mod gen;
 
 use common::*;
 use parindex::formula::rules::Rules;
@@ -21,6 +23,45 @@ fn the_shipped_years_compile_and_agree_with_rhai() {
         let (native, interpreted, (n, i)) = both(&repo(), year);
         assert!(n > 0 && i == 0, "{year}: every shipped formula compiles ({n} native, {i} interpreted)");
         assert_eq!(native, interpreted, "{year}");
+    }
+}
+
+/// Leaves that call the same script with the same input names and
+/// parameters share one trace: each leaf's plan is still the one its own
+/// trace gives. A set loaded with a rule engine of its own is the set
+/// loaded with the caller's.
+#[test]
+fn shared_traces_are_each_leafs_own() {
+    let workload = tempfile::tempdir().expect("a temporary folder");
+    gen::write_tree(workload.path(), 28, 80, 2023).expect("writes the workload");
+    // One proportional criterion of the workload with a target of its own: a trace of its own.
+    edit(workload.path(), "criteria/2023/tree/workload.toml", "params = { target = 100 }", "params = { target = 50 }");
+    for (root, year) in [(repo(), 2023), (repo(), 2025), (workload.path().to_path_buf(), 2023)] {
+        let rules = Rules::default();
+        let rs = RuleSet::load(&root, year, &rules).expect("loads");
+        let mut distinct = std::collections::HashSet::new();
+        let mut leaves = 0;
+        for (n, plan) in rs.model.nodes.iter().zip(&rs.plans) {
+            let (Some(r), Some(plan)) = (&n.rule, plan) else {
+                assert_eq!(n.rule.is_some(), plan.is_some(), "{year} {}: a plan exactly where a rule is", n.id);
+                continue;
+            };
+            let names: Vec<String> = r.inputs.iter().map(|(k, _)| k.clone()).collect();
+            assert_eq!(plan, &rules.trace(&rs.scripts[r.script], &names, &r.params), "{year} {}", n.id);
+            distinct.insert((r.script, names, r.params_text.clone()));
+            leaves += 1;
+        }
+        if root == workload.path() {
+            // Three kinds of criteria, each with one script and the same
+            // parameters, and the one proportional criterion edited.
+            assert_eq!((distinct.len(), leaves), (4, 80), "the workload's 80 leaves share four traces");
+            let (a, b) = (rs.model.node_ids["1.2"], rs.model.node_ids["1.5"]);
+            assert_ne!(rs.plans[a], rs.plans[b], "a target of 50 against one of 100");
+        }
+        let own = RuleSet::load_own(&root, year, year).expect("loads");
+        assert_eq!(own.plans, rs.plans, "{year}");
+        assert_eq!(own.fingerprint.sha256, rs.fingerprint.sha256, "{year}");
+        assert_eq!(evaluate(&own).expect("evaluates"), evaluate(&rs).expect("evaluates"), "{year}");
     }
 }
 
