@@ -96,15 +96,7 @@ impl RuleSet {
         let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
-        // The data files are hashed for the fingerprint beside the loading,
-        // unless they are shared with the previous set.
         std::thread::scope(|scope| {
-            let data = shared.is_none().then(|| scope.spawn(|| hash_files(root, &data_files(root, data_year))));
-            let data = move || match data.map(std::thread::ScopedJoinHandle::join) {
-                Some(Ok(digests)) => digests,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => hash_files(root, &data_files(root, data_year)),
-            };
             let own = matches!(rules, Engine::Own).then(|| scope.spawn(Rules::default));
             let rules = move || match (rules, own.map(std::thread::ScopedJoinHandle::join)) {
                 (Engine::Given(r), _) => r.clone(),
@@ -112,19 +104,33 @@ impl RuleSet {
                 (Engine::Own, Some(Err(panic))) => std::panic::resume_unwind(panic),
                 (Engine::Own, None) => Rules::default(),
             };
-            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp), data)
+            // The data files are hashed for the fingerprint on a thread of
+            // their own, unless they are shared with the previous set: started
+            // once the year's files are read, while a core is busy with
+            // validation only (the 2023 self-assessment is read beside the
+            // other files, and a third thread there slowed both).
+            let hashing = move || {
+                let data = shared.is_none().then(|| scope.spawn(move || hash_files(root, &data_files(root, data_year))));
+                move || match data.map(std::thread::ScopedJoinHandle::join) {
+                    Some(Ok(digests)) => digests,
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    None => hash_files(root, &data_files(root, data_year)),
+                }
+            };
+            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp), hashing)
         })
     }
 
-    fn load_in(
+    fn load_in<D: FnOnce() -> Result<Digests, crate::diag::Diagnostic>>(
         root: &Path,
         (year, data_year): (u16, u16),
         rules: impl FnOnce() -> Rules,
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
-        data_digests: impl FnOnce() -> Result<Digests, crate::diag::Diagnostic>,
+        hashing: impl FnOnce() -> D,
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
         let (raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
+        let data_digests = hashing();
         let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
