@@ -180,7 +180,10 @@ pub(crate) fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String>
 }
 
 /// Validates everything read for a year. Returns the model when there is no error.
-pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
+pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
+    // The self-scores are moved into the model, not copied; their file's text stays.
+    let self_file = raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f));
+    let raw = &*raw;
     let mut diags = Diagnostics::default();
     let Some((isrc, index)) = &raw.index else {
         return (None, diags);
@@ -196,7 +199,8 @@ pub fn validate(raw: &RawYear) -> (Option<Model>, Diagnostics) {
     let facts = facts::from_raw(raw, &units, &mut diags);
     let (previous_year, previous) = previous::from_raw(raw, &ia, index, &units, &mut diags);
     let mut consistency = Diagnostics::default();
-    let appraisal = appraisal::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));
+    let appraisal =
+        appraisal::from_raw(raw, self_file, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));
     let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, (&mut diags, &mut consistency));
 
     if raw.what_if {

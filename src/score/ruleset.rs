@@ -129,9 +129,9 @@ impl RuleSet {
         hashing: impl FnOnce() -> D,
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
-        let (raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
+        let (mut raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
         let data_digests = hashing();
-        let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&raw) };
+        let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&mut raw) };
         diags.extend(vdiags);
         let Some(model) = model else {
             return Err(diags);

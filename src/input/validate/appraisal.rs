@@ -102,6 +102,7 @@ fn check_date(at: &At, date: &Spanned<String>, what: &str, diags: &mut Diagnosti
 #[allow(clippy::too_many_arguments)]
 pub(super) fn from_raw(
     raw: &RawYear,
+    self_file: Option<crate::input::raw_round::RawSelfFile>,
     head: &Header,
     tree: &Tree,
     units: &Units,
@@ -138,7 +139,7 @@ pub(super) fn from_raw(
             out.reasons.push(Reason { code: code.clone(), title: r.title.clone() });
         }
     }
-    if let Some((src, file)) = &raw.self_assessment {
+    if let (Some((src, _)), Some(file)) = (&raw.self_assessment, self_file) {
         self_scores(&cx, &At::new(src), file, out.evidence_required, &mut out.self_scores, diags);
     }
     if let Some((src, file)) = &raw.rounds {
@@ -223,21 +224,23 @@ fn decisions(cx: &Ctx, a: &Appraisal, diags: &mut Diagnostics) {
 fn self_scores(
     cx: &Ctx,
     at: &At,
-    file: &crate::input::raw_round::RawSelfFile,
+    file: crate::input::raw_round::RawSelfFile,
     evidence_required: bool,
     out: &mut BTreeMap<(usize, usize), SelfScore>,
     diags: &mut Diagnostics,
 ) {
+    // The values are moved out of the file read, not copied: the evidence
+    // is most of a province's self-assessment.
     for (unit, entries) in file {
         for (key, entry) in entries {
-            let Some(k) = cx.key(at, unit, key, "a self-score", diags) else { continue };
-            let e = entry.get_ref();
+            let Some(k) = cx.key(at, &unit, &key, "a self-score", diags) else { continue };
+            let e = entry.into_inner();
             if !cx.range(at, k, &e.points, diags) {
                 continue;
             }
             if out.contains_key(&k) {
                 diags.push(
-                    at.err(Code::Duplicate, key, format!("unit `{}` self-scores criterion `{}` twice", cx.uid(k.0), cx.cid(k.1)))
+                    at.err(Code::Duplicate, &key, format!("unit `{}` self-scores criterion `{}` twice", cx.uid(k.0), cx.cid(k.1)))
                         .unit(cx.uid(k.0))
                         .criterion(cx.cid(k.1)),
                 );
@@ -245,7 +248,7 @@ fn self_scores(
             }
             let points = e.points.get_ref().0;
             let mut evidence = Vec::with_capacity(e.evidence.len());
-            for ev in &e.evidence {
+            for ev in e.evidence {
                 check_date(at, &ev.date, "the evidence's date", diags);
                 if ev.file.is_none() && ev.link.is_none() {
                     diags.push(
@@ -255,13 +258,7 @@ fn self_scores(
                             .help("give `file = \"…\"` or `link = \"…\"`"),
                     );
                 }
-                evidence.push(Evidence {
-                    number: ev.number.clone(),
-                    date: ev.date.get_ref().clone(),
-                    title: ev.title.clone(),
-                    file: ev.file.clone(),
-                    link: ev.link.clone(),
-                });
+                evidence.push(Evidence { number: ev.number, date: ev.date.into_inner(), title: ev.title, file: ev.file, link: ev.link });
             }
             if evidence_required && evidence.is_empty() && points > Decimal::ZERO {
                 diags.push(
@@ -271,7 +268,7 @@ fn self_scores(
                         .help("the year requires evidence (`evidence_required` in rounds.toml): add `evidence = [{ number, date, title, file or link }]`"),
                 );
             }
-            out.insert(k, SelfScore { points, evidence, note: e.note.clone(), location: at.loc(&e.points) });
+            out.insert(k, SelfScore { points, evidence, note: e.note, location: at.loc(&e.points) });
         }
     }
 }
