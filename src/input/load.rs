@@ -348,47 +348,10 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         return (raw, diags);
     }
 
-    raw.index = load_file(root, crit.join("index.toml"), true, &mut diags);
-    let tree_dir = crit.join("tree");
-    let tree_files = toml_files(root, &tree_dir);
-    if tree_files.is_empty() {
-        diags.push(Diagnostic::error(Code::Io, "no criteria files").in_file(&tree_dir));
-    }
-    for rel in tree_files {
-        if let Some(f) = load_file(root, rel, true, &mut diags) {
-            raw.tree.push(f);
-        }
-    }
-    raw.exemptions = load_file(root, crit.join("exemptions.toml"), false, &mut diags);
-
-    if let Some((_, index)) = &raw.index {
-        for name in &index.index.scripts {
-            let rel = script_path(year, name.get_ref());
-            match read_source(root, &rel) {
-                Ok(Some(src)) => raw.scripts.push(src),
-                Ok(None) => {
-                    let (src, _) = raw.index.as_ref().map(|(s, i)| (s, i)).unzip();
-                    let d = Diagnostic::error(Code::UnknownReference, format!("rule script `{}` not found", name.get_ref()))
-                        .help(format!("expected the file `{}`", rel.display()));
-                    diags.push(match src {
-                        Some(s) => d.at_offset(&s.path, &s.text, name.span().start),
-                        None => d,
-                    });
-                }
-                Err(d) => diags.push(d),
-            }
-        }
-    }
-
-    if raw.what_if {
-        let own = PathBuf::from("criteria").join(data_year.to_string()).join("index.toml");
-        if let Some((_, f)) = load_file::<RawIndexFile>(root, own, false, &mut diags) {
-            raw.data_kinds = f.kind;
-        }
-    }
     // The self-assessment, most of a province's data, is read on a thread
-    // of its own beside the other files when there is one; its problems are
-    // told in their place, after those of `previous.toml`.
+    // of its own beside every other file when there is one, from the
+    // start; its problems are told in their place, after those of
+    // `previous.toml`.
     let self_path = fix.join("self-assessment.toml");
     let read_self = || {
         let mut diags = Diagnostics::default();
@@ -396,6 +359,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
     };
     let (self_assessment, after) = std::thread::scope(|scope| {
         let own = root.join(&self_path).is_file().then(|| scope.spawn(read_self));
+        read_criteria(root, &crit, (year, data_year), &mut raw, &mut diags);
         raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
         raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
         raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
@@ -427,6 +391,49 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         }
     }
     (raw, diags)
+}
+
+/// The criteria of `year`: `index.toml`, the tree's files, `exemptions.toml`
+/// and the rule scripts, with the unit kinds of `data_year` when they differ.
+fn read_criteria(root: &Path, crit: &Path, (year, data_year): (u16, u16), raw: &mut RawYear, diags: &mut Diagnostics) {
+    raw.index = load_file(root, crit.join("index.toml"), true, diags);
+    let tree_dir = crit.join("tree");
+    let tree_files = toml_files(root, &tree_dir);
+    if tree_files.is_empty() {
+        diags.push(Diagnostic::error(Code::Io, "no criteria files").in_file(&tree_dir));
+    }
+    for rel in tree_files {
+        if let Some(f) = load_file(root, rel, true, diags) {
+            raw.tree.push(f);
+        }
+    }
+    raw.exemptions = load_file(root, crit.join("exemptions.toml"), false, diags);
+
+    if let Some((_, index)) = &raw.index {
+        for name in &index.index.scripts {
+            let rel = script_path(year, name.get_ref());
+            match read_source(root, &rel) {
+                Ok(Some(src)) => raw.scripts.push(src),
+                Ok(None) => {
+                    let (src, _) = raw.index.as_ref().map(|(s, i)| (s, i)).unzip();
+                    let d = Diagnostic::error(Code::UnknownReference, format!("rule script `{}` not found", name.get_ref()))
+                        .help(format!("expected the file `{}`", rel.display()));
+                    diags.push(match src {
+                        Some(s) => d.at_offset(&s.path, &s.text, name.span().start),
+                        None => d,
+                    });
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+
+    if raw.what_if {
+        let own = PathBuf::from("criteria").join(data_year.to_string()).join("index.toml");
+        if let Some((_, f)) = load_file::<RawIndexFile>(root, own, false, diags) {
+            raw.data_kinds = f.kind;
+        }
+    }
 }
 
 #[cfg(test)]
