@@ -334,6 +334,22 @@ pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
 /// problem in them, and the files have not changed since: they are taken as
 /// they are instead of read again.
 pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<(Source, RawUnitsFile)>>) -> (RawYear, Diagnostics) {
+    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, units, |_| ());
+    (raw, diags)
+}
+
+/// [`load_year_with`], calling `meanwhile` with the year's files but the
+/// self-assessment and the survey's answers, when they have no problem,
+/// while the self-assessment is still being read on its thread: the
+/// 2023 province validates its criteria, units and points there instead
+/// of waiting (up to 2 ms).
+pub fn load_year_meanwhile<R>(
+    root: &Path,
+    year: u16,
+    data_year: u16,
+    units: Option<Arc<(Source, RawUnitsFile)>>,
+    meanwhile: impl FnOnce(&RawYear) -> R,
+) -> (RawYear, Diagnostics, Option<R>) {
     let mut diags = Diagnostics::default();
     let crit = PathBuf::from("criteria").join(year.to_string());
     let fix = PathBuf::from("fixtures").join(data_year.to_string());
@@ -345,7 +361,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
                 .in_file(&crit)
                 .help("each year's criteria live in `criteria/<year>/`"),
         );
-        return (raw, diags);
+        return (raw, diags, None);
     }
 
     // The self-assessment, most of a province's data, is read on a thread
@@ -357,7 +373,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         let mut diags = Diagnostics::default();
         (load_file(root, self_path.clone(), false, &mut diags), diags)
     };
-    let (self_assessment, after) = std::thread::scope(|scope| {
+    let (self_assessment, after, early) = std::thread::scope(|scope| {
         let own = root.join(&self_path).is_file().then(|| scope.spawn(read_self));
         read_criteria(root, &crit, (year, data_year), &mut raw, &mut diags);
         raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
@@ -367,12 +383,13 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
         let mut after = Diagnostics::default();
         raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
         raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
+        let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
         let (self_assessment, own_diags) = match own {
             Some(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             None => read_self(),
         };
         diags.extend(own_diags);
-        (self_assessment, after)
+        (self_assessment, after, early)
     });
     raw.self_assessment = self_assessment;
     diags.extend(after);
@@ -390,7 +407,7 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
             Err(d) => diags.push(d),
         }
     }
-    (raw, diags)
+    (raw, diags, early)
 }
 
 /// The criteria of `year`: `index.toml`, the tree's files, `exemptions.toml`

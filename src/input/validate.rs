@@ -181,13 +181,34 @@ pub(crate) fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String>
 
 /// Validates everything read for a year. Returns the model when there is no error.
 pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
-    // The self-scores are moved into the model, not copied; their file's text stays.
-    let self_file = raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f));
-    let raw = &*raw;
+    match validate_early(raw) {
+        Some(early) => validate_rest(raw, early),
+        None => (None, Diagnostics::default()),
+    }
+}
+
+/// What validation finds before the scoring round's files: the criteria,
+/// units, exemptions, awarded points, facts and last year's results, with
+/// their problems. A load makes it while the self-assessment is still being
+/// read.
+pub struct Early {
+    diags: Diagnostics,
+    head: header::Header,
+    nodes: Vec<Node>,
+    units: units::Units,
+    groups: Vec<Group>,
+    exemptions: Vec<Exemption>,
+    exempt: exemptions::Exempt,
+    awarded: HashMap<(usize, usize), Awarded>,
+    facts: Vec<HashMap<String, Fact>>,
+    previous: (Option<u16>, Vec<Option<Previous>>),
+}
+
+/// The first part of [`validate`]: everything but the scoring round
+/// (self-scores, rounds, survey); `None` without an `index.toml`.
+pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let mut diags = Diagnostics::default();
-    let Some((isrc, index)) = &raw.index else {
-        return (None, diags);
-    };
+    let (isrc, index) = raw.index.as_ref()?;
     let ia = At::new(isrc);
     let head = header::Header::from_raw(raw, &ia, index, &mut diags);
     let nodes = tree::build(raw, &head, &mut diags);
@@ -197,7 +218,21 @@ pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
     let (exemptions, exempt) = exemptions::from_raw(raw, &head, &tree, &units, &mut diags);
     let awarded = awarded::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &mut diags);
     let facts = facts::from_raw(raw, &units, &mut diags);
-    let (previous_year, previous) = previous::from_raw(raw, &ia, index, &units, &mut diags);
+    let previous = previous::from_raw(raw, &ia, index, &units, &mut diags);
+    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous })
+}
+
+/// The rest of [`validate`] after [`validate_early`] of the same `raw`: the
+/// scoring round, then the model. The self-scores are moved into the model,
+/// not copied; their file's text stays in `raw`.
+pub fn validate_rest(raw: &mut RawYear, early: Early) -> (Option<Model>, Diagnostics) {
+    let self_file = raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f));
+    let raw = &*raw;
+    let Some((_, index)) = &raw.index else {
+        return (None, early.diags);
+    };
+    let Early { mut diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous: (previous_year, previous) } = early;
+    let tree = tree::Tree::new(&nodes);
     let mut consistency = Diagnostics::default();
     let appraisal =
         appraisal::from_raw(raw, self_file, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));

@@ -15,10 +15,10 @@ use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
 use crate::input::fingerprint::{data_files, fingerprint_with_data, hash_files, Digests, Fingerprint};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_with, Source};
+use crate::input::load::{load_year_meanwhile, Source};
 use crate::input::model::Model;
 use crate::input::raw::RawUnitsFile;
-use crate::input::validate::validate;
+use crate::input::validate::{validate, validate_early, validate_rest};
 use crate::score::eval::Shape;
 use crate::source::map::SourceMap;
 
@@ -129,9 +129,16 @@ impl RuleSet {
         hashing: impl FnOnce() -> D,
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
-        let (mut raw, mut diags) = load_year_with(root, year, data_year, shared.and_then(|p| p.raw_units.clone()));
+        // The criteria, units and points are validated while the self-assessment is read.
+        let units = shared.and_then(|p| p.raw_units.clone());
+        let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, validate_early);
         let data_digests = hashing();
-        let (model, vdiags) = if diags.has_errors() { (None, Diagnostics::default()) } else { validate(&mut raw) };
+        let (model, vdiags) = match early {
+            _ if diags.has_errors() => (None, Diagnostics::default()),
+            Some(Some(early)) => validate_rest(&mut raw, early),
+            Some(None) => (None, Diagnostics::default()),
+            None => validate(&mut raw),
+        };
         diags.extend(vdiags);
         let Some(model) = model else {
             return Err(diags);
