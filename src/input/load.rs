@@ -338,11 +338,11 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
     (raw, diags)
 }
 
-/// [`load_year_with`], calling `meanwhile` with the year's files but the
-/// self-assessment and the survey's answers, when they have no problem,
-/// while the self-assessment is still being read on its thread: the
-/// 2023 province validates its criteria, units and points there instead
-/// of waiting (up to 2 ms).
+/// [`load_year_with`], calling `meanwhile` on what is read so far (every
+/// file but the self-assessment and the survey's answers) when it has no
+/// error, while the self-assessment is still being read on its thread:
+/// the 2023 province validates its criteria, units and points there
+/// instead of waiting (up to 2 ms). `None` when `meanwhile` was not called.
 pub fn load_year_meanwhile<R>(
     root: &Path,
     year: u16,
