@@ -202,6 +202,9 @@ pub struct Early {
     awarded: HashMap<(usize, usize), Awarded>,
     facts: Vec<HashMap<String, Fact>>,
     previous: (Option<u16>, Vec<Option<Previous>>),
+    /// The index's name and rounding, from `index.toml`.
+    name: String,
+    rounding: RoundingPolicy,
 }
 
 /// The first part of [`validate`]: everything but the scoring round
@@ -219,7 +222,10 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let awarded = awarded::from_raw(raw, &head, &tree, &units, &exempt, &exemptions, &mut diags);
     let facts = facts::from_raw(raw, &units, &mut diags);
     let previous = previous::from_raw(raw, &ia, index, &units, &mut diags);
-    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous })
+    let r = &index.rounding;
+    let rounding = RoundingPolicy { leaf: r.leaf, points: r.points, index: r.index, component: r.component, average: r.average };
+    let name = index.index.name.clone();
+    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding })
 }
 
 /// The rest of [`validate`] after [`validate_early`] of the same `raw`: the
@@ -228,10 +234,20 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
 pub fn validate_rest(raw: &mut RawYear, early: Early) -> (Option<Model>, Diagnostics) {
     let self_file = raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f));
     let raw = &*raw;
-    let Some((_, index)) = &raw.index else {
-        return (None, early.diags);
-    };
-    let Early { mut diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous: (previous_year, previous) } = early;
+    let Early {
+        mut diags,
+        head,
+        nodes,
+        units,
+        groups,
+        exemptions,
+        exempt,
+        awarded,
+        facts,
+        previous: (previous_year, previous),
+        name,
+        rounding,
+    } = early;
     let tree = tree::Tree::new(&nodes);
     let mut consistency = Diagnostics::default();
     let appraisal =
@@ -251,17 +267,10 @@ pub fn validate_rest(raw: &mut RawYear, early: Early) -> (Option<Model>, Diagnos
     if diags.has_errors() {
         return (None, diags);
     }
-    let rounding = RoundingPolicy {
-        leaf: index.rounding.leaf,
-        points: index.rounding.points,
-        index: index.rounding.index,
-        component: index.rounding.component,
-        average: index.rounding.average,
-    };
     let node_ids: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
     let model = Model {
         year: raw.year,
-        name: index.index.name.clone(),
+        name,
         legal: head.legal,
         index_legal: head.index_legal,
         rounding,

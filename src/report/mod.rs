@@ -146,7 +146,7 @@ impl Report {
     /// Builds the shown view; units ordered by ranking group, then rank, then id.
     pub fn new(rs: &RuleSet, outcome: &Outcome) -> Report {
         let rows = rows::Rows::new(rs, outcome);
-        let units = rows::small_or_par(&rows.order(), |&i| rows.row(i));
+        let units = crate::input::par::map(&rows.order(), rows::PER_TASK, |&i| rows.row(i));
         let m = &rs.model;
         Report {
             year: m.year,

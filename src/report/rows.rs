@@ -2,7 +2,6 @@
 //! [`Report`](super::Report), or a block at a time while the JSON is written
 //! ([`ReportStream`]), so a national year's rows are never all held.
 
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -127,18 +126,8 @@ pub struct ReportStream<'a> {
 /// Rows made at a time: enough to keep every core busy, few enough to hold.
 const BLOCK: usize = 4096;
 
-/// Rows made on the calling thread: a province's rows are made before the
-/// pool's threads would have woken.
-const SMALL: usize = 256;
-
-/// `f` of every item, in order: in parallel unless there are few.
-pub(super) fn small_or_par<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
-    if items.len() <= SMALL {
-        items.iter().map(f).collect()
-    } else {
-        items.par_iter().map(f).collect()
-    }
-}
+/// Rows made by one task: a province's rows on the calling thread.
+pub(super) const PER_TASK: usize = 256;
 
 impl<'a> ReportStream<'a> {
     pub fn new(rs: &'a RuleSet, outcome: &'a Outcome) -> Self {
@@ -210,7 +199,7 @@ impl ReportStream<'_> {
                 if pretty { (b"\n    ", b",\n    ", b"\n  ]") } else { (b"", b",", b"]") };
             let mut first = true;
             for block in self.order.chunks(BLOCK) {
-                let rows: Vec<std::io::Result<Vec<u8>>> = small_or_par(block, |&i| value(&self.rows.row(i), 2));
+                let rows: Vec<std::io::Result<Vec<u8>>> = crate::input::par::map(block, PER_TASK, |&i| value(&self.rows.row(i), 2));
                 for row in rows {
                     out.write_all(if first { before_first } else { between })?;
                     out.write_all(&row?)?;
@@ -246,7 +235,7 @@ impl Serialize for Units<'_, '_> {
         let stream = self.0;
         let mut seq = s.serialize_seq(Some(stream.order.len()))?;
         for block in stream.order.chunks(BLOCK) {
-            let rows: Vec<UnitRow> = small_or_par(block, |&i| stream.rows.row(i));
+            let rows: Vec<UnitRow> = crate::input::par::map(block, PER_TASK, |&i| stream.rows.row(i));
             for row in &rows {
                 seq.serialize_element(row)?;
             }

@@ -432,10 +432,9 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
         (units, failures)
     };
     // One chunk (a province) is evaluated here, without starting the pool.
-    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> = match n.div_ceil(CHUNK) {
-        0 | 1 => (0..n.div_ceil(CHUNK)).map(chunk).collect(),
-        tasks => (0..tasks).into_par_iter().map(chunk).collect(),
-    };
+    let tasks = n.div_ceil(CHUNK);
+    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> =
+        if tasks <= 1 { (0..tasks).map(chunk).collect() } else { (0..tasks).into_par_iter().map(chunk).collect() };
     let mut units = Vec::with_capacity(n);
     let mut failures = Vec::new();
     for (u, f) in chunks {

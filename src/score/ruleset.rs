@@ -18,7 +18,7 @@ use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, Source};
 use crate::input::model::Model;
 use crate::input::raw::RawUnitsFile;
-use crate::input::validate::{validate, validate_early, validate_rest};
+use crate::input::validate::{validate_early, validate_rest};
 use crate::score::eval::Shape;
 use crate::source::map::SourceMap;
 
@@ -97,12 +97,13 @@ impl RuleSet {
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
         std::thread::scope(|scope| {
-            let own = matches!(rules, Engine::Own).then(|| scope.spawn(Rules::default));
-            let rules = move || match (rules, own.map(std::thread::ScopedJoinHandle::join)) {
-                (Engine::Given(r), _) => r.clone(),
-                (Engine::Own, Some(Ok(r))) => r,
-                (Engine::Own, Some(Err(panic))) => std::panic::resume_unwind(panic),
-                (Engine::Own, None) => Rules::default(),
+            let rules = match rules {
+                Engine::Given(r) => Err(r),
+                Engine::Own => Ok(scope.spawn(Rules::default)),
+            };
+            let rules = move || match rules {
+                Err(given) => given.clone(),
+                Ok(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             };
             // The data files are hashed for the fingerprint on a thread of
             // their own, unless they are shared with the previous set: started
@@ -133,11 +134,11 @@ impl RuleSet {
         let units = shared.and_then(|p| p.raw_units.clone());
         let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, validate_early);
         let data_digests = hashing();
+        // Validation runs on files read without an error (`meanwhile` was
+        // called), and has nothing to validate without an `index.toml`.
         let (model, vdiags) = match early {
-            _ if diags.has_errors() => (None, Diagnostics::default()),
-            Some(Some(early)) => validate_rest(&mut raw, early),
-            Some(None) => (None, Diagnostics::default()),
-            None => validate(&mut raw),
+            Some(Some(early)) if !diags.has_errors() => validate_rest(&mut raw, early),
+            _ => (None, Diagnostics::default()),
         };
         diags.extend(vdiags);
         let Some(model) = model else {

@@ -71,22 +71,15 @@ impl<'u, 'a> UnitMatcher<'u, 'a> {
     }
 
     fn make_names(&self) -> (FxHashMap<String, usize>, Vec<Diagnostic>) {
-        use rayon::prelude::*;
         let units = self.units;
         let names = units.iter().map(|u| 1 + u.aliases.len()).sum();
         let mut by_name: FxHashMap<String, usize> = FxHashMap::with_capacity_and_hasher(names, Default::default());
         let mut warnings = Vec::new();
-        // Normalising is most of the work: done for every unit in parallel,
-        // inserted in order; a province's units here, without the pool.
-        const PER_TASK: usize = 4096;
-        let keys_of = |u: &UnitRef| -> Vec<String> {
+        // Normalising is most of the work: done for every unit in parallel
+        // (4,096 a task), inserted in order.
+        let keys: Vec<Vec<String>> = crate::input::par::map(units, 4096, |u| {
             std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)).map(normalize_name).collect()
-        };
-        let keys: Vec<Vec<String>> = if units.len() <= PER_TASK {
-            units.iter().map(keys_of).collect()
-        } else {
-            units.par_iter().with_min_len(PER_TASK).map(keys_of).collect()
-        };
+        });
         for ((i, u), keys) in units.iter().enumerate().zip(keys) {
             for (n, key) in std::iter::once(u.name).chain(u.aliases.iter().map(String::as_str)).zip(keys) {
                 match by_name.get(key.as_str()) {
