@@ -49,6 +49,20 @@ fn replay_says_when_the_rules_changed() {
 }
 
 #[test]
+fn a_loads_fingerprint_from_the_texts_read_is_the_one_read_from_disk() {
+    // A load hashes the files it read from their texts, and reads only the
+    // others: the digests are those of the files on disk, every one.
+    for year in [2023, 2025] {
+        let rs = RuleSet::load(&repo(), year, &Rules::default()).expect("loads");
+        let scripts: Vec<std::path::PathBuf> = rs.model.scripts.iter().map(|s| s.path.clone()).collect();
+        let from_disk = parindex::input::fingerprint::fingerprint(&repo(), year, year, &scripts).expect("hashes");
+        assert_eq!(rs.fingerprint, from_disk, "{year}");
+        assert!(from_disk.files.keys().any(|k| k.ends_with("published-components.toml")) || year != 2023);
+        assert!(from_disk.files.keys().any(|k| k.ends_with("/targets.toml")), "a file the load does not read is hashed too");
+    }
+}
+
+#[test]
 fn fingerprint_ignores_formatting_and_comments_but_not_numbers() {
     let t = temp_tree();
     let base = fingerprint(t.path());

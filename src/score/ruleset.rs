@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{data_files, fingerprint_with_data, hash_files, Digests, Fingerprint};
+use crate::input::fingerprint::{fingerprint_with_data, hash_files, hash_files_known, Digests, Fingerprint, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, Source};
 use crate::input::model::Model;
@@ -105,24 +105,31 @@ impl RuleSet {
                 Err(given) => given.clone(),
                 Ok(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             };
-            // The data files are hashed for the fingerprint on a thread of
-            // their own, unless they are shared with the previous set: started
-            // once the year's files are read, while a core is busy with
-            // validation only (the 2023 self-assessment is read beside the
-            // other files, and a third thread there slowed both).
+            // The data files are hashed for the fingerprint from the texts
+            // the load read, and the files it did not read from disk. A large
+            // year's are read again on a thread of their own instead, unless
+            // they are shared with the previous set: started once the year's
+            // files are read, while a core is busy with validation only (the
+            // self-assessment is read beside the other files, and a third
+            // thread there slowed both).
+            let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
+            let large = data_stamp.iter().map(|(_, len, _)| len).sum::<u64>() > HASHED_BESIDE;
             let hashing = move || {
-                let data = shared.is_none().then(|| scope.spawn(move || hash_files(root, &data_files(root, data_year))));
-                move || match data.map(std::thread::ScopedJoinHandle::join) {
+                let beside = (shared.is_none() && large).then(|| {
+                    let files = files.clone();
+                    scope.spawn(move || hash_files(root, &files))
+                });
+                move |known: Known| match beside.map(std::thread::ScopedJoinHandle::join) {
                     Some(Ok(digests)) => digests,
                     Some(Err(panic)) => std::panic::resume_unwind(panic),
-                    None => hash_files(root, &data_files(root, data_year)),
+                    None => hash_files_known(root, &files, known),
                 }
             };
             RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp), hashing)
         })
     }
 
-    fn load_in<D: FnOnce() -> Result<Digests, crate::diag::Diagnostic>>(
+    fn load_in<D: FnOnce(Known) -> Result<Digests, crate::diag::Diagnostic>>(
         root: &Path,
         (year, data_year): (u16, u16),
         rules: impl FnOnce() -> Rules,
@@ -155,18 +162,19 @@ impl RuleSet {
             }
         }
 
-        // The fingerprint reads and hashes every file: beside the indicator tables.
+        // The fingerprint hashes every file, those read from their texts.
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
+        let known = |p: &Path| raw.source(p).map(|s| s.text.as_str());
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
             Some(p) => (
                 (Arc::clone(&p.indicators), p.indicator_warnings.clone()),
-                fingerprint_with_data(root, year, &script_paths, &p.fingerprint.data_digests()),
+                fingerprint_with_data(root, year, &script_paths, &p.fingerprint.data_digests(), &known),
             ),
             None => {
                 let (ind, d) = load_indicators(root, data_year, &unit_refs(&model));
-                let fp = data_digests().and_then(|data| fingerprint_with_data(root, year, &script_paths, &data));
+                let fp = data_digests(&known).and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
                 ((Arc::new(ind), d), fp)
             }
         };
@@ -248,6 +256,10 @@ fn plans(model: &Model, scripts: &[CompiledScript], rules: &Rules) -> Vec<Option
     }
     plans
 }
+
+/// Data files up to this size in all are hashed from the texts read, on the
+/// calling thread; larger ones are read again and hashed beside validation.
+const HASHED_BESIDE: u64 = 4 << 20;
 
 /// The rule engine a load uses: the caller's, or one of its own built beside the reading.
 enum Engine<'r> {
