@@ -84,10 +84,18 @@ fn strip_toml(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Whether `c` ends a run of bytes [`strip_toml_bytes`] copies as they are.
-fn toml_special(c: u8) -> bool {
-    matches!(c, b'#' | b'"' | b'\'' | b'[' | b'{' | b']' | b'}' | b'\n' | b' ' | b'\t' | b'\r')
-}
+/// The bytes that end a run of bytes [`strip_toml_bytes`] copies as they
+/// are, as a table: a run is found a byte a step without a branch per kind.
+const TOML_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = *b"#\"'[{]}\n \t\r";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// [`strip_toml`] on bytes: runs of ordinary bytes are copied at once.
 fn strip_toml_bytes(b: &[u8]) -> Vec<u8> {
@@ -160,7 +168,7 @@ fn strip_toml_bytes(b: &[u8]) -> Vec<u8> {
                 continue;
             }
             _ => {
-                let n = b[i..].iter().position(|&x| toml_special(x)).unwrap_or(b.len() - i);
+                let n = b[i..].iter().position(|&x| TOML_SPECIAL[x as usize]).unwrap_or(b.len() - i);
                 out.extend_from_slice(&b[i..i + n]);
                 i += n;
                 continue;
