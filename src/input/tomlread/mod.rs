@@ -50,8 +50,11 @@ pub fn fast<T: DeserializeOwned>(text: &str) -> Option<T> {
 /// (the `toml` crate's own limit is 80).
 const MAX_DEPTH: usize = 64;
 
-/// Tables with more entries than this find keys through a hash index.
-const INDEXED: usize = 64;
+/// Tables with more entries than this find keys through a hash index: a
+/// unit's table of a year's points has 30 to 40, whose keys a scan compared
+/// by the hundred (finding and adding keys in a 2023 load: 2.9 million
+/// instructions with 64 here, 2.8 with 16, the finding halved).
+const INDEXED: usize = 16;
 
 #[derive(Debug)]
 struct Key<'a> {
@@ -438,7 +441,7 @@ impl<'a> Parser<'a> {
         loop {
             // The plain characters up to a quote, an escape or a control character.
             let rest = &self.b[self.pos..];
-            self.pos += rest.iter().position(|&c| c == b'"' || c == b'\\' || is_control(c))?;
+            self.pos += rest.iter().position(|&c| STRING_STOP[c as usize])?;
             let c = self.b[self.pos];
             match c {
                 b'"' => {
@@ -550,6 +553,18 @@ impl<'a> Parser<'a> {
 fn is_control(c: u8) -> bool {
     (c < 0x20 && c != b'\t') || c == 0x7f
 }
+
+/// The bytes that end the plain text of a basic string: its quote, an
+/// escape, a control character; looked up in a table, a byte a step.
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c < 0x20 && c != 0x09) || c == 0x7f || c == b'"' as usize || c == b'\\' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// Puts the table of `header`, filled, where its path says, as the `toml`
 /// crate does; `None` where the `toml` crate would refuse it or move keys.
