@@ -182,9 +182,18 @@ pub(crate) fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String>
 /// Validates everything read for a year. Returns the model when there is no error.
 pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
     match validate_early(raw) {
-        Some(early) => validate_rest(raw, early),
+        Some(early) => {
+            let self_file = take_self_scores(raw);
+            validate_rest(raw, self_file, early)
+        }
         None => (None, Diagnostics::default()),
     }
+}
+
+/// The self-scores read, taken out of `raw` for [`validate_rest`] to move
+/// into the model; their file's text stays in `raw`.
+pub fn take_self_scores(raw: &mut RawYear) -> Option<crate::input::raw_round::RawSelfFile> {
+    raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f))
 }
 
 /// What validation finds before the scoring round's files: the criteria,
@@ -229,11 +238,10 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
 }
 
 /// The rest of [`validate`] after [`validate_early`] of the same `raw`: the
-/// scoring round, then the model. The self-scores are moved into the model,
-/// not copied; their file's text stays in `raw`.
-pub fn validate_rest(raw: &mut RawYear, early: Early) -> (Option<Model>, Diagnostics) {
-    let self_file = raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f));
-    let raw = &*raw;
+/// scoring round, then the model. The self-scores, taken out of `raw` by
+/// [`take_self_scores`], are moved into the model, not copied; `raw` is only
+/// read, and may be read beside it (the fingerprint hashes its texts).
+pub fn validate_rest(raw: &RawYear, self_file: Option<crate::input::raw_round::RawSelfFile>, early: Early) -> (Option<Model>, Diagnostics) {
     let Early {
         mut diags,
         head,

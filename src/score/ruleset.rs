@@ -18,7 +18,7 @@ use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, Source};
 use crate::input::model::Model;
 use crate::input::raw::RawUnitsFile;
-use crate::input::validate::{validate_early, validate_rest};
+use crate::input::validate::{take_self_scores, validate_early, validate_rest};
 use crate::score::eval::Shape;
 use crate::source::map::SourceMap;
 
@@ -111,7 +111,8 @@ impl RuleSet {
             // they are shared with the previous set: started once the year's
             // files are read, while a core is busy with validation only (the
             // self-assessment is read beside the other files, and a third
-            // thread there slowed both).
+            // thread there slowed both); a national year's tables are never
+            // held whole twice.
             let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
             let large = data_stamp.iter().map(|(_, len, _)| len).sum::<u64>() > HASHED_BESIDE;
             let hashing = move || {
@@ -129,7 +130,7 @@ impl RuleSet {
         })
     }
 
-    fn load_in<D: FnOnce(Known) -> Result<Digests, crate::diag::Diagnostic>>(
+    fn load_in<D: FnOnce(Known) -> Result<Digests, crate::diag::Diagnostic> + Send>(
         root: &Path,
         (year, data_year): (u16, u16),
         rules: impl FnOnce() -> Rules,
@@ -140,13 +141,26 @@ impl RuleSet {
         // The criteria, units and points are validated while the self-assessment is read.
         let units = shared.and_then(|p| p.raw_units.clone());
         let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, validate_early);
-        let data_digests = hashing();
-        // Validation runs on files read without an error (`meanwhile` was
-        // called), and has nothing to validate without an `index.toml`.
-        let (model, vdiags) = match early {
-            Some(Some(early)) if !diags.has_errors() => validate_rest(&mut raw, early),
-            _ => (None, Diagnostics::default()),
-        };
+        let hash_data = hashing();
+        // The data files are hashed from the texts read on a thread beside
+        // the scoring round's validation, unless the previous set's digests
+        // are shared. Validation runs on files read without an error
+        // (`meanwhile` was called), and has nothing to validate without an
+        // `index.toml`.
+        let self_file = take_self_scores(&mut raw);
+        let ((model, vdiags), hashed) = std::thread::scope(|beside| {
+            let raw = &raw;
+            let hashed = match shared {
+                None => Ok(beside.spawn(move || hash_data(&|p: &Path| raw.source(p).map(|s| s.text.as_str())))),
+                Some(_) => Err(hash_data),
+            };
+            let validated = match early {
+                Some(Some(early)) if !diags.has_errors() => validate_rest(raw, self_file, early),
+                _ => (None, Diagnostics::default()),
+            };
+            let hashed = hashed.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            (validated, hashed)
+        });
         diags.extend(vdiags);
         let Some(model) = model else {
             return Err(diags);
@@ -174,7 +188,11 @@ impl RuleSet {
             ),
             None => {
                 let (ind, d) = load_indicators(root, data_year, &unit_refs(&model));
-                let fp = data_digests(&known).and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
+                let data = match hashed {
+                    Ok(digests) => digests,
+                    Err(hash_data) => hash_data(&known),
+                };
+                let fp = data.and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
                 ((Arc::new(ind), d), fp)
             }
         };
