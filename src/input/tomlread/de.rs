@@ -27,7 +27,7 @@ impl de::Error for Bail {
     }
 }
 
-fn is_spanned(name: &'static str, fields: &'static [&'static str]) -> bool {
+pub(super) fn is_spanned(name: &'static str, fields: &'static [&'static str]) -> bool {
     serde_spanned::__unstable::is_spanned(name, fields)
 }
 
@@ -180,7 +180,7 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
 }
 
 /// A key, as the `toml` crate's `KeyDeserializer` gives it.
-struct KeyDe<'a>(Key<'a>);
+pub(super) struct KeyDe<'a>(pub(super) Key<'a>);
 
 impl<'de> de::Deserializer<'de> for KeyDe<'_> {
     type Error = Bail;
