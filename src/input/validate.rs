@@ -34,6 +34,7 @@ mod survey;
 mod tree;
 mod units;
 
+use crate::input::model::PairMap;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -139,7 +140,7 @@ pub mod recheck {
     }
 
     /// (unit, node) → exemption of the exemptions `enabled` keeps.
-    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> std::collections::HashMap<(usize, usize), usize> {
+    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> crate::input::model::PairMap<usize> {
         super::exemptions::exempt_map(exemptions, enabled)
     }
 
@@ -208,7 +209,7 @@ pub struct Early {
     groups: Vec<Group>,
     exemptions: Vec<Exemption>,
     exempt: exemptions::Exempt,
-    awarded: HashMap<(usize, usize), Awarded>,
+    awarded: PairMap<Awarded>,
     facts: Vec<HashMap<String, Fact>>,
     previous: (Option<u16>, Vec<Option<Previous>>),
     /// The index's name and rounding, from `index.toml`.

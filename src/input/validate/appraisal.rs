@@ -7,6 +7,7 @@
 //! it; and the last round's points are the points of `scores.toml` (kept
 //! apart, in `Model::consistency`: the council's points are scored regardless).
 
+use crate::input::model::PairMap;
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
@@ -108,7 +109,7 @@ pub(super) fn from_raw(
     units: &Units,
     exempt: &Exempt,
     exemptions: &[Exemption],
-    awarded: &HashMap<(usize, usize), Awarded>,
+    awarded: &PairMap<Awarded>,
     (diags, consistency): (&mut Diagnostics, &mut Diagnostics),
 ) -> Option<Appraisal> {
     // Another year's data under these criteria: its rounds are of its own criteria.
@@ -373,7 +374,7 @@ fn round(cx: &Ctx, at: &At, r: &crate::input::raw_round::RawRound, id: u32, sofa
 }
 
 /// The points after the last round are the council's points of `scores.toml`.
-fn final_matches(cx: &Ctx, raw: &RawYear, a: &Appraisal, awarded: &HashMap<(usize, usize), Awarded>, diags: &mut Diagnostics) {
+fn final_matches(cx: &Ctx, raw: &RawYear, a: &Appraisal, awarded: &PairMap<Awarded>, diags: &mut Diagnostics) {
     if raw.rounds.is_none() || raw.scores.is_none() {
         return;
     }

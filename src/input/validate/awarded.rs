@@ -2,7 +2,7 @@
 //! criterion or part: each must land where the unit is evaluated, once per
 //! branch of the tree, between 0 and the unit's maximum there.
 
-use std::collections::HashMap;
+use crate::input::model::PairMap;
 
 use rust_decimal::Decimal;
 use toml::Spanned;
@@ -45,8 +45,8 @@ pub(super) fn from_raw(
     exempt: &Exempt,
     exemptions: &[Exemption],
     diags: &mut Diagnostics,
-) -> HashMap<(usize, usize), Awarded> {
-    let mut awarded = HashMap::new();
+) -> PairMap<Awarded> {
+    let mut awarded = PairMap::default();
     let Some((ssrc, sfile)) = &raw.scores else {
         return awarded;
     };

@@ -2,6 +2,7 @@
 //! criteria or parts, each exemption id, unit and criterion named once, and a
 //! warning for an exemption that changes nothing for a unit.
 
+use crate::input::model::PairMap;
 use std::collections::HashMap;
 
 use super::{legal_ref, suggest, with_help, At};
@@ -13,7 +14,7 @@ use crate::input::validate::tree::Tree;
 use crate::input::validate::units::Units;
 
 /// (unit, node) → exemption, for nodes named directly or through a part.
-pub(super) type Exempt = HashMap<(usize, usize), usize>;
+pub(super) type Exempt = PairMap<usize>;
 
 /// The exemption, if any, that takes unit `u` out of node `i` (named at the
 /// node or at an ancestor).
@@ -25,7 +26,7 @@ pub(super) fn exempt_by(tree: &Tree, exempt: &Exempt, u: usize, i: usize) -> Opt
 /// [`from_raw`] builds it: in file order, a later exemption naming the same
 /// unit and node taking the place of an earlier one.
 pub(crate) fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> Exempt {
-    let mut exempt = Exempt::new();
+    let mut exempt = Exempt::default();
     for (ei, e) in exemptions.iter().enumerate().filter(|(ei, _)| enabled(*ei)) {
         for &ui in &e.units {
             for &ni in &e.targets {
@@ -38,7 +39,7 @@ pub(crate) fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bo
 
 pub(super) fn from_raw(raw: &RawYear, head: &Header, tree: &Tree, units: &Units, diags: &mut Diagnostics) -> (Vec<Exemption>, Exempt) {
     let mut exemptions: Vec<Exemption> = Vec::new();
-    let mut exempt = Exempt::new();
+    let mut exempt = Exempt::default();
     let Some((esrc, efile)) = &raw.exemptions else {
         return (exemptions, exempt);
     };

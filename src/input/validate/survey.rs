@@ -8,7 +8,7 @@
 //! criterion in `scores.toml`. A unit that returned fewer questionnaires than
 //! the declared minimum is reported.
 
-use std::collections::HashMap;
+use crate::input::model::PairMap;
 
 use rust_decimal::Decimal;
 
@@ -27,7 +27,7 @@ pub(super) fn from_raw(
     head: &Header,
     tree: &Tree,
     units: &Units,
-    awarded: &HashMap<(usize, usize), Awarded>,
+    awarded: &PairMap<Awarded>,
     (diags, consistency): (&mut Diagnostics, &mut Diagnostics),
 ) -> Option<Survey> {
     let (src, file) = raw.survey.as_ref().filter(|_| !raw.what_if)?;
