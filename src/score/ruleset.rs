@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{fingerprint_with_data, hash_files, hash_files_known, Digests, Fingerprint, Known};
+use crate::input::fingerprint::{fingerprint_with_data, hash_files_known, Fingerprint, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, Source};
 use crate::input::model::Model;
@@ -105,54 +105,34 @@ impl RuleSet {
                 Err(given) => given.clone(),
                 Ok(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             };
-            // The data files are hashed for the fingerprint from the texts
-            // the load read, and the files it did not read from disk. A large
-            // year's are read again on a thread of their own instead, unless
-            // they are shared with the previous set: started once the year's
-            // files are read, while a core is busy with validation only (the
-            // self-assessment is read beside the other files, and a third
-            // thread there slowed both); a national year's tables are never
-            // held whole twice.
-            let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
-            let large = data_stamp.iter().map(|(_, len, _)| len).sum::<u64>() > HASHED_BESIDE;
-            let hashing = move || {
-                let beside = (shared.is_none() && large).then(|| {
-                    let files = files.clone();
-                    scope.spawn(move || hash_files(root, &files))
-                });
-                move |known: Known| match beside.map(std::thread::ScopedJoinHandle::join) {
-                    Some(Ok(digests)) => digests,
-                    Some(Err(panic)) => std::panic::resume_unwind(panic),
-                    None => hash_files_known(root, &files, known),
-                }
-            };
-            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp), hashing)
+            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp))
         })
     }
 
-    fn load_in<D: FnOnce(Known) -> Result<Digests, crate::diag::Diagnostic> + Send>(
+    fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
         rules: impl FnOnce() -> Rules,
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
-        hashing: impl FnOnce() -> D,
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
         // The criteria, units and points are validated while the self-assessment is read.
         let units = shared.and_then(|p| p.raw_units.clone());
         let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, validate_early);
-        let hash_data = hashing();
-        // The data files are hashed from the texts read on a thread beside
-        // the scoring round's validation, unless the previous set's digests
-        // are shared. Validation runs on files read without an error
-        // (`meanwhile` was called), and has nothing to validate without an
-        // `index.toml`.
+        // The data files (those the stamp found) are hashed for the
+        // fingerprint on a thread beside the scoring round's validation, those
+        // the load read from their texts and the others from disk, unless
+        // the previous set's digests are shared. Validation runs on files
+        // read without an error (`meanwhile` was called), and has nothing to
+        // validate without an `index.toml`.
+        let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
+        let hash_data = |known: Known| hash_files_known(root, &files, known);
         let self_file = take_self_scores(&mut raw);
         let ((model, vdiags), hashed) = std::thread::scope(|beside| {
             let raw = &raw;
             let hashed = match shared {
-                None => Ok(beside.spawn(move || hash_data(&|p: &Path| raw.source(p).map(|s| s.text.as_str())))),
-                Some(_) => Err(hash_data),
+                None => Some(beside.spawn(move || hash_data(&|p: &Path| raw.source(p).map(|s| s.text.as_str())))),
+                Some(_) => None,
             };
             let validated = match early {
                 Some(Some(early)) if !diags.has_errors() => validate_rest(raw, self_file, early),
@@ -188,10 +168,7 @@ impl RuleSet {
             ),
             None => {
                 let (ind, d) = load_indicators(root, data_year, &unit_refs(&model));
-                let data = match hashed {
-                    Ok(digests) => digests,
-                    Err(hash_data) => hash_data(&known),
-                };
+                let data = hashed.unwrap_or_else(|| hash_data(&known));
                 let fp = data.and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
                 ((Arc::new(ind), d), fp)
             }
@@ -274,10 +251,6 @@ fn plans(model: &Model, scripts: &[CompiledScript], rules: &Rules) -> Vec<Option
     }
     plans
 }
-
-/// Data files up to this size in all are hashed from the texts read, on the
-/// calling thread; larger ones are read again and hashed beside validation.
-const HASHED_BESIDE: u64 = 4 << 20;
 
 /// The rule engine a load uses: the caller's, or one of its own built beside the reading.
 enum Engine<'r> {
