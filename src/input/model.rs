@@ -6,12 +6,6 @@
 //! backward pass over them aggregates children into parents.
 
 use std::collections::HashMap;
-
-/// A map keyed by (unit, node): hashed by `rustc-hash`, not SipHash, since
-/// its keys are the model's own indices (the exemptions alone were looked
-/// up about 4,900 times in a 2023 load, a fifth of a million instructions
-/// per thousand lookups with SipHash).
-pub type PairMap<V> = rustc_hash::FxHashMap<(usize, usize), V>;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -19,6 +13,12 @@ use rust_decimal::Decimal;
 use crate::diag::Location;
 use crate::input::name::Name;
 use crate::input::round::Rounding;
+
+/// A map keyed by (unit, node): hashed by `rustc-hash`, not SipHash, since
+/// its keys are the model's own indices (the exemptions alone were looked
+/// up about 4,900 times in a 2023 load, a fifth of a million instructions
+/// per thousand lookups with SipHash).
+pub type PairMap<V> = rustc_hash::FxHashMap<(usize, usize), V>;
 
 /// A legal document the criteria cite.
 #[derive(Debug, Clone)]

@@ -140,7 +140,7 @@ pub mod recheck {
     }
 
     /// (unit, node) → exemption of the exemptions `enabled` keeps.
-    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> crate::input::model::PairMap<usize> {
+    pub fn exempt_map(exemptions: &[Exemption], enabled: impl Fn(usize) -> bool) -> super::PairMap<usize> {
         super::exemptions::exempt_map(exemptions, enabled)
     }
 

@@ -19,6 +19,38 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use super::de::{is_spanned, Bail, KeyDe, ValueDe};
 use super::Parser;
 
+/// The rest of a deserializer of a table that is read as it goes: a
+/// struct read as a map, `Spanned` refused (the table's end is not known
+/// before its last value), everything else through `deserialize_any`.
+macro_rules! unspanned_table {
+    () => {
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Bail> {
+            if is_spanned(name, fields) {
+                return Err(Bail);
+            }
+            self.deserialize_any(visitor)
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+            visitor.visit_some(self)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Bail> {
+            visitor.visit_newtype_struct(self)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
+            bytes byte_buf map unit ignored_any unit_struct tuple_struct tuple identifier enum
+        }
+    };
+}
+
 /// The whole document, as the root table.
 pub(super) struct DocDe<'p, 'a>(pub(super) &'p mut Parser<'a>);
 
@@ -29,7 +61,7 @@ impl<'de> de::Deserializer<'de> for DocDe<'_, '_> {
         if self.0.text.starts_with('\u{feff}') {
             return Err(Bail);
         }
-        let value = visitor.visit_map(Root { p: self.0, names: FxHashSet::default(), keys: FxHashSet::default(), header: None })?;
+        let value = visitor.visit_map(Root { p: self.0, names: FxHashSet::default(), keys: FxHashSet::default(), header: false })?;
         // Everything read: a visitor that stopped early leaves text unread.
         match self.0.peek() {
             None => Ok(value),
@@ -37,30 +69,7 @@ impl<'de> de::Deserializer<'de> for DocDe<'_, '_> {
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            return Err(Bail);
-        }
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
-        bytes byte_buf map unit ignored_any unit_struct tuple_struct tuple identifier enum
-    }
+    unspanned_table!();
 }
 
 /// The root's entries: its key/value pairs, then one entry per `[name]`
@@ -71,7 +80,7 @@ struct Root<'p, 'a> {
     names: FxHashSet<Cow<'a, str>>,
     keys: FxHashSet<Cow<'a, str>>,
     /// Set between a header's key and its table's value.
-    header: Option<()>,
+    header: bool,
 }
 
 impl<'a> Root<'_, 'a> {
@@ -143,16 +152,16 @@ impl<'de, 'a> MapAccess<'de> for Root<'_, 'a> {
                     return Err(Bail);
                 }
                 self.keys.clear();
-                self.header = Some(());
+                self.header = true;
                 seed.deserialize(KeyDe(key)).map(Some)
             }
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Bail> {
-        match self.header.take() {
-            None => seed.deserialize(ValueDe(self.value()?)),
-            Some(()) => {
+        match std::mem::take(&mut self.header) {
+            false => seed.deserialize(ValueDe(self.value()?)),
+            true => {
                 let value = seed.deserialize(TableDe(self))?;
                 // The table read to its end: the next header or the text's end.
                 match self.p.peek() {
@@ -174,30 +183,7 @@ impl<'de> de::Deserializer<'de> for TableDe<'_, '_, '_> {
         visitor.visit_map(Pairs { root: self.0, value: false })
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        if is_spanned(name, fields) {
-            return Err(Bail);
-        }
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
-        bytes byte_buf map unit ignored_any unit_struct tuple_struct tuple identifier enum
-    }
+    unspanned_table!();
 }
 
 /// The pairs of a `[name]` table, up to the next header or the end.
