@@ -26,6 +26,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::input::fingerprint::{text_digest, Kept};
 use crate::input::name::Name;
 use crate::input::raw::*;
 use crate::input::raw_round::*;
@@ -62,11 +63,23 @@ pub struct RawYear {
     pub survey: Option<(Source, RawSurveyFile)>,
     /// The survey's answers, as `survey.toml` names them.
     pub survey_answers: Option<Source>,
+    /// Digests of files made by the thread that read them, as it read them
+    /// ([`text_digest`](crate::input::fingerprint::text_digest)), by path relative to the root.
+    pub digests: Vec<(PathBuf, String)>,
 }
 
 impl RawYear {
     pub fn source(&self, path: &Path) -> Option<&Source> {
         self.all_sources().find(|s| s.path == path)
+    }
+
+    /// What is held of the file `path`: its digest if one was made as it
+    /// was read, else its text; `None` for a file not read.
+    pub fn kept(&self, path: &Path) -> Option<Kept<'_>> {
+        match self.digests.iter().find(|(p, _)| p == path) {
+            Some((_, d)) => Some(Kept::Digest(d)),
+            None => self.source(path).map(|s| Kept::Text(&s.text)),
+        }
     }
 
     /// Every file read, in the order of [`RawYear::all_sources`], moved out
@@ -334,7 +347,7 @@ pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
 /// problem in them, and the files have not changed since: they are taken as
 /// they are instead of read again.
 pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<(Source, RawUnitsFile)>>) -> (RawYear, Diagnostics) {
-    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, units, |_| ());
+    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, (units, false), |_| ());
     (raw, diags)
 }
 
@@ -343,11 +356,13 @@ pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<
 /// error, while the self-assessment is still being read on its thread:
 /// the 2023 province validates its criteria, units and points there
 /// instead of waiting (up to 2 ms). `None` when `meanwhile` was not called.
+/// With `digest`, the self-assessment's thread also makes its digest for
+/// the fingerprint once it is read (`RawYear::digests`), beside the rest.
 pub fn load_year_meanwhile<R>(
     root: &Path,
     year: u16,
     data_year: u16,
-    units: Option<Arc<(Source, RawUnitsFile)>>,
+    (units, digest): (Option<Arc<(Source, RawUnitsFile)>>, bool),
     meanwhile: impl FnOnce(&RawYear) -> R,
 ) -> (RawYear, Diagnostics, Option<R>) {
     let mut diags = Diagnostics::default();
@@ -371,9 +386,11 @@ pub fn load_year_meanwhile<R>(
     let self_path = fix.join("self-assessment.toml");
     let read_self = || {
         let mut diags = Diagnostics::default();
-        (load_file(root, self_path.clone(), false, &mut diags), diags)
+        let read = load_file(root, self_path.clone(), false, &mut diags);
+        let digest = read.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text)));
+        (read, digest, diags)
     };
-    let (self_assessment, after, early) = std::thread::scope(|scope| {
+    let (self_assessment, self_digest, after, early) = std::thread::scope(|scope| {
         let own = root.join(&self_path).is_file().then(|| scope.spawn(read_self));
         read_criteria(root, &crit, (year, data_year), &mut raw, &mut diags);
         raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
@@ -384,14 +401,15 @@ pub fn load_year_meanwhile<R>(
         raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
         raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
         let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
-        let (self_assessment, own_diags) = match own {
+        let (self_assessment, self_digest, own_diags) = match own {
             Some(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             None => read_self(),
         };
         diags.extend(own_diags);
-        (self_assessment, after, early)
+        (self_assessment, self_digest, after, early)
     });
     raw.self_assessment = self_assessment;
+    raw.digests.extend(self_digest);
     diags.extend(after);
     if let Some((src, s)) = &raw.survey {
         let name = s.survey.answers.get_ref();
