@@ -147,7 +147,7 @@ impl HashOut<'_> {
     }
 
     fn release_held(&mut self) {
-        self.buf.extend(std::iter::repeat_n(b'\n', self.held));
+        self.buf.resize(self.buf.len() + self.held, b'\n');
         self.held = 0;
     }
 }
