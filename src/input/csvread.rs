@@ -107,6 +107,17 @@ impl Record<'_> {
     pub fn len(&self) -> usize {
         self.fields.len()
     }
+
+    /// Field `i` as a number of ASCII digits between ASCII spaces, without
+    /// reading it as text first; `None` for any other field (read as text
+    /// then, its error told in its words).
+    pub fn digits(&self, i: usize) -> Option<usize> {
+        let f = self.fields.get(i)?.trim_ascii();
+        if f.is_empty() || f.len() > 9 || !f.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(f.iter().fold(0, |n, &d| n * 10 + usize::from(d - b'0')))
+    }
 }
 
 /// Reads the records of `text` split at `sep`, calling `f` on each; stops

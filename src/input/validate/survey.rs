@@ -277,10 +277,12 @@ fn read_answers(
         row.clear();
         for (q, c) in questions.iter().zip(cols) {
             let Some(c) = *c else { return };
-            let cell = r.get(c).trim();
-            match cell.parse::<usize>().ok().and_then(|o| o.checked_sub(1)).filter(|&o| o < q.options.len()) {
+            // Most cells are a digit: read from the bytes, the others as text.
+            let number = r.digits(c).or_else(|| r.get(c).trim().parse::<usize>().ok());
+            match number.and_then(|o| o.checked_sub(1)).filter(|&o| o < q.options.len()) {
                 Some(o) => row.push(o),
                 None => {
+                    let cell = r.get(c).trim();
                     let d = Diagnostic::error(
                         Code::BadValue,
                         format!("answer `{cell}` to question `{}` is not an option 1..{}", q.id, q.options.len()),
