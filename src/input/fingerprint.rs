@@ -147,8 +147,10 @@ impl HashOut<'_> {
     }
 
     fn release_held(&mut self) {
-        self.buf.resize(self.buf.len() + self.held, b'\n');
-        self.held = 0;
+        if self.held > 0 {
+            self.buf.resize(self.buf.len() + self.held, b'\n');
+            self.held = 0;
+        }
     }
 }
 
@@ -168,7 +170,17 @@ impl CanonOut for HashOut<'_> {
         self.held += bytes.len() - keep;
     }
     fn put_byte(&mut self, c: u8) {
-        self.put(&[c]);
+        self.last = Some(c);
+        if c == b'\n' {
+            self.held += 1;
+            return;
+        }
+        self.release_held();
+        self.buf.push(c);
+        if self.buf.len() >= Self::FLUSH {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
     }
     fn last_put(&self) -> Option<u8> {
         self.last

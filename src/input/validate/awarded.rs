@@ -134,9 +134,10 @@ pub(super) fn resolve(
     let nodes = &tree.nodes;
     let kind = units.list[ui].kind;
     let k = key.get_ref();
-    let node = match (tree.get(k), head.part_index(k)) {
-        (Some(ni), _) => ni,
-        (None, Some(pi)) => {
+    // A part's id is looked for only where no criterion has the key.
+    let node = match tree.get(k).ok_or_else(|| head.part_index(k)) {
+        Ok(ni) => ni,
+        Err(Some(pi)) => {
             let roots: Vec<usize> = tree.roots_of_part(pi).iter().copied().filter(|&i| nodes[i].max[kind].is_some()).collect();
             let [root] = roots.as_slice() else {
                 diags.push(
@@ -148,7 +149,7 @@ pub(super) fn resolve(
             };
             *root
         }
-        (None, None) => {
+        Err(None) => {
             diags.push(super::with_help(
                 sa.err(Code::UnknownCriterion, key, format!("{what} for unknown criterion `{k}`")).unit(uid).criterion(k),
                 tree.help(k),
