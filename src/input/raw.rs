@@ -378,7 +378,9 @@ mod tests {
 
     #[test]
     fn short_decimals_are_found_without_formatting() {
-        for (v, text) in [(2.08, "2.08"), (-1.25, "-1.25"), (20.0, "20"), (0.5, "0.5"), (62.77, "62.77"), (99_999_999_999.5, "99999999999.5")] {
+        for (v, text) in
+            [(2.08, "2.08"), (-1.25, "-1.25"), (20.0, "20"), (0.5, "0.5"), (62.77, "62.77"), (99_999_999_999.5, "99999999999.5")]
+        {
             let d = short_decimal(v).expect(text);
             assert_eq!(d.to_string(), text);
         }
