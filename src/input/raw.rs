@@ -86,9 +86,11 @@ pub fn literal_decimal(v: f64) -> Result<Decimal, String> {
 /// province's `score`). The fewest decimals `k` for which `v × 10^k`
 /// rounds to an `m` whose quotient `m / 10^k` is `v` again give the
 /// shortest text that reads back as `v`: the division of two exact floats
-/// is rounded as the reading of the decimal is. Below 10^11 a float is
-/// within 10^-5 of its neighbours, so the nearest `m` is the only
-/// candidate, and `v × 10^k` is too far from a half for its rounding to miss it.
+/// is rounded as the reading of the decimal is. Below 10^11 neighbouring
+/// floats are less than 2·10^-5 apart, so a decimal that reads back as `v`
+/// is within 10^-5 of it: of at most 4 decimals, only the nearest `m` can
+/// be, and `v × 10^k` is then within 0.1 of `m`, too far from a half for
+/// its rounding to miss it.
 fn short_decimal(v: f64) -> Option<Decimal> {
     const POWERS: [f64; 5] = [1.0, 10.0, 100.0, 1000.0, 10000.0];
     if !v.is_finite() || v == 0.0 || v.abs() >= 1e11 {
