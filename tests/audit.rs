@@ -57,6 +57,9 @@ fn a_loads_fingerprint_from_the_texts_read_is_the_one_read_from_disk() {
         let scripts: Vec<std::path::PathBuf> = rs.model.scripts.iter().map(|s| s.path.clone()).collect();
         let from_disk = parindex::input::fingerprint::fingerprint(&repo(), year, year, &scripts).expect("hashes");
         assert_eq!(rs.fingerprint, from_disk, "{year}");
+        // With an engine of its own, whose thread hashes the files the load does not read.
+        let own = RuleSet::load_own(&repo(), year, year).expect("loads");
+        assert_eq!(own.fingerprint, from_disk, "{year}, with its own engine");
         assert!(from_disk.files.keys().any(|k| k.ends_with("published-components.toml")) || year != 2023);
         assert!(from_disk.files.keys().any(|k| k.ends_with("/targets.toml")), "a file the load does not read is hashed too");
     }

@@ -123,6 +123,23 @@ impl RawYear {
     }
 }
 
+/// The files at the root of a year's data folder that a load reads by
+/// name (the survey's answers and the indicator tables it reads where
+/// `survey.toml` and `indicators.toml` name them); a file of the folder
+/// named otherwise, such as the published components or the
+/// expectations, is only hashed for the fingerprint.
+pub const READ_BY_NAME: [&str; 9] = [
+    "units.toml",
+    "units.csv",
+    "scores.toml",
+    "facts.toml",
+    "indicators.toml",
+    "previous.toml",
+    "self-assessment.toml",
+    "rounds.toml",
+    "survey.toml",
+];
+
 /// The folder of a year's criteria.
 pub fn criteria_dir(root: &Path, year: u16) -> PathBuf {
     root.join("criteria").join(year.to_string())

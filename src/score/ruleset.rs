@@ -13,9 +13,9 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{fingerprint_with_data, hash_files_known, Fingerprint, Known};
+use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, Fingerprint, Kept, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_meanwhile, Source};
+use crate::input::load::{load_year_meanwhile, Source, READ_BY_NAME};
 use crate::input::model::Model;
 use crate::input::raw::RawUnitsFile;
 use crate::input::validate::{take_self_scores, validate_early, validate_rest};
@@ -96,13 +96,24 @@ impl RuleSet {
         let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
+        // A small year's data files that no step of the load reads (the
+        // published components, the expectations) are hashed for the
+        // fingerprint by the engine's thread once the engine is built.
+        let unread: Vec<PathBuf> = match (&rules, shared) {
+            (Engine::Own, None) if data_size(&data_stamp) <= HASHED_BESIDE => unread_data_files(root, data_year, &data_stamp),
+            _ => Vec::new(),
+        };
         std::thread::scope(|scope| {
             let rules = match rules {
                 Engine::Given(r) => Err(r),
-                Engine::Own => Ok(scope.spawn(Rules::default)),
+                Engine::Own => Ok(scope.spawn(move || {
+                    let rules = Rules::default();
+                    let digests = unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect();
+                    (rules, digests)
+                })),
             };
             let rules = move || match rules {
-                Err(given) => given.clone(),
+                Err(given) => (given.clone(), Vec::new()),
                 Ok(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             };
             RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp))
@@ -112,7 +123,7 @@ impl RuleSet {
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        rules: impl FnOnce() -> Rules,
+        rules: impl FnOnce() -> (Rules, Vec<(PathBuf, String)>),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
@@ -129,12 +140,11 @@ impl RuleSet {
         // without an `index.toml`.
         let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
         let hash_data = |known: Known| hash_files_known(root, &files, known);
-        let data_size: u64 = data_stamp.iter().map(|(_, n, _)| n).sum();
         let self_file = take_self_scores(&mut raw);
         let ((model, vdiags), hashed) = std::thread::scope(|beside| {
             let raw = &raw;
             let hashed = match shared {
-                None if data_size > HASHED_BESIDE => Some(beside.spawn(move || hash_data(&|p: &Path| raw.kept(p)))),
+                None if data_size(&data_stamp) > HASHED_BESIDE => Some(beside.spawn(move || hash_data(&|p: &Path| raw.kept(p)))),
                 _ => None,
             };
             let validated = match early {
@@ -149,7 +159,7 @@ impl RuleSet {
             return Err(diags);
         };
 
-        let rules = rules();
+        let (rules, hashed_beside) = rules();
         let mut scripts = Vec::with_capacity(model.scripts.len());
         for s in &model.scripts {
             let Some(src) = raw.source(&s.path) else { continue };
@@ -161,7 +171,9 @@ impl RuleSet {
 
         // The fingerprint hashes every file, those read from their texts.
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
-        let known = |p: &Path| raw.kept(p);
+        // What the load read is hashed from its texts, the rest from disk
+        // unless the engine's thread hashed it.
+        let known = |p: &Path| raw.kept(p).or_else(|| hashed_beside.iter().find(|(q, _)| q == p).map(|(_, d)| Kept::Digest(d)));
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
@@ -234,6 +246,24 @@ impl RuleSet {
 /// waited for a processor about as long as the hashing takes, and the 2023
 /// province's `score` (0.5 MB of data) took 7.25 ms with it, 7.05 ms without.
 const HASHED_BESIDE: u64 = 4 << 20;
+
+/// The size of a year's data files in all.
+fn data_size(stamp: &DataStamp) -> u64 {
+    stamp.iter().map(|(_, n, _)| n).sum()
+}
+
+/// The TOML files at the root of a year's data that the load does not read
+/// by name ([`READ_BY_NAME`]), relative to `root`.
+fn unread_data_files(root: &Path, data_year: u16, stamp: &DataStamp) -> Vec<PathBuf> {
+    let dir = PathBuf::from("fixtures").join(data_year.to_string());
+    stamp
+        .iter()
+        .filter_map(|(p, _, _)| p.strip_prefix(root).ok())
+        .filter(|rel| rel.parent() == Some(dir.as_path()) && rel.extension().is_some_and(|e| e == "toml"))
+        .filter(|rel| rel.file_name().and_then(|n| n.to_str()).is_some_and(|n| !READ_BY_NAME.contains(&n)))
+        .map(Path::to_path_buf)
+        .collect()
+}
 
 /// Per node: its rule traced into a plan. Leaves that call the same script
 /// with the same input names and parameters share one trace (most of a
