@@ -74,7 +74,8 @@ impl RuleSet {
     /// [`RuleSet::load_with`] with a rule engine of the default limits of its
     /// own, built on a thread beside the reading of the files: what a
     /// process that loads one year does (building the engine takes about
-    /// 0.4 ms, a fifth of reading a province's files).
+    /// 0.3–0.4 ms, a fifth of reading a province's files). The same thread
+    /// then hashes a small year's data files that the load does not read.
     pub fn load_own(root: &Path, year: u16, data_year: u16) -> Result<RuleSet, Diagnostics> {
         RuleSet::load_inner(root, year, data_year, Engine::Own, None)
     }
@@ -133,7 +134,8 @@ impl RuleSet {
         // The data files (those the stamp found) are hashed for the
         // fingerprint, unless the previous set's digests are shared: the
         // self-assessment by its own thread as it is read, those the load
-        // read from their texts and the others from disk. A large year's
+        // read from their texts and the others from disk (a small year's
+        // by the engine's thread, when the load has one). A large year's
         // are hashed on a thread beside the scoring round's validation, a
         // small year's after it. Validation runs on files read without an
         // error (`meanwhile` was called), and has nothing to validate
