@@ -8,6 +8,7 @@
 //! apart, in `Model::consistency`: the council's points are scored regardless).
 
 use crate::input::model::PairMap;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
@@ -239,14 +240,17 @@ fn self_scores(
             if !cx.range(at, k, &e.points, diags) {
                 continue;
             }
-            if out.contains_key(&k) {
-                diags.push(
-                    at.err(Code::Duplicate, &key, format!("unit `{}` self-scores criterion `{}` twice", cx.uid(k.0), cx.cid(k.1)))
-                        .unit(cx.uid(k.0))
-                        .criterion(cx.cid(k.1)),
-                );
-                continue;
-            }
+            let slot = match out.entry(k) {
+                Entry::Vacant(slot) => slot,
+                Entry::Occupied(_) => {
+                    diags.push(
+                        at.err(Code::Duplicate, &key, format!("unit `{}` self-scores criterion `{}` twice", cx.uid(k.0), cx.cid(k.1)))
+                            .unit(cx.uid(k.0))
+                            .criterion(cx.cid(k.1)),
+                    );
+                    continue;
+                }
+            };
             let points = e.points.get_ref().0;
             let mut evidence = Vec::with_capacity(e.evidence.len());
             for ev in e.evidence {
@@ -269,7 +273,7 @@ fn self_scores(
                         .help("the year requires evidence (`evidence_required` in rounds.toml): add `evidence = [{ number, date, title, file or link }]`"),
                 );
             }
-            out.insert(k, SelfScore { points, evidence, note: e.note, location: at.loc(&e.points) });
+            slot.insert(SelfScore { points, evidence, note: e.note, location: at.loc(&e.points) });
         }
     }
 }
