@@ -152,6 +152,14 @@ impl HashOut<'_> {
             self.held = 0;
         }
     }
+
+    /// Hashes the buffer once it holds [`HashOut::FLUSH`] bytes.
+    fn flush_full(&mut self) {
+        if self.buf.len() >= Self::FLUSH {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
+    }
 }
 
 impl CanonOut for HashOut<'_> {
@@ -162,10 +170,7 @@ impl CanonOut for HashOut<'_> {
         if keep > 0 {
             self.release_held();
             self.buf.extend_from_slice(&bytes[..keep]);
-            if self.buf.len() >= Self::FLUSH {
-                self.h.update(&self.buf);
-                self.buf.clear();
-            }
+            self.flush_full();
         }
         self.held += bytes.len() - keep;
     }
@@ -177,10 +182,7 @@ impl CanonOut for HashOut<'_> {
         }
         self.release_held();
         self.buf.push(c);
-        if self.buf.len() >= Self::FLUSH {
-            self.h.update(&self.buf);
-            self.buf.clear();
-        }
+        self.flush_full();
     }
     fn last_put(&self) -> Option<u8> {
         self.last
