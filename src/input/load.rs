@@ -501,4 +501,22 @@ mod tests {
         let taken: Vec<(PathBuf, String)> = raw.take_sources().into_iter().map(|s| (s.path, s.text)).collect();
         assert_eq!(taken, before);
     }
+
+    #[test]
+    fn every_data_file_read_at_the_root_is_read_by_name() {
+        // A file read but left out of the list would be hashed a second time, from disk, for nothing:
+        // the digest of the text read is the one used.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for year in [2023, 2025] {
+            let (raw, diags) = load_year(root, year);
+            assert!(!diags.has_errors(), "{diags:?}");
+            let dir = PathBuf::from("fixtures").join(year.to_string());
+            let at_root: Vec<&str> =
+                raw.all_sources().filter(|s| s.path.parent() == Some(dir.as_path())).filter_map(|s| s.path.file_name()?.to_str()).collect();
+            assert!(at_root.len() >= 2, "{year}: {at_root:?}");
+            for name in at_root {
+                assert!(READ_BY_NAME.contains(&name), "{year}: `{name}` is read but not in READ_BY_NAME");
+            }
+        }
+    }
 }
