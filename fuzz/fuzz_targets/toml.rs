@@ -1,6 +1,7 @@
 //! Fuzzes the fast TOML reader against the `toml` crate, and the
 //! fingerprint's canonical TOML, on any text (no pipeline around them, so
-//! thousands of inputs a second):
+//! 600–900 inputs a second under the address sanitizer, where the pipeline
+//! targets run a few):
 //! - wherever the fast reader reads the text, as a generic value with spans
 //!   or as any raw type a year's files are read into, the `toml` crate
 //!   reads the same, and `from_str` is the `toml` crate's answer, error and
