@@ -364,22 +364,44 @@ pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
 /// problem in them, and the files have not changed since: they are taken as
 /// they are instead of read again.
 pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<(Source, RawUnitsFile)>>) -> (RawYear, Diagnostics) {
-    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, (units, false), |_| ());
+    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, units, || read_self_assessment(root, data_year, false), |_| ());
     (raw, diags)
+}
+
+/// The self-assessment of a year's data as read: the file and what it
+/// holds, its digest for the fingerprint when asked for, and its problems.
+pub type SelfRead = (Option<(Source, RawSelfFile)>, Option<(PathBuf, String)>, Diagnostics);
+
+/// The path of a year's self-assessment, relative to the root.
+pub fn self_assessment_path(data_year: u16) -> PathBuf {
+    PathBuf::from("fixtures").join(data_year.to_string()).join("self-assessment.toml")
+}
+
+/// Reads the self-assessment of `data_year` (none: not an error), with
+/// its digest for the fingerprint when `digest`, made from the text read.
+/// The self-assessment is most of a province's data: the loads that can
+/// read it on a thread of its own from the start do (the rule set's).
+pub fn read_self_assessment(root: &Path, data_year: u16, digest: bool) -> SelfRead {
+    let mut diags = Diagnostics::default();
+    let read = load_file(root, self_assessment_path(data_year), false, &mut diags);
+    let digest = read.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text)));
+    (read, digest, diags)
 }
 
 /// [`load_year_with`], calling `meanwhile` on what is read so far (every
 /// file but the self-assessment and the survey's answers) when it has no
-/// error, while the self-assessment is still being read on its thread:
-/// the 2023 province validates its criteria, units and points there
-/// instead of waiting (up to 2 ms). `None` when `meanwhile` was not called.
-/// With `digest`, the self-assessment's thread also makes its digest for
-/// the fingerprint once it is read (`RawYear::digests`), beside the rest.
+/// error, before `self_read` hands over the self-assessment
+/// ([`read_self_assessment`]): read on a thread from the start, the 2023
+/// province validates its criteria, units and points meanwhile instead
+/// of waiting for it (up to 2 ms). `None` when `meanwhile` was not
+/// called. The self-assessment's problems are told in their place,
+/// after those of `previous.toml`.
 pub fn load_year_meanwhile<R>(
     root: &Path,
     year: u16,
     data_year: u16,
-    (units, digest): (Option<Arc<(Source, RawUnitsFile)>>, bool),
+    units: Option<Arc<(Source, RawUnitsFile)>>,
+    self_read: impl FnOnce() -> SelfRead,
     meanwhile: impl FnOnce(&RawYear) -> R,
 ) -> (RawYear, Diagnostics, Option<R>) {
     let mut diags = Diagnostics::default();
@@ -396,35 +418,17 @@ pub fn load_year_meanwhile<R>(
         return (raw, diags, None);
     }
 
-    // The self-assessment, most of a province's data, is read on a thread
-    // of its own beside every other file when there is one, from the
-    // start; its problems are told in their place, after those of
-    // `previous.toml`.
-    let self_path = fix.join("self-assessment.toml");
-    let read_self = || {
-        let mut diags = Diagnostics::default();
-        let read = load_file(root, self_path.clone(), false, &mut diags);
-        let digest = read.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text)));
-        (read, digest, diags)
-    };
-    let (self_assessment, self_digest, after, early) = std::thread::scope(|scope| {
-        let own = root.join(&self_path).is_file().then(|| scope.spawn(read_self));
-        read_criteria(root, &crit, (year, data_year), &mut raw, &mut diags);
-        raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
-        raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
-        raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
-        raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
-        let mut after = Diagnostics::default();
-        raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
-        raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
-        let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
-        let (self_assessment, self_digest, own_diags) = match own {
-            Some(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => read_self(),
-        };
-        diags.extend(own_diags);
-        (self_assessment, self_digest, after, early)
-    });
+    read_criteria(root, &crit, (year, data_year), &mut raw, &mut diags);
+    raw.units = units.or_else(|| read_units(root, &fix, &mut diags).map(Arc::new));
+    raw.scores = load_file(root, fix.join("scores.toml"), false, &mut diags);
+    raw.facts = load_file(root, fix.join("facts.toml"), false, &mut diags);
+    raw.previous = load_file(root, fix.join("previous.toml"), false, &mut diags);
+    let mut after = Diagnostics::default();
+    raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
+    raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
+    let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
+    let (self_assessment, self_digest, own_diags) = self_read();
+    diags.extend(own_diags);
     raw.self_assessment = self_assessment;
     raw.digests.extend(self_digest);
     diags.extend(after);

@@ -15,8 +15,9 @@ use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
 use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, Fingerprint, Kept, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_meanwhile, Source, READ_BY_NAME};
+use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
+use crate::input::par::{spawn_beside, Stay};
 use crate::input::raw::RawUnitsFile;
 use crate::input::validate::{take_self_scores, validate_early, validate_rest};
 use crate::score::eval::Shape;
@@ -104,33 +105,64 @@ impl RuleSet {
             (Engine::Own, None) if data_size(&data_stamp) <= HASHED_BESIDE => unread_data_files(root, data_year, &data_stamp),
             _ => Vec::new(),
         };
+        let digest = shared.is_none();
+        let has_self = root.join(self_assessment_path(data_year)).is_file();
+        let own = matches!(rules, Engine::Own);
+        let small = data_size(&data_stamp) <= HASHED_BESIDE;
         std::thread::scope(|scope| {
-            let rules = match rules {
-                Engine::Given(r) => Err(r),
-                Engine::Own => Ok(scope.spawn(move || {
+            // The self-assessment, most of a province's data, is read on a
+            // thread of its own from the start, and handed over as soon as
+            // it is read; the rule engine is built on another thread after
+            // it, wanted only after validation. The two share a processor,
+            // on which the one running keeps it to its end: no tick comes
+            // within a few milliseconds.
+            let (hand, take) = std::sync::mpsc::sync_channel::<SelfRead>(1);
+            let (read, wait) = std::sync::mpsc::channel::<()>();
+            let reading = has_self.then(|| {
+                spawn_beside(scope, move || {
+                    let _ = hand.send(read_self_assessment(root, data_year, digest));
+                    drop(read);
+                })
+            });
+            let building = own.then(|| {
+                spawn_beside(scope, move || {
+                    let _ = wait.recv();
                     let rules = Rules::default();
                     let digests = unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect();
                     (rules, digests)
-                })),
+                })
+            });
+            // A province's load is over before the processors' balancing
+            // would spread its threads: they are placed, and the load stays
+            // where it started (a national year's is long enough to be
+            // balanced).
+            let stay = small.then(Stay::here);
+            // Nothing sent: the thread stopped, and the scope tells why.
+            let self_read = move || match reading {
+                Some(_) => take.recv().unwrap_or_else(|_| panic!("the self-assessment's thread stopped")),
+                None => (None, None, Diagnostics::default()),
             };
-            let rules = move || match rules {
-                Err(given) => (given.clone(), Vec::new()),
-                Ok(own) => own.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            let rules = move || match (building, rules) {
+                (Some(b), _) => b.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                (None, Engine::Given(given)) => (given.clone(), Vec::new()),
+                (None, Engine::Own) => (Rules::default(), Vec::new()),
             };
-            RuleSet::load_in(root, (year, data_year), rules, (shared, data_stamp))
+            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read), (shared, data_stamp));
+            drop(stay);
+            loaded
         })
     }
 
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        rules: impl FnOnce() -> (Rules, Vec<(PathBuf, String)>),
+        (rules, self_read): (impl FnOnce() -> (Rules, Vec<(PathBuf, String)>), impl FnOnce() -> SelfRead),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
         // The criteria, units and points are validated while the self-assessment is read.
         let units = shared.and_then(|p| p.raw_units.clone());
-        let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, (units, shared.is_none()), validate_early);
+        let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, self_read, validate_early);
         // The data files (those the stamp found) are hashed for the
         // fingerprint, unless the previous set's digests are shared: the
         // self-assessment by its own thread as it is read, those the load
