@@ -269,3 +269,26 @@ fn a_new_year_after_a_gap_compares_with_the_year_it_was_made_from() {
     assert_eq!(b["previous_year"], 2023);
     assert_eq!(b["units"][0]["change"]["index"], "0.00");
 }
+
+/// The processors the calling thread may run on, as Linux lists them.
+#[cfg(target_os = "linux")]
+fn cpus_allowed() -> String {
+    let status = std::fs::read_to_string("/proc/thread-self/status").expect("status");
+    status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|s| s.trim().to_string()).expect("listed")
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_load_leaves_its_thread_free_to_run_where_it_could() {
+    // The load keeps its thread on one processor while a province loads,
+    // its threads placed on the others; once loaded, the thread is free
+    // again (on a thread of its own: the harness's threads are shared).
+    std::thread::spawn(|| {
+        let before = cpus_allowed();
+        let rs = parindex::score::ruleset::RuleSet::load_own(&repo(), 2023, 2023).expect("loads");
+        assert_eq!(rs.model.units.len(), 28);
+        assert_eq!(cpus_allowed(), before);
+    })
+    .join()
+    .unwrap();
+}

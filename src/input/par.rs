@@ -12,7 +12,7 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], per_task: usize, f: impl Fn(&T)
     if items.len() <= per_task {
         items.iter().map(f).collect()
     } else {
-        items.par_iter().with_min_len(per_task.max(1)).map(f).collect()
+        unpinned(|| items.par_iter().with_min_len(per_task.max(1)).map(f).collect())
     }
 }
 
@@ -40,6 +40,29 @@ pub(crate) fn spawn_beside<'scope, T: Send + 'scope>(
     handle
 }
 
+#[cfg(target_os = "linux")]
+thread_local! {
+    /// The processors a thread that [stays](Stay) on one could run on before.
+    static BEFORE_STAY: std::cell::Cell<Option<rustix::thread::CpuSet>> = const { std::cell::Cell::new(None) };
+}
+
+/// `f`, which may use rayon's pool, run where the calling thread could
+/// run before it [stayed](Stay) on one processor: the pool's threads,
+/// started by the first job given to it, take their processors from the
+/// thread that starts them, and must not all be kept on one.
+pub(crate) fn unpinned<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(target_os = "linux")]
+    if let Some(before) = BEFORE_STAY.get() {
+        let _ = rustix::thread::sched_setaffinity(None, &before);
+        let got = f();
+        let mut one = rustix::thread::CpuSet::new();
+        one.set(rustix::thread::sched_getcpu());
+        let _ = rustix::thread::sched_setaffinity(None, &one);
+        return got;
+    }
+    f()
+}
+
 /// Keeps the calling thread on the processor it runs on until dropped,
 /// then lets it run anywhere it could before: while a province loads, so
 /// that the threads [spawned beside it](spawn_beside) keep the others. A
@@ -58,7 +81,9 @@ impl Stay {
                 one.set(rustix::thread::sched_getcpu());
                 rustix::thread::sched_setaffinity(None, &one).ok()
             });
-            Stay(pinned.and(before))
+            let before = pinned.and(before);
+            BEFORE_STAY.set(before);
+            Stay(before)
         }
         #[cfg(not(target_os = "linux"))]
         Stay()
@@ -70,32 +95,80 @@ impl Drop for Stay {
         #[cfg(target_os = "linux")]
         if let Some(before) = &self.0 {
             let _ = rustix::thread::sched_setaffinity(None, before);
+            BEFORE_STAY.set(None);
         }
     }
 }
 
-/// The processor a thread runs on.
-#[derive(Clone, Copy, Debug)]
-struct Processor(Option<usize>);
+/// Where a thread spawned beside the caller goes: the processors the
+/// caller could run on (before it [stayed](Stay) on one) but its own.
+#[derive(Clone, Copy)]
+struct Processor(#[cfg(target_os = "linux")] Option<rustix::thread::CpuSet>);
 
 impl Processor {
-    /// The calling thread's.
+    /// Beside the calling thread.
     fn here() -> Processor {
         #[cfg(target_os = "linux")]
-        return Processor(Some(rustix::thread::sched_getcpu()));
+        {
+            let allowed = BEFORE_STAY.get().or_else(|| rustix::thread::sched_getaffinity(None).ok());
+            let here = rustix::thread::sched_getcpu();
+            Processor(allowed.filter(|set| set.is_set(here) && set.count() > 1).map(|mut set| {
+                set.unset(here);
+                set
+            }))
+        }
         #[cfg(not(target_os = "linux"))]
-        Processor(None)
+        Processor()
     }
 
-    /// Moves the calling thread onto the other processors it may run on
-    /// (none: it stays).
+    /// Moves the calling thread there (nowhere else: it stays).
     fn move_off(self) {
         #[cfg(target_os = "linux")]
-        if let (Some(cpu), Ok(mut set)) = (self.0, rustix::thread::sched_getaffinity(None)) {
-            if set.is_set(cpu) && set.count() > 1 {
-                set.unset(cpu);
-                let _ = rustix::thread::sched_setaffinity(None, &set);
-            }
+        if let Some(set) = &self.0 {
+            let _ = rustix::thread::sched_setaffinity(None, set);
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    fn allowed() -> usize {
+        rustix::thread::sched_getaffinity(None).map(|s| s.count() as usize).unwrap_or(0)
+    }
+
+    #[test]
+    fn a_stay_pins_until_dropped_and_lets_the_pool_start_anywhere() {
+        // On a thread of its own: the test harness's threads are shared.
+        std::thread::spawn(|| {
+            let before = allowed();
+            {
+                let _stay = Stay::here();
+                let want = if before > 1 { 1 } else { before };
+                assert_eq!(allowed(), want, "kept on one processor while it stays");
+                assert_eq!(unpinned(allowed), before, "a job for the pool runs where the thread could run before");
+                assert_eq!(allowed(), want, "and the thread stays again after it");
+            }
+            assert_eq!(allowed(), before, "free again once the stay ends");
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_thread_spawned_beside_runs_off_the_callers_processor() {
+        std::thread::spawn(|| {
+            let before = rustix::thread::sched_getaffinity(None).unwrap();
+            let _stay = Stay::here();
+            let here = rustix::thread::sched_getcpu();
+            let theirs = std::thread::scope(|s| spawn_beside(s, || rustix::thread::sched_getaffinity(None).unwrap()).join().unwrap());
+            if before.count() > 1 {
+                assert!(!theirs.is_set(here), "not on the caller's processor {here}");
+                assert!(theirs.count() >= 1);
+            }
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -238,8 +238,10 @@ impl Reader {
         let mut read: Vec<Piece> = if b.len() <= PIECE {
             vec![piece(env, plan, text, 0, b.len())]
         } else {
-            let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
-            pieces(b, 0, b.len(), pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, plan, text, a, z)).collect()
+            crate::input::par::unpinned(|| {
+                let pieces_per_batch = 4 * rayon::current_num_threads().max(1);
+                pieces(b, 0, b.len(), pieces_per_batch).into_par_iter().map(|(a, z)| piece(env, plan, text, a, z)).collect()
+            })
         };
         // In file order: each row's line, and whether an earlier row named its unit.
         for p in &mut read {
@@ -459,7 +461,7 @@ fn store(columns: &mut [Column], named: &[bool], read: &[Piece]) {
     if read.len() <= 1 {
         columns.chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(task);
     } else {
-        columns.par_chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(task);
+        crate::input::par::unpinned(|| columns.par_chunks_mut(COLUMNS_PER_TASK).enumerate().for_each(task));
     }
 }
 
