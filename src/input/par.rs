@@ -1,4 +1,5 @@
-//! Work over many items on rayon's pool, and over few on the calling thread.
+//! Work over many items on rayon's pool, and over few on the calling
+//! thread; threads placed on another processor than the calling one.
 //!
 //! Starting the pool and waking its threads costs more than a province's
 //! work: its 28 units' rows, names or table are done before the threads
