@@ -73,10 +73,11 @@ impl RuleSet {
     }
 
     /// [`RuleSet::load_with`] with a rule engine of the default limits of its
-    /// own, built on a thread beside the reading of the files: what a
-    /// process that loads one year does (building the engine takes about
-    /// 0.3–0.4 ms, a fifth of reading a province's files). The same thread
-    /// then hashes a small year's data files that the load does not read.
+    /// own, built on a thread beside the reading of the files once the
+    /// self-assessment is read: what a process that loads one year does
+    /// (building the engine takes about 0.3–0.4 ms, a fifth of reading a
+    /// province's files). The same thread then hashes a small year's data
+    /// files that the load does not read.
     pub fn load_own(root: &Path, year: u16, data_year: u16) -> Result<RuleSet, Diagnostics> {
         RuleSet::load_inner(root, year, data_year, Engine::Own, None)
     }
