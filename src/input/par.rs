@@ -82,8 +82,11 @@ impl Stay {
                 one.set(rustix::thread::sched_getcpu());
                 rustix::thread::sched_setaffinity(None, &one).ok()
             });
+            // Already kept on one (a stay within a stay): nothing to undo.
             let before = pinned.and(before);
-            BEFORE_STAY.set(before);
+            if before.is_some() {
+                BEFORE_STAY.set(before);
+            }
             Stay(before)
         }
         #[cfg(not(target_os = "linux"))]
