@@ -56,12 +56,18 @@ pub(crate) fn unpinned<T>(f: impl FnOnce() -> T) -> T {
     if let Some(before) = BEFORE_STAY.get() {
         let _ = rustix::thread::sched_setaffinity(None, &before);
         let got = f();
-        let mut one = rustix::thread::CpuSet::new();
-        one.set(rustix::thread::sched_getcpu());
-        let _ = rustix::thread::sched_setaffinity(None, &one);
+        let _ = pin_here();
         return got;
     }
     f()
+}
+
+/// Keeps the calling thread on the processor it runs on now.
+#[cfg(target_os = "linux")]
+fn pin_here() -> rustix::io::Result<()> {
+    let mut one = rustix::thread::CpuSet::new();
+    one.set(rustix::thread::sched_getcpu());
+    rustix::thread::sched_setaffinity(None, &one)
 }
 
 /// Keeps the calling thread on the processor it runs on until dropped,
@@ -77,11 +83,7 @@ impl Stay {
         #[cfg(target_os = "linux")]
         {
             let before = rustix::thread::sched_getaffinity(None).ok().filter(|set| set.count() > 1);
-            let pinned = before.as_ref().and_then(|_| {
-                let mut one = rustix::thread::CpuSet::new();
-                one.set(rustix::thread::sched_getcpu());
-                rustix::thread::sched_setaffinity(None, &one).ok()
-            });
+            let pinned = before.as_ref().and_then(|_| pin_here().ok());
             // Already kept on one (a stay within a stay): nothing to undo.
             let before = pinned.and(before);
             if before.is_some() {
