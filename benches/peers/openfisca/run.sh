@@ -22,7 +22,10 @@ PEERS="$ROOT/target/peers"
 VENV="$PEERS/openfisca-venv"
 PY="$VENV/bin/python"
 WORKLOAD="$PEERS/workload"
-BIN="$ROOT/target/release/parindex"
+# Built for the host's own target (`.cargo/config.toml`), then in that
+# target's folder; a build for no named target is in `target/release`.
+BIN="$ROOT/target/$(rustc --print host-tuple 2>/dev/null)/release/parindex"
+[[ -x "$BIN" ]] || BIN="$ROOT/target/release/parindex"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
@@ -142,7 +145,7 @@ PX_ROW=""
 # under rules/<year>/ is written again.
 STAMP="units=$UNITS criteria=$CRITERIA year=$YEAR layout=rules-per-year"
 if [[ ! -x "$BIN" ]]; then
-  echo "   skipped: no binary at target/release/parindex (build it with cargo build --release)"
+  echo "   skipped: no binary at $BIN (build it with cargo build --release)"
 else
   if [[ "$(cat "$WORKLOAD.stamp" 2>/dev/null)" != "$STAMP" ]]; then
     if [[ -f "$ROOT/examples/workload/main.rs" ]]; then
