@@ -223,7 +223,7 @@ fn seed_004_row_3_3_is_reported_with_file_and_line() {
         assert_eq!(f.severity, Severity::Warning);
         let loc = f.location.as_ref().unwrap();
         let rel = std::path::Path::new("fixtures/2023/statistics/ttphvhcc-2023-12-15.toml");
-        assert_eq!((loc.file.as_path(), loc.line), (rel, Some(line)));
+        assert_eq!((&*loc.file, loc.line), (rel, Some(line)));
     }
     // "99.42%" in a `vi` file: read as printed, with a warning.
     let amb: Vec<_> = d.iter().filter(|x| x.code == Code::AmbiguousNumber).collect();

@@ -2,7 +2,8 @@
 //! secondary labels of a diagnostic.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -35,7 +36,10 @@ impl From<Range<usize>> for Span {
 /// byte range it covers when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
-    pub file: PathBuf,
+    /// Shared by the places of one file: a load locates thousands (each
+    /// point and self-score), which copied the path each time.
+    #[serde(serialize_with = "path_text")]
+    pub file: Arc<Path>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,11 +52,11 @@ pub struct Location {
 
 impl Location {
     pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: None, column: None, span: None }
+        Location { file: Arc::from(file.into()), line: None, column: None, span: None }
     }
 
     pub fn at(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line: Some(line), column: Some(column), span: None }
+        Location { file: Arc::from(file.into()), line: Some(line), column: Some(column), span: None }
     }
 
     /// The location of byte `offset` in `source`, the text of `file`.
@@ -67,8 +71,14 @@ impl Location {
 
     /// The place of `range` in a registered file, from its line index.
     pub fn in_source(file: &SourceFile, range: Range<usize>) -> Self {
+        Location::in_shared(file, Arc::from(file.path.as_path()), range)
+    }
+
+    /// [`Location::in_source`] with the file's path already shared: `path`
+    /// is `file.path`.
+    pub fn in_shared(file: &SourceFile, path: Arc<Path>, range: Range<usize>) -> Self {
         let (line, column) = file.line_col(range.start);
-        Location { span: Some(Span::new(range)), ..Location::at(&file.path, line, column) }
+        Location { file: path, line: Some(line), column: Some(column), span: Some(Span::new(range)) }
     }
 
     /// `file`'s bytes `range`; line and column are found when rendering.
@@ -109,6 +119,11 @@ impl Location {
             _ => self.file.display().to_string(),
         }
     }
+}
+
+/// A location's file as the text of its path.
+fn path_text<S: serde::Serializer>(path: &Arc<Path>, out: S) -> Result<S::Ok, S::Error> {
+    path.as_ref().serialize(out)
 }
 
 /// 1-based line and column (in characters) of a byte offset, by a scan of

@@ -282,7 +282,7 @@ impl Diagnostic {
         let file = file.into();
         match &self.location {
             // The same place, now with its extent.
-            Some(l) if l.file == file && l.span.is_none() && l.line.is_some() => {
+            Some(l) if *l.file == *file && l.span.is_none() && l.line.is_some() => {
                 let mut l = l.clone();
                 l.span = Some(Span::new(range));
                 self.at(l)
@@ -393,7 +393,7 @@ impl Diagnostics {
         for d in &mut self.0 {
             for loc in d.location.iter_mut().chain(d.labels.iter_mut().map(|l| &mut l.location)) {
                 if let Ok(rel) = loc.file.strip_prefix(root) {
-                    loc.file = rel.to_path_buf();
+                    loc.file = std::sync::Arc::from(rel);
                 }
             }
         }
@@ -411,7 +411,7 @@ impl Diagnostics {
         let mut out: Vec<&Path> = Vec::new();
         for d in &self.0 {
             for l in d.location.iter().chain(d.labels.iter().map(|l| &l.location)) {
-                if !out.contains(&l.file.as_path()) {
+                if !out.contains(&&*l.file) {
                     out.push(&l.file);
                 }
             }

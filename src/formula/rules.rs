@@ -295,7 +295,7 @@ fn refused(name: &str, word: &str) -> Diagnostic {
 fn position_location(path: &std::path::Path, pos: Position) -> Location {
     match (pos.line(), pos.position()) {
         (Some(l), Some(c)) => Location::at(path, l, c),
-        (Some(l), None) => Location { file: path.to_path_buf(), line: Some(l), column: None, span: None },
+        (Some(l), None) => Location { line: Some(l), column: None, ..Location::file(path) },
         _ => Location::file(path),
     }
 }

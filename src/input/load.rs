@@ -389,11 +389,10 @@ pub fn read_self_assessment(root: &Path, data_year: u16, digest: bool) -> SelfRe
 }
 
 /// [`load_year_with`], calling `meanwhile` on what is read so far (every
-/// file but the self-assessment and the survey's answers) when it has no
-/// error, before `self_read` hands over the self-assessment
-/// ([`read_self_assessment`]): read on a thread from the start, the 2023
-/// province validates its criteria, units and points meanwhile instead
-/// of waiting for it (up to 2 ms). `None` when `meanwhile` was not
+/// file but the self-assessment) when it has no error, before `self_read`
+/// hands over the self-assessment ([`read_self_assessment`]): read on a
+/// thread from the start, the 2023 province validates its criteria, units,
+/// points and survey meanwhile instead of waiting for it (up to 2 ms). `None` when `meanwhile` was not
 /// called. The self-assessment's problems are told in their place,
 /// after those of `previous.toml`.
 pub fn load_year_meanwhile<R>(
@@ -426,26 +425,30 @@ pub fn load_year_meanwhile<R>(
     let mut after = Diagnostics::default();
     raw.rounds = load_file(root, fix.join("rounds.toml"), false, &mut after);
     raw.survey = load_file::<RawSurveyFile>(root, fix.join("survey.toml"), false, &mut after);
-    let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
-    let (self_assessment, self_digest, own_diags) = self_read();
-    diags.extend(own_diags);
-    raw.self_assessment = self_assessment;
-    raw.digests.extend(self_digest);
-    diags.extend(after);
+    // The survey's answers are read before `meanwhile`, which validates
+    // them; a problem reading them is told after the self-assessment's.
+    let mut answers = Diagnostics::default();
     if let Some((src, s)) = &raw.survey {
         let name = s.survey.answers.get_ref();
         let rel = fix.join(name);
         let inside = std::path::Path::new(name).components().all(|c| matches!(c, std::path::Component::Normal(_)));
         match read_source(root, &rel) {
             Ok(Some(a)) if inside => raw.survey_answers = Some(a),
-            Ok(_) => diags.push(
+            Ok(_) => answers.push(
                 Diagnostic::error(Code::Io, format!("the survey's answers `{name}` are not found"))
                     .at_offset(&src.path, &src.text, s.survey.answers.span().start)
                     .help("`answers` names a CSV file inside the year's data folder, e.g. `survey/answers.csv`"),
             ),
-            Err(d) => diags.push(d),
+            Err(d) => answers.push(d),
         }
     }
+    let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
+    let (self_assessment, self_digest, own_diags) = self_read();
+    diags.extend(own_diags);
+    raw.self_assessment = self_assessment;
+    raw.digests.extend(self_digest);
+    diags.extend(after);
+    diags.extend(answers);
     (raw, diags, early)
 }
 

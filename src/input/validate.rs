@@ -50,11 +50,13 @@ use crate::input::model::*;
 /// the span of what it points at, for the underline.
 pub(crate) struct At<'a> {
     src: &'a Source,
+    /// The file's path, shared by every location made here.
+    path: std::sync::Arc<std::path::Path>,
 }
 
 impl<'a> At<'a> {
     pub(crate) fn new(src: &'a Source) -> Self {
-        At { src }
+        At { src, path: std::sync::Arc::from(src.path.as_path()) }
     }
 
     pub(crate) fn path(&self) -> &std::path::Path {
@@ -67,11 +69,11 @@ impl<'a> At<'a> {
     }
 
     pub(crate) fn loc_at(&self, offset: usize) -> Location {
-        Location::in_source(self.src, self.token(offset))
+        Location::in_shared(self.src, self.path.clone(), self.token(offset))
     }
 
     pub(crate) fn loc<T>(&self, span: &Spanned<T>) -> Location {
-        Location::in_source(self.src, span.span())
+        Location::in_shared(self.src, self.path.clone(), span.span())
     }
 
     /// `d` located at the token at byte `offset`, with the line for display.
@@ -197,10 +199,10 @@ pub fn take_self_scores(raw: &mut RawYear) -> Option<crate::input::raw_round::Ra
     raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f))
 }
 
-/// What validation finds before the scoring round's files: the criteria,
-/// units, exemptions, awarded points, facts and last year's results, with
-/// their problems. A load makes it while the self-assessment is still being
-/// read.
+/// What validation finds before the appraisal's files: the criteria,
+/// units, exemptions, awarded points, facts, last year's results and the
+/// survey, with their problems. A load makes it while the self-assessment
+/// is still being read.
 pub struct Early {
     diags: Diagnostics,
     head: header::Header,
@@ -215,10 +217,14 @@ pub struct Early {
     /// The index's name and rounding, from `index.toml`.
     name: String,
     rounding: RoundingPolicy,
+    /// The survey and its answers, which need nothing of the
+    /// self-assessment: validated before it is wanted, their problems and
+    /// disagreements with the points told after the self-assessment's.
+    survey: (Option<crate::input::appraisal::Survey>, Diagnostics, Diagnostics),
 }
 
-/// The first part of [`validate`]: everything but the scoring round
-/// (self-scores, rounds, survey); `None` without an `index.toml`.
+/// The first part of [`validate`]: everything but the appraisal (the
+/// self-scores and the rounds); `None` without an `index.toml`.
 pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let mut diags = Diagnostics::default();
     let (isrc, index) = raw.index.as_ref()?;
@@ -235,7 +241,10 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let r = &index.rounding;
     let rounding = RoundingPolicy { leaf: r.leaf, points: r.points, index: r.index, component: r.component, average: r.average };
     let name = index.index.name.clone();
-    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding })
+    let (mut survey_diags, mut survey_consistency) = (Diagnostics::default(), Diagnostics::default());
+    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, (&mut survey_diags, &mut survey_consistency));
+    let survey = (survey, survey_diags, survey_consistency);
+    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding, survey })
 }
 
 /// The rest of [`validate`] after [`validate_early`] of the same `raw`: the
@@ -256,12 +265,14 @@ pub fn validate_rest(raw: &RawYear, self_file: Option<crate::input::raw_round::R
         previous: (previous_year, previous),
         name,
         rounding,
+        survey: (survey, survey_diags, survey_consistency),
     } = early;
     let tree = tree::Tree::new(&nodes);
     let mut consistency = Diagnostics::default();
     let appraisal =
         appraisal::from_raw(raw, self_file, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));
-    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, (&mut diags, &mut consistency));
+    diags.extend(survey_diags);
+    consistency.extend(survey_consistency);
 
     if raw.what_if {
         // What does not fit another year's data is reported, not refused.

@@ -252,19 +252,23 @@ fn self_scores(
                 }
             };
             let points = e.points.get_ref().0;
-            let mut evidence = Vec::with_capacity(e.evidence.len());
-            for ev in e.evidence {
-                check_date(at, &ev.date, "the evidence's date", diags);
-                if ev.file.is_none() && ev.link.is_none() {
-                    diags.push(
-                        at.err(Code::BadValue, &ev.date, format!("evidence `{}` names neither a file nor a link", ev.number))
-                            .unit(cx.uid(k.0))
-                            .criterion(cx.cid(k.1))
-                            .help("give `file = \"…\"` or `link = \"…\"`"),
-                    );
-                }
-                evidence.push(Evidence { number: ev.number, date: ev.date.into_inner(), title: ev.title, file: ev.file, link: ev.link });
-            }
+            // Collected where the raw documents were: no list of its own.
+            let evidence: Vec<Evidence> = e
+                .evidence
+                .into_iter()
+                .map(|ev| {
+                    check_date(at, &ev.date, "the evidence's date", diags);
+                    if ev.file.is_none() && ev.link.is_none() {
+                        diags.push(
+                            at.err(Code::BadValue, &ev.date, format!("evidence `{}` names neither a file nor a link", ev.number))
+                                .unit(cx.uid(k.0))
+                                .criterion(cx.cid(k.1))
+                                .help("give `file = \"…\"` or `link = \"…\"`"),
+                        );
+                    }
+                    Evidence { number: ev.number, date: ev.date.into_inner(), title: ev.title, file: ev.file, link: ev.link }
+                })
+                .collect();
             if evidence_required && evidence.is_empty() && points > Decimal::ZERO {
                 diags.push(
                     at.err(Code::EvidenceMissing, &e.points, format!("unit `{}` gives itself {points} points at criterion `{}` without evidence", cx.uid(k.0), cx.cid(k.1)))
