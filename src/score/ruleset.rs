@@ -13,9 +13,9 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, Fingerprint, Kept, Known};
+use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Kept, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, SelfRead, Source, READ_BY_NAME};
+use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, RawYear, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
 use crate::input::par::{spawn_beside, Stay};
 use crate::input::raw::RawUnitsFile;
@@ -116,11 +116,21 @@ impl RuleSet {
             // it, wanted only after validation. The two share a processor,
             // on which the one running keeps it to its end: no tick comes
             // within a few milliseconds.
+            // Its digest is made after the file is handed over, from a copy
+            // of the text: the load wants the file at once, the digest only
+            // when it hashes the data.
             let (hand, take) = std::sync::mpsc::sync_channel::<SelfRead>(1);
+            let (put_digest, get_digest) = std::sync::mpsc::sync_channel::<Option<(PathBuf, String)>>(1);
             let (read, wait) = std::sync::mpsc::channel::<()>();
             let reading = has_self.then(|| {
                 spawn_beside(scope, move || {
-                    let _ = hand.send(read_self_assessment(root, data_year, digest));
+                    let (file, _, diags) = read_self_assessment(root, data_year, false);
+                    let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
+                    let _ = hand.send((file, None, diags));
+                    let _ = put_digest.send(text.map(|(path, text)| {
+                        let d = text_digest(&path, &text);
+                        (path, d)
+                    }));
                     drop(read);
                 })
             });
@@ -143,11 +153,13 @@ impl RuleSet {
                 Some(_) => take.recv().unwrap_or_else(|_| panic!("the self-assessment's thread stopped")),
                 None => (None, None, Diagnostics::default()),
             };
+            // No digest sent: none was asked for, or the thread stopped.
+            let self_digest = move || get_digest.recv().ok().flatten();
             let rules = move || match rules {
                 Ok(building) => building.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 Err(given) => (given.clone(), Vec::new()),
             };
-            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read), (shared, data_stamp));
+            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read, self_digest), (shared, data_stamp));
             drop(stay);
             loaded
         })
@@ -156,7 +168,11 @@ impl RuleSet {
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        (rules, self_read): (impl FnOnce() -> (Rules, Vec<(PathBuf, String)>), impl FnOnce() -> SelfRead),
+        (rules, self_read, self_digest): (
+            impl FnOnce() -> (Rules, Vec<(PathBuf, String)>),
+            impl FnOnce() -> SelfRead,
+            impl FnOnce() -> Option<(PathBuf, String)>,
+        ),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
@@ -175,12 +191,16 @@ impl RuleSet {
         let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
         let hash_data = |known: Known| hash_files_known(root, &files, known);
         let self_file = take_self_scores(&mut raw);
+        let hash_beside = shared.is_none() && data_size(&data_stamp) > HASHED_BESIDE;
+        // The self-assessment's digest, wanted when the data are hashed.
+        let mut self_digest = Some(self_digest);
+        let mut take_digest = |raw: &mut RawYear| raw.digests.extend(self_digest.take().and_then(|f| f()));
+        if hash_beside {
+            take_digest(&mut raw);
+        }
         let ((model, vdiags), hashed) = std::thread::scope(|beside| {
             let raw = &raw;
-            let hashed = match shared {
-                None if data_size(&data_stamp) > HASHED_BESIDE => Some(beside.spawn(move || hash_data(&|p: &Path| raw.kept(p)))),
-                _ => None,
-            };
+            let hashed = hash_beside.then(|| beside.spawn(move || hash_data(&|p: &Path| raw.kept(p))));
             let validated = match early {
                 Some(Some(early)) if !diags.has_errors() => validate_rest(raw, self_file, early),
                 _ => (None, Diagnostics::default()),
@@ -194,6 +214,7 @@ impl RuleSet {
         };
 
         let (rules, hashed_beside) = rules();
+        take_digest(&mut raw);
         let mut scripts = Vec::with_capacity(model.scripts.len());
         for s in &model.scripts {
             let Some(src) = raw.source(&s.path) else { continue };
