@@ -77,6 +77,7 @@ impl Location {
     /// [`Location::in_source`] with the file's path already shared: `path`
     /// is `file.path`.
     pub fn in_shared(file: &SourceFile, path: Arc<Path>, range: Range<usize>) -> Self {
+        debug_assert_eq!(*path, *file.path, "a location's shared path is its file's");
         let (line, column) = file.line_col(range.start);
         Location { file: path, line: Some(line), column: Some(column), span: Some(Span::new(range)) }
     }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::input::fingerprint::{text_digest, Kept};
+use crate::input::fingerprint::Kept;
 use crate::input::name::Name;
 use crate::input::raw::*;
 use crate::input::raw_round::*;
@@ -364,37 +364,36 @@ pub fn load_year(root: &Path, year: u16) -> (RawYear, Diagnostics) {
 /// problem in them, and the files have not changed since: they are taken as
 /// they are instead of read again.
 pub fn load_year_with(root: &Path, year: u16, data_year: u16, units: Option<Arc<(Source, RawUnitsFile)>>) -> (RawYear, Diagnostics) {
-    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, units, || read_self_assessment(root, data_year, false), |_| ());
+    let (raw, diags, _) = load_year_meanwhile(root, year, data_year, units, || read_self_assessment(root, data_year), |_| ());
     (raw, diags)
 }
 
 /// The self-assessment of a year's data as read: the file and what it
-/// holds, its digest for the fingerprint when asked for, and its problems.
-pub type SelfRead = (Option<(Source, RawSelfFile)>, Option<(PathBuf, String)>, Diagnostics);
+/// holds, and its problems.
+pub type SelfRead = (Option<(Source, RawSelfFile)>, Diagnostics);
 
 /// The path of a year's self-assessment, relative to the root.
 pub fn self_assessment_path(data_year: u16) -> PathBuf {
     PathBuf::from("fixtures").join(data_year.to_string()).join("self-assessment.toml")
 }
 
-/// Reads the self-assessment of `data_year` (none: not an error), with
-/// its digest for the fingerprint when `digest`, made from the text read.
-/// The self-assessment is most of a province's data: the loads that can
-/// read it on a thread of its own from the start do (the rule set's).
-pub fn read_self_assessment(root: &Path, data_year: u16, digest: bool) -> SelfRead {
+/// Reads the self-assessment of `data_year` (none: not an error). The
+/// self-assessment is most of a province's data: the loads that can read
+/// it on a thread of its own from the start do (the rule set's, which
+/// makes its digest there too, once it is handed over).
+pub fn read_self_assessment(root: &Path, data_year: u16) -> SelfRead {
     let mut diags = Diagnostics::default();
     let read = load_file(root, self_assessment_path(data_year), false, &mut diags);
-    let digest = read.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text)));
-    (read, digest, diags)
+    (read, diags)
 }
 
 /// [`load_year_with`], calling `meanwhile` on what is read so far (every
 /// file but the self-assessment) when it has no error, before `self_read`
 /// hands over the self-assessment ([`read_self_assessment`]): read on a
 /// thread from the start, the 2023 province validates its criteria, units,
-/// points and survey meanwhile instead of waiting for it (up to 2 ms). `None` when `meanwhile` was not
-/// called. The self-assessment's problems are told in their place,
-/// after those of `previous.toml`.
+/// points and survey meanwhile instead of waiting for it (up to 2 ms).
+/// `None` when `meanwhile` was not called. The self-assessment's problems
+/// are told in their place, after those of `previous.toml`.
 pub fn load_year_meanwhile<R>(
     root: &Path,
     year: u16,
@@ -443,10 +442,9 @@ pub fn load_year_meanwhile<R>(
         }
     }
     let early = (!diags.has_errors() && !after.has_errors()).then(|| meanwhile(&raw));
-    let (self_assessment, self_digest, own_diags) = self_read();
+    let (self_assessment, own_diags) = self_read();
     diags.extend(own_diags);
     raw.self_assessment = self_assessment;
-    raw.digests.extend(self_digest);
     diags.extend(after);
     diags.extend(answers);
     (raw, diags, early)

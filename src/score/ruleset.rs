@@ -124,9 +124,9 @@ impl RuleSet {
             let (read, wait) = std::sync::mpsc::channel::<()>();
             let reading = has_self.then(|| {
                 spawn_beside(scope, move || {
-                    let (file, _, diags) = read_self_assessment(root, data_year, false);
+                    let (file, diags) = read_self_assessment(root, data_year);
                     let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
-                    let _ = hand.send((file, None, diags));
+                    let _ = hand.send((file, diags));
                     let _ = put_digest.send(text.map(|(path, text)| {
                         let d = text_digest(&path, &text);
                         (path, d)
@@ -151,7 +151,7 @@ impl RuleSet {
             // Nothing sent: the thread stopped, and the scope tells why.
             let self_read = move || match reading {
                 Some(_) => take.recv().unwrap_or_else(|_| panic!("the self-assessment's thread stopped")),
-                None => (None, None, Diagnostics::default()),
+                None => (None, Diagnostics::default()),
             };
             // No digest sent: none was asked for, or the thread stopped.
             let self_digest = move || get_digest.recv().ok().flatten();
