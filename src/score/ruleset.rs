@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Kept, Known};
+use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, RawYear, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
@@ -113,35 +113,44 @@ impl RuleSet {
             // The self-assessment, most of a province's data, is read on a
             // thread of its own from the start, and handed over as soon as
             // it is read; the rule engine is built on another thread after
-            // it, wanted only after validation. The two share a processor,
-            // on which the one running keeps it to its end: no tick comes
-            // within a few milliseconds.
-            // Its digest is made after the file is handed over, from a copy
-            // of the text: the load wants the file at once, the digest only
-            // when it hashes the data.
+            // it, wanted after validation, then the self-assessment's
+            // digest (from a copy of its text) and the files no step reads
+            // are hashed, wanted only when the data are. The threads share
+            // a processor, on which the one running keeps it to its end: no
+            // tick comes within a few milliseconds.
             let (hand, take) = std::sync::mpsc::sync_channel::<SelfRead>(1);
-            let (put_digest, get_digest) = std::sync::mpsc::sync_channel::<Option<(PathBuf, String)>>(1);
             let (read, wait) = std::sync::mpsc::channel::<()>();
+            let (give_rules, get_rules) = std::sync::mpsc::sync_channel::<Rules>(1);
+            let (built, is_built) = std::sync::mpsc::channel::<()>();
+            let (put_digest, get_digest) = std::sync::mpsc::sync_channel::<Option<(PathBuf, String)>>(1);
             let reading = has_self.then(|| {
                 spawn_beside(scope, move || {
                     let (file, diags) = read_self_assessment(root, data_year);
                     let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
                     let _ = hand.send((file, diags));
+                    drop(read);
+                    // Nothing to wait for without an engine's thread.
+                    let _ = is_built.recv();
                     let _ = put_digest.send(text.map(|(path, text)| {
                         let d = text_digest(&path, &text);
                         (path, d)
                     }));
-                    drop(read);
                 })
             });
-            let rules = match rules {
-                Engine::Given(given) => Err(given),
-                Engine::Own => Ok(spawn_beside(scope, move || {
-                    let _ = wait.recv();
-                    let rules = Rules::default();
-                    let digests = unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect();
-                    (rules, digests)
-                })),
+            let (given, hashing) = match rules {
+                Engine::Given(given) => {
+                    drop((wait, give_rules, built));
+                    (Some(given), None)
+                }
+                Engine::Own => (
+                    None,
+                    Some(spawn_beside(scope, move || {
+                        let _ = wait.recv();
+                        let _ = give_rules.send(Rules::default());
+                        drop(built);
+                        unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect::<Vec<_>>()
+                    })),
+                ),
             };
             // A province's load is over before the processors' balancing
             // would spread its threads: they are placed, and the load stays
@@ -153,13 +162,20 @@ impl RuleSet {
                 Some(_) => take.recv().unwrap_or_else(|_| panic!("the self-assessment's thread stopped")),
                 None => (None, Diagnostics::default()),
             };
-            // No digest sent: none was asked for, or the thread stopped.
-            let self_digest = move || get_digest.recv().ok().flatten();
-            let rules = move || match rules {
-                Ok(building) => building.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(given) => (given.clone(), Vec::new()),
+            let rules = move || match given {
+                Some(given) => given.clone(),
+                None => get_rules.recv().unwrap_or_else(|_| panic!("the rule engine's thread stopped")),
             };
-            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read, self_digest), (shared, data_stamp));
+            // No digest of the self-assessment sent: none was asked for, or
+            // its thread stopped.
+            let digests = move || {
+                let mut digests: Vec<(PathBuf, String)> = get_digest.recv().ok().flatten().into_iter().collect();
+                if let Some(h) = hashing {
+                    digests.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                }
+                digests
+            };
+            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read, digests), (shared, data_stamp));
             drop(stay);
             loaded
         })
@@ -168,11 +184,7 @@ impl RuleSet {
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        (rules, self_read, self_digest): (
-            impl FnOnce() -> (Rules, Vec<(PathBuf, String)>),
-            impl FnOnce() -> SelfRead,
-            impl FnOnce() -> Option<(PathBuf, String)>,
-        ),
+        (rules, self_read, digests): (impl FnOnce() -> Rules, impl FnOnce() -> SelfRead, impl FnOnce() -> Vec<(PathBuf, String)>),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
@@ -181,9 +193,9 @@ impl RuleSet {
         let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, self_read, validate_early);
         // The data files (those the stamp found) are hashed for the
         // fingerprint, unless the previous set's digests are shared: the
-        // self-assessment by its own thread as it is read, those the load
-        // read from their texts and the others from disk (a small year's
-        // by the engine's thread, when the load has one). A large year's
+        // self-assessment by its own thread once the engine is built, those
+        // the load read from their texts and the others from disk (a small
+        // year's by the engine's thread, when the load has one). A large year's
         // are hashed on a thread beside the scoring round's validation, a
         // small year's after it. Validation runs on files read without an
         // error (`meanwhile` was called), and has nothing to validate
@@ -192,11 +204,11 @@ impl RuleSet {
         let hash_data = |known: Known| hash_files_known(root, &files, known);
         let self_file = take_self_scores(&mut raw);
         let hash_beside = shared.is_none() && data_size(&data_stamp) > HASHED_BESIDE;
-        // The self-assessment's digest, wanted when the data are hashed.
-        let mut self_digest = Some(self_digest);
-        let mut take_digest = |raw: &mut RawYear| raw.digests.extend(self_digest.take().and_then(|f| f()));
+        // The digests made on the other threads, wanted when the data are hashed.
+        let mut digests = Some(digests);
+        let mut take_digests = |raw: &mut RawYear| raw.digests.extend(digests.take().into_iter().flat_map(|f| f()));
         if hash_beside {
-            take_digest(&mut raw);
+            take_digests(&mut raw);
         }
         let ((model, vdiags), hashed) = std::thread::scope(|beside| {
             let raw = &raw;
@@ -213,8 +225,7 @@ impl RuleSet {
             return Err(diags);
         };
 
-        let (rules, hashed_beside) = rules();
-        take_digest(&mut raw);
+        let rules = rules();
         let mut scripts = Vec::with_capacity(model.scripts.len());
         for s in &model.scripts {
             let Some(src) = raw.source(&s.path) else { continue };
@@ -227,8 +238,9 @@ impl RuleSet {
         // The fingerprint hashes every file, those read from their texts.
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
         // What the load read is hashed from its texts, the rest from disk
-        // unless the engine's thread hashed it.
-        let known = |p: &Path| raw.kept(p).or_else(|| hashed_beside.iter().find(|(q, _)| q == p).map(|(_, d)| Kept::Digest(d)));
+        // unless another thread hashed it.
+        take_digests(&mut raw);
+        let known = |p: &Path| raw.kept(p);
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
