@@ -107,6 +107,7 @@ impl RuleSet {
             (Engine::Own, None) if small => unread_data_files(root, data_year, &data_stamp),
             _ => Vec::new(),
         };
+        let hashes_unread = !unread.is_empty();
         let digest = shared.is_none();
         let has_self = root.join(self_assessment_path(data_year)).is_file();
         std::thread::scope(|scope| {
@@ -129,8 +130,12 @@ impl RuleSet {
                     let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
                     let _ = hand.send((file, diags));
                     drop(read);
-                    // Nothing to wait for without an engine's thread.
-                    let _ = is_built.recv();
+                    // A small year's threads share a processor: the digest
+                    // waits for the engine (nothing to wait for without an
+                    // engine's thread). A large year's is wanted first.
+                    if small {
+                        let _ = is_built.recv();
+                    }
                     let _ = put_digest.send(text.map(|(path, text)| {
                         let d = text_digest(&path, &text);
                         (path, d)
@@ -168,9 +173,11 @@ impl RuleSet {
             };
             // No digest of the self-assessment sent: none was asked for, or
             // its thread stopped.
+            // The engine's thread is waited for only when it hashes files;
+            // otherwise the scope joins it.
             let digests = move || {
                 let mut digests: Vec<(PathBuf, String)> = get_digest.recv().ok().flatten().into_iter().collect();
-                if let Some(h) = hashing {
+                if let Some(h) = hashing.filter(|_| hashes_unread) {
                     digests.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
                 }
                 digests
