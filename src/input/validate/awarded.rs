@@ -46,10 +46,13 @@ pub(super) fn from_raw(
     exemptions: &[Exemption],
     diags: &mut Diagnostics,
 ) -> PairMap<Awarded> {
-    let mut awarded = PairMap::default();
     let Some((ssrc, sfile)) = &raw.scores else {
-        return awarded;
+        return PairMap::default();
     };
+    // Sized for every entry at once: grown by doubling, a province's map
+    // was made again ten times.
+    let entries: usize = sfile.values().map(|e| e.len()).sum();
+    let mut awarded = PairMap::with_capacity_and_hasher(entries, Default::default());
     let sa = At::new(ssrc);
     let nodes = &tree.nodes;
     for (unit, entries) in sfile {
