@@ -144,6 +144,8 @@ impl RuleSet {
             });
             let (given, hashing) = match rules {
                 Engine::Given(given) => {
+                    // No engine to build: the self-assessment's digest
+                    // waits for nothing.
                     drop((wait, give_rules, built));
                     (Some(given), None)
                 }
@@ -172,9 +174,8 @@ impl RuleSet {
                 None => get_rules.recv().unwrap_or_else(|_| panic!("the rule engine's thread stopped")),
             };
             // No digest of the self-assessment sent: none was asked for, or
-            // its thread stopped.
-            // The engine's thread is waited for only when it hashes files;
-            // otherwise the scope joins it.
+            // its thread stopped. The engine's thread is waited for only
+            // when it hashes files; otherwise the scope joins it.
             let digests = move || {
                 let mut digests: Vec<(PathBuf, String)> = get_digest.recv().ok().flatten().into_iter().collect();
                 if let Some(h) = hashing.filter(|_| hashes_unread) {
@@ -200,9 +201,10 @@ impl RuleSet {
         let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, self_read, validate_early);
         // The data files (those the stamp found) are hashed for the
         // fingerprint, unless the previous set's digests are shared: the
-        // self-assessment by its own thread once the engine is built, those
-        // the load read from their texts and the others from disk (a small
-        // year's by the engine's thread, when the load has one). A large year's
+        // self-assessment by its own thread (a small year's once the engine
+        // is built), those the load read from their texts and the others
+        // from disk (a small year's by the engine's thread, when the load
+        // has one). A large year's
         // are hashed on a thread beside the scoring round's validation, a
         // small year's after it. Validation runs on files read without an
         // error (`meanwhile` was called), and has nothing to validate

@@ -51,8 +51,8 @@ pub(super) fn from_raw(
     };
     // Sized for every entry at once: grown by doubling, a province's map
     // was made again ten times.
-    let entries: usize = sfile.values().map(|e| e.len()).sum();
-    let mut awarded = PairMap::with_capacity_and_hasher(entries, Default::default());
+    let count: usize = sfile.values().map(|e| e.len()).sum();
+    let mut awarded = PairMap::with_capacity_and_hasher(count, Default::default());
     let sa = At::new(ssrc);
     let nodes = &tree.nodes;
     for (unit, entries) in sfile {
