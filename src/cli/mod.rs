@@ -435,6 +435,7 @@ pub(crate) fn page_lang() -> Lang {
 }
 
 pub(crate) fn main() -> ExitCode {
+    parindex::input::par::reserve_process_heap();
     let cli = Cli::parse();
     if let Some(l) = cli.lang {
         let _ = LANG.set(Some(l.into()));

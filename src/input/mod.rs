@@ -16,7 +16,7 @@ pub mod load;
 pub mod model;
 pub mod name;
 pub mod numfmt;
-pub(crate) mod par;
+pub mod par;
 pub mod raw;
 pub mod raw_round;
 pub mod round;
