@@ -38,6 +38,11 @@ fn national_workload_totals_are_exact() {
         }
     }
     assert!(wrong.is_empty(), "{} of {units} totals differ: {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+    // A year this large (7 MB of data) is hashed beside its validation,
+    // from the texts read: the digests are those of the files on disk.
+    let scripts: Vec<std::path::PathBuf> = rs.model.scripts.iter().map(|s| s.path.clone()).collect();
+    let from_disk = parindex::input::fingerprint::fingerprint(dir.path(), 2023, 2023, &scripts).unwrap();
+    assert_eq!(rs.fingerprint, from_disk, "a large year's fingerprint");
     // Written a block of rows at a time, the report is the same JSON as built whole.
     let whole = parindex::report::Report::new(&rs, &outcome);
     let streamed = parindex::report::ReportStream::new(&rs, &outcome);

@@ -187,7 +187,8 @@ pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
     match validate_early(raw) {
         Some(early) => {
             let self_file = take_self_scores(raw);
-            validate_rest(raw, self_file, early)
+            let round = validate_round(raw, self_file, &early);
+            validate_rest(raw, early, round)
         }
         None => (None, Diagnostics::default()),
     }
@@ -247,11 +248,50 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
     Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding, survey })
 }
 
-/// The rest of [`validate`] after [`validate_early`] of the same `raw`: the
-/// scoring round, then the model. The self-scores, taken out of `raw` by
-/// [`take_self_scores`], are moved into the model, not copied; `raw` is only
-/// read, and may be read beside it (the fingerprint hashes its texts).
-pub fn validate_rest(raw: &RawYear, self_file: Option<crate::input::raw_round::RawSelfFile>, early: Early) -> (Option<Model>, Diagnostics) {
+impl Early {
+    /// The units, as the indicators' tables are matched to them: those of
+    /// the model that [`validate_rest`] makes of this.
+    pub fn unit_refs(&self) -> Vec<crate::input::indicators::UnitRef<'_>> {
+        let kind = |k: usize| self.head.kinds[k].id.as_str();
+        self.units
+            .list
+            .iter()
+            .map(|u| crate::input::indicators::UnitRef { id: &u.id, name: &u.name, aliases: &u.aliases, kind: kind(u.kind) })
+            .collect()
+    }
+}
+
+/// The scoring round validated ([`validate_round`]), for [`validate_rest`].
+pub struct Round {
+    appraisal: Option<crate::input::appraisal::Appraisal>,
+    diags: Diagnostics,
+    consistency: Diagnostics,
+}
+
+/// The scoring round of the same `raw` as `early`: the self-scores, taken
+/// out of `raw` by [`take_self_scores`] and moved into the result, not
+/// copied, and the rounds. It only reads `early`, which may be read beside it.
+pub fn validate_round(raw: &RawYear, self_file: Option<crate::input::raw_round::RawSelfFile>, early: &Early) -> Round {
+    let tree = tree::Tree::new(&early.nodes);
+    let (mut diags, mut consistency) = (Diagnostics::default(), Diagnostics::default());
+    let appraisal = appraisal::from_raw(
+        raw,
+        self_file,
+        &early.head,
+        &tree,
+        &early.units,
+        &early.exempt,
+        &early.exemptions,
+        &early.awarded,
+        (&mut diags, &mut consistency),
+    );
+    Round { appraisal, diags, consistency }
+}
+
+/// The rest of [`validate`] after [`validate_early`] and [`validate_round`]
+/// of the same `raw`: the model. `raw` is only read, and may be read beside
+/// it (the fingerprint hashes its texts).
+pub fn validate_rest(raw: &RawYear, early: Early, round: Round) -> (Option<Model>, Diagnostics) {
     let Early {
         mut diags,
         head,
@@ -267,10 +307,8 @@ pub fn validate_rest(raw: &RawYear, self_file: Option<crate::input::raw_round::R
         rounding,
         survey: (survey, survey_diags, survey_consistency),
     } = early;
-    let tree = tree::Tree::new(&nodes);
-    let mut consistency = Diagnostics::default();
-    let appraisal =
-        appraisal::from_raw(raw, self_file, &head, &tree, &units, &exempt, &exemptions, &awarded, (&mut diags, &mut consistency));
+    let Round { appraisal, diags: round_diags, mut consistency } = round;
+    diags.extend(round_diags);
     diags.extend(survey_diags);
     consistency.extend(survey_consistency);
 

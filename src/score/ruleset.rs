@@ -13,13 +13,13 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Known};
+use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Kept, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, RawYear, SelfRead, Source, READ_BY_NAME};
+use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
 use crate::input::par::{spawn_beside, Stay};
 use crate::input::raw::RawUnitsFile;
-use crate::input::validate::{take_self_scores, validate_early, validate_rest};
+use crate::input::validate::{take_self_scores, validate_early, validate_rest, validate_round};
 use crate::score::eval::Shape;
 use crate::source::map::SourceMap;
 
@@ -99,7 +99,7 @@ impl RuleSet {
         let data_stamp = stamp(&[root.join("fixtures").join(data_year.to_string())]);
         let shared =
             previous.filter(|p| p.root == root && p.data_year() == data_year && p.model.year == year && p.data_stamp == data_stamp);
-        let small = data_size(&data_stamp) <= HASHED_BESIDE;
+        let small = data_size(&data_stamp) <= SMALL;
         // A small year's data files that no step of the load reads (the
         // published components, the expectations) are hashed for the
         // fingerprint by the engine's thread once the engine is built.
@@ -192,7 +192,7 @@ impl RuleSet {
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        (rules, self_read, digests): (impl FnOnce() -> Rules, impl FnOnce() -> SelfRead, impl FnOnce() -> Vec<(PathBuf, String)>),
+        (rules, self_read, digests): (impl FnOnce() -> Rules, impl FnOnce() -> SelfRead, impl FnOnce() -> Vec<(PathBuf, String)> + Send),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
@@ -202,33 +202,52 @@ impl RuleSet {
         // The data files (those the stamp found) are hashed for the
         // fingerprint, unless the previous set's digests are shared: the
         // self-assessment by its own thread (a small year's once the engine
-        // is built), those the load read from their texts and the others
-        // from disk (a small year's by the engine's thread, when the load
-        // has one). A large year's
-        // are hashed on a thread beside the scoring round's validation, a
-        // small year's after it. Validation runs on files read without an
-        // error (`meanwhile` was called), and has nothing to validate
-        // without an `index.toml`.
+        // is built), the others from the texts the load read or from disk (a
+        // small year's unread files by the engine's thread, when the load
+        // has one). Validation runs on files read without an error
+        // (`meanwhile` was called), and has nothing to validate without an
+        // `index.toml`.
         let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
         let hash_data = |known: Known| hash_files_known(root, &files, known);
         let self_file = take_self_scores(&mut raw);
-        let hash_beside = shared.is_none() && data_size(&data_stamp) > HASHED_BESIDE;
-        // The digests made on the other threads, wanted when the data are hashed.
+        let early = match early {
+            Some(Some(early)) if !diags.has_errors() => Some(early),
+            _ => None,
+        };
+        // A new load's indicator tables are read on a thread beside the
+        // scoring round's validation, which needs none of them and is the
+        // largest part of a province's validation (1.3 ms of the 2023 one);
+        // so is a large year's data hashed, with the digests the other
+        // threads made. A small year's is hashed after the validation: the
+        // processor beside it is busy with the other digests (0.93× the
+        // time of hashing it beside, medians of 300 alternated runs).
+        // What they give waits for the model to be valid.
         let mut digests = Some(digests);
-        let mut take_digests = |raw: &mut RawYear| raw.digests.extend(digests.take().into_iter().flat_map(|f| f()));
-        if hash_beside {
-            take_digests(&mut raw);
-        }
-        let ((model, vdiags), hashed) = std::thread::scope(|beside| {
-            let raw = &raw;
-            let hashed = hash_beside.then(|| beside.spawn(move || hash_data(&|p: &Path| raw.kept(p))));
-            let validated = match early {
-                Some(Some(early)) if !diags.has_errors() => validate_rest(raw, self_file, early),
-                _ => (None, Diagnostics::default()),
-            };
-            let hashed = hashed.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-            (validated, hashed)
+        let beside = early.is_some() && shared.is_none();
+        let hashed_beside = digests.take_if(|_| beside && data_size(&data_stamp) > SMALL);
+        let (round, gathered) = std::thread::scope(|scope| {
+            let (raw, early, hash_data) = (&raw, &early, &hash_data);
+            let gathered = early.as_ref().filter(|_| beside).map(|early| {
+                spawn_beside(scope, move || {
+                    let indicators = load_indicators(root, data_year, &early.unit_refs());
+                    let hashed = hashed_beside.map(|digests| {
+                        let digests = digests();
+                        let known = |p: &Path| match digests.iter().find(|(d, _)| d == p) {
+                            Some((_, d)) => Some(Kept::Digest(d)),
+                            None => raw.kept(p),
+                        };
+                        (hash_data(&known), digests)
+                    });
+                    (indicators, hashed)
+                })
+            });
+            let round = early.as_ref().map(|early| validate_round(raw, self_file, early));
+            (round, gathered.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
         });
+        let (model, vdiags) = match (early, round) {
+            (Some(early), Some(round)) => validate_rest(&raw, early, round),
+            _ => (None, Diagnostics::default()),
+        };
         diags.extend(vdiags);
         let Some(model) = model else {
             return Err(diags);
@@ -248,7 +267,15 @@ impl RuleSet {
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
         // What the load read is hashed from its texts, the rest from disk
         // unless another thread hashed it.
-        take_digests(&mut raw);
+        let (indicators, hashed) = match gathered {
+            Some((indicators, Some((data, made)))) => {
+                raw.digests.extend(made);
+                (Some(indicators), Some(data))
+            }
+            Some((indicators, None)) => (Some(indicators), None),
+            None => (None, None),
+        };
+        raw.digests.extend(digests.into_iter().flat_map(|f| f()));
         let known = |p: &Path| raw.kept(p);
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
@@ -258,7 +285,7 @@ impl RuleSet {
                 fingerprint_with_data(root, year, &script_paths, &p.fingerprint.data_digests(), &known),
             ),
             None => {
-                let (ind, d) = load_indicators(root, data_year, &unit_refs(&model));
+                let (ind, d) = indicators.unwrap_or_else(|| load_indicators(root, data_year, &unit_refs(&model)));
                 let data = hashed.unwrap_or_else(|| hash_data(&known));
                 let fp = data.and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
                 ((Arc::new(ind), d), fp)
@@ -317,13 +344,14 @@ impl RuleSet {
     }
 }
 
-/// Data files up to this size in all are hashed on the loading thread
-/// after validation, not on a thread beside it: started there, a thread
-/// waited for a processor about as long as the hashing takes, and the 2023
-/// province's `score` (0.5 MB of data) took 7.25 ms with it, 7.05 ms without.
-/// A year this small also keeps its loading thread on its processor
-/// while it loads ([`Stay`]).
-const HASHED_BESIDE: u64 = 4 << 20;
+/// A year whose data files are this size or less in all is small. Its
+/// data are hashed on the loading thread after validation, not on a thread
+/// beside it: started there, a thread waited for a processor about as long
+/// as the hashing takes, and the 2023 province's `score` (0.5 MB of data)
+/// took 7.25 ms with it, 7.05 ms without. Its loading thread also keeps its
+/// processor while it loads ([`Stay`]), its self-assessment's digest waits
+/// for the engine, and the engine's thread hashes its unread files.
+const SMALL: u64 = 4 << 20;
 
 /// The size of a year's data files in all.
 fn data_size(stamp: &DataStamp) -> u64 {
