@@ -197,84 +197,87 @@ fn hash_toml(b: &[u8], h: &mut Sha256) {
 }
 
 /// Puts the canonical TOML of `b` into `out`, line breaks at its end and all.
+///
+/// The canonical text is `b` with bytes left out (comments, whitespace
+/// outside strings, line breaks but those that end a pair or a header), so
+/// it is put as the runs of bytes between those left out: a run goes on
+/// through strings, brackets and ordinary bytes, and is put when a byte is
+/// left out. Put a token at a time, the 2023 self-assessment's digest took
+/// 3.5 M instructions besides the hash's own; a run at a time, 3.1 M.
 fn strip_toml_into(b: &[u8], out: &mut impl CanonOut) {
     let mut depth = 0usize;
     let mut i = 0;
+    // The run of kept bytes not put yet: `b[from..i]`.
+    let mut from = 0;
     let starts = |i: usize, pat: &[u8]| b.len() >= i + pat.len() && &b[i..i + pat.len()] == pat;
     while i < b.len() {
         let c = b[i];
         match c {
             b'#' => {
+                out.put(&b[from..i]);
                 i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
-                continue;
+                from = i;
             }
             b'"' | b'\'' => {
                 let multi: &[u8] = if c == b'"' { b"\"\"\"" } else { b"\'\'\'" };
                 if starts(i, multi) {
-                    out.put(multi);
                     i += 3;
                     while i < b.len() && !starts(i, multi) {
-                        if c == b'"' && b[i] == b'\\' && i + 1 < b.len() {
-                            out.put_byte(b[i]);
-                            i += 1;
-                        }
-                        out.put_byte(b[i]);
-                        i += 1;
+                        // A backslash and the byte after it, whatever they are.
+                        i += if c == b'"' && b[i] == b'\\' && i + 1 < b.len() { 2 } else { 1 };
                     }
                     // Up to two quotes may close a multi-line string with content.
                     while i < b.len() && b[i] == c {
-                        out.put_byte(c);
                         i += 1;
                     }
                     continue;
                 }
-                out.put_byte(c);
                 i += 1;
                 // The string's text up to its closing quote or the line's end, escapes and all.
                 loop {
                     let rest = &b[i..];
                     let stop = if c == b'"' { memchr::memchr3(c, b'\n', b'\\', rest) } else { memchr::memchr2(c, b'\n', rest) };
-                    let n = stop.unwrap_or(rest.len());
-                    out.put(&rest[..n]);
-                    i += n;
+                    i += stop.unwrap_or(rest.len());
                     if i < b.len() && b[i] == b'\\' {
                         // A backslash and the byte after it, whatever it is.
-                        let k = if i + 1 < b.len() { 2 } else { 1 };
-                        out.put(&b[i..i + k]);
-                        i += k;
+                        i = (i + 2).min(b.len());
                         continue;
                     }
                     break;
                 }
                 if i < b.len() && b[i] == c {
-                    out.put_byte(c);
                     i += 1;
                 }
-                continue;
             }
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
             b'\n' => {
-                if depth == 0 && out.last_put().is_some_and(|l| l != b'\n') {
+                let last = if from < i { Some(b[i - 1]) } else { out.last_put() };
+                out.put(&b[from..i]);
+                if depth == 0 && last.is_some_and(|l| l != b'\n') {
                     out.put_byte(b'\n');
                 }
                 i += 1;
-                continue;
+                from = i;
             }
             b' ' | b'\t' | b'\r' => {
+                out.put(&b[from..i]);
                 i += 1;
-                continue;
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r') {
+                    i += 1;
+                }
+                from = i;
             }
-            _ => {
-                let n = b[i..].iter().position(|&x| TOML_SPECIAL[x as usize]).unwrap_or(b.len() - i);
-                out.put(&b[i..i + n]);
-                i += n;
-                continue;
-            }
+            _ => i += b[i..].iter().position(|&x| TOML_SPECIAL[x as usize]).unwrap_or(b.len() - i),
         }
-        out.put_byte(c);
-        i += 1;
     }
+    out.put(&b[from..]);
 }
 
 /// A script without comments, with each run of whitespace outside strings as one space.
