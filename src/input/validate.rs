@@ -186,24 +186,26 @@ pub(crate) fn legal_ref(text: &str, legal: &[Legal]) -> Result<LegalRef, String>
 pub fn validate(raw: &mut RawYear) -> (Option<Model>, Diagnostics) {
     match validate_early(raw) {
         Some(early) => {
-            let self_file = take_self_scores(raw);
-            let round = validate_round(raw, self_file, &early);
-            validate_rest(raw, early, round)
+            let self_scored = self_scores_of(raw, &early);
+            let survey = validate_survey(raw, &early);
+            let round = validate_round(raw, self_scored, &early);
+            validate_rest(raw, early, round, survey)
         }
         None => (None, Diagnostics::default()),
     }
 }
 
-/// The self-scores read, taken out of `raw` for [`validate_rest`] to move
-/// into the model; their file's text stays in `raw`.
+/// The self-scores read, taken out of `raw` for [`validate_self_scores`]
+/// to move into the model; their file's text stays in `raw`.
 pub fn take_self_scores(raw: &mut RawYear) -> Option<crate::input::raw_round::RawSelfFile> {
     raw.self_assessment.as_mut().map(|(_, f)| std::mem::take(f))
 }
 
-/// What validation finds before the appraisal's files: the criteria,
-/// units, exemptions, awarded points, facts, last year's results and the
-/// survey, with their problems. A load makes it while the self-assessment
+/// What validation finds before the appraisal's files and the survey: the
+/// criteria, units, exemptions, awarded points, facts and last year's
+/// results, with their problems. A load makes it while the self-assessment
 /// is still being read.
+#[derive(Clone)]
 pub struct Early {
     diags: Diagnostics,
     head: header::Header,
@@ -218,14 +220,10 @@ pub struct Early {
     /// The index's name and rounding, from `index.toml`.
     name: String,
     rounding: RoundingPolicy,
-    /// The survey and its answers, which need nothing of the
-    /// self-assessment: validated before it is wanted, their problems and
-    /// disagreements with the points told after the self-assessment's.
-    survey: (Option<crate::input::appraisal::Survey>, Diagnostics, Diagnostics),
 }
 
 /// The first part of [`validate`]: everything but the appraisal (the
-/// self-scores and the rounds); `None` without an `index.toml`.
+/// self-scores and the rounds) and the survey; `None` without an `index.toml`.
 pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let mut diags = Diagnostics::default();
     let (isrc, index) = raw.index.as_ref()?;
@@ -242,10 +240,7 @@ pub fn validate_early(raw: &RawYear) -> Option<Early> {
     let r = &index.rounding;
     let rounding = RoundingPolicy { leaf: r.leaf, points: r.points, index: r.index, component: r.component, average: r.average };
     let name = index.index.name.clone();
-    let (mut survey_diags, mut survey_consistency) = (Diagnostics::default(), Diagnostics::default());
-    let survey = survey::from_raw(raw, &head, &tree, &units, &awarded, (&mut survey_diags, &mut survey_consistency));
-    let survey = (survey, survey_diags, survey_consistency);
-    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding, survey })
+    Some(Early { diags, head, nodes, units, groups, exemptions, exempt, awarded, facts, previous, name, rounding })
 }
 
 impl Early {
@@ -268,15 +263,45 @@ pub struct Round {
     consistency: Diagnostics,
 }
 
-/// The scoring round of the same `raw` as `early`: the self-scores, taken
-/// out of `raw` by [`take_self_scores`] and moved into the result, not
-/// copied, and the rounds. It only reads `early`, which may be read beside it.
-pub fn validate_round(raw: &RawYear, self_file: Option<crate::input::raw_round::RawSelfFile>, early: &Early) -> Round {
+pub use appraisal::SelfScored;
+
+/// The self-scores of `file` (the self-assessment read from `src`), for
+/// the same year as `early`: [`validate_round`] takes them. They may be
+/// validated on another thread than the rest, once `early` is made: the
+/// thread that read the file, where its values are.
+pub fn validate_self_scores(
+    early: &Early,
+    src: &Source,
+    file: crate::input::raw_round::RawSelfFile,
+    evidence_required: bool,
+) -> SelfScored {
+    let tree = tree::Tree::new(&early.nodes);
+    appraisal::check_self_scores(&early.head, &tree, &early.units, &early.exempt, &early.exemptions, src, file, evidence_required)
+}
+
+/// Whether `raw`'s rounds require evidence for the self-scores.
+pub fn evidence_required(raw: &RawYear) -> bool {
+    appraisal::evidence_required(raw)
+}
+
+/// The self-scores of `raw`, taken out of it ([`take_self_scores`]) and
+/// validated; none in a what-if (another year's data under these
+/// criteria: its scoring round is of its own criteria).
+pub fn self_scores_of(raw: &mut RawYear, early: &Early) -> Option<SelfScored> {
+    let file = take_self_scores(raw).filter(|_| !raw.what_if)?;
+    let (src, _) = raw.self_assessment.as_ref()?;
+    Some(validate_self_scores(early, src, file, evidence_required(raw)))
+}
+
+/// The scoring round of the same `raw` as `early`: the self-scores
+/// ([`validate_self_scores`]), moved into the result, and the rounds. It
+/// only reads `early`, which may be read beside it.
+pub fn validate_round(raw: &RawYear, self_scored: Option<SelfScored>, early: &Early) -> Round {
     let tree = tree::Tree::new(&early.nodes);
     let (mut diags, mut consistency) = (Diagnostics::default(), Diagnostics::default());
     let appraisal = appraisal::from_raw(
         raw,
-        self_file,
+        self_scored,
         &early.head,
         &tree,
         &early.units,
@@ -288,10 +313,28 @@ pub fn validate_round(raw: &RawYear, self_file: Option<crate::input::raw_round::
     Round { appraisal, diags, consistency }
 }
 
-/// The rest of [`validate`] after [`validate_early`] and [`validate_round`]
-/// of the same `raw`: the model. `raw` is only read, and may be read beside
-/// it (the fingerprint hashes its texts).
-pub fn validate_rest(raw: &RawYear, early: Early, round: Round) -> (Option<Model>, Diagnostics) {
+/// The survey validated ([`validate_survey`]), for [`validate_rest`].
+pub struct Surveyed {
+    survey: Option<crate::input::appraisal::Survey>,
+    diags: Diagnostics,
+    consistency: Diagnostics,
+}
+
+/// The survey and its answers of the same `raw` as `early`, which need
+/// nothing of the scoring round: a load validates them while the
+/// self-scores are. Their problems and disagreements with the points are
+/// told after the round's.
+pub fn validate_survey(raw: &RawYear, early: &Early) -> Surveyed {
+    let tree = tree::Tree::new(&early.nodes);
+    let (mut diags, mut consistency) = (Diagnostics::default(), Diagnostics::default());
+    let survey = survey::from_raw(raw, &early.head, &tree, &early.units, &early.awarded, (&mut diags, &mut consistency));
+    Surveyed { survey, diags, consistency }
+}
+
+/// The rest of [`validate`] after [`validate_early`], [`validate_round`]
+/// and [`validate_survey`] of the same `raw`: the model. `raw` is only
+/// read, and may be read beside it (the fingerprint hashes its texts).
+pub fn validate_rest(raw: &RawYear, early: Early, round: Round, surveyed: Surveyed) -> (Option<Model>, Diagnostics) {
     let Early {
         mut diags,
         head,
@@ -305,8 +348,8 @@ pub fn validate_rest(raw: &RawYear, early: Early, round: Round) -> (Option<Model
         previous: (previous_year, previous),
         name,
         rounding,
-        survey: (survey, survey_diags, survey_consistency),
     } = early;
+    let Surveyed { survey, diags: survey_diags, consistency: survey_consistency } = surveyed;
     let Round { appraisal, diags: round_diags, mut consistency } = round;
     diags.extend(round_diags);
     diags.extend(survey_diags);

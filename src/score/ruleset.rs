@@ -15,13 +15,26 @@ use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
 use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Kept, Known};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
-use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, SelfRead, Source, READ_BY_NAME};
+use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, RawYear, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
 use crate::input::par::{spawn_beside, Stay};
 use crate::input::raw::RawUnitsFile;
-use crate::input::validate::{take_self_scores, validate_early, validate_rest, validate_round};
+use crate::input::raw_round::RawSelfFile;
+use crate::input::validate::{
+    evidence_required, self_scores_of, validate_early, validate_rest, validate_round, validate_self_scores, validate_survey, Early,
+    SelfScored,
+};
 use crate::score::eval::Shape;
 use crate::source::map::SourceMap;
+
+/// The self-assessment as its thread hands it over: the file read (its
+/// self-scores moved out when they were validated there) and those
+/// self-scores validated.
+type SelfChecked = (SelfRead, Option<SelfScored>);
+
+/// Where the loading thread hands the early validation to the
+/// self-assessment's thread, with whether the year requires evidence.
+type GiveEarly = std::sync::mpsc::SyncSender<(Arc<Early>, bool)>;
 
 /// A year's complete, valid rule set.
 #[derive(Debug, Clone)]
@@ -74,7 +87,7 @@ impl RuleSet {
 
     /// [`RuleSet::load_with`] with a rule engine of the default limits of its
     /// own, built on a thread beside the reading of the files once the
-    /// self-assessment is read: what a process that loads one year does
+    /// self-assessment is handed over: what a process that loads one year does
     /// (building the engine takes about 0.3–0.4 ms, a fifth of reading a
     /// province's files). The same thread then hashes a small year's data
     /// files that the load does not read.
@@ -112,41 +125,46 @@ impl RuleSet {
         let has_self = root.join(self_assessment_path(data_year)).is_file();
         std::thread::scope(|scope| {
             // The self-assessment, most of a province's data, is read on a
-            // thread of its own from the start, and handed over as soon as
-            // it is read; the rule engine is built on another thread after
-            // it, wanted after validation, then the self-assessment's
-            // digest (from a copy of its text) and the files no step reads
-            // are hashed, wanted only when the data are. The threads share
+            // thread of its own from the start, and hashed there. Its
+            // self-scores are validated there too, where their values are,
+            // once the loading thread has validated the criteria, units and
+            // points (which the self-scores are checked against): the
+            // loading thread meanwhile validates the survey and reads the
+            // indicators. The file is then handed over, and the rule engine
+            // is built on another thread, wanted after validation; that
+            // thread then hashes the files no step reads. The threads share
             // a processor, on which the one running keeps it to its end: no
-            // tick comes within a few milliseconds.
-            let (hand, take) = std::sync::mpsc::sync_channel::<SelfRead>(1);
+            // tick comes within a few milliseconds, so each starts when the
+            // one before it is done.
+            let (hand, take) = std::sync::mpsc::sync_channel::<SelfChecked>(1);
+            let (give_early, get_early) = std::sync::mpsc::sync_channel::<(Arc<Early>, bool)>(1);
             let (read, wait) = std::sync::mpsc::channel::<()>();
             let (give_rules, get_rules) = std::sync::mpsc::sync_channel::<Rules>(1);
-            let (built, is_built) = std::sync::mpsc::channel::<()>();
             let (put_digest, get_digest) = std::sync::mpsc::sync_channel::<Option<(PathBuf, String)>>(1);
             let reading = has_self.then(|| {
                 spawn_beside(scope, move || {
                     let (file, diags) = read_self_assessment(root, data_year);
-                    let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
-                    let _ = hand.send((file, diags));
+                    let _ = put_digest
+                        .send(file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text))));
+                    let early = file.as_ref().and_then(|_| get_early.recv().ok());
+                    // Let go of before the file is handed over: the loading
+                    // thread then holds the only hold on its validation.
+                    drop(get_early);
+                    let (file, scored) = match (file, early) {
+                        (Some((src, raw_file)), Some((early, evidence))) => {
+                            let scored = validate_self_scores(&early, &src, raw_file, evidence);
+                            drop(early);
+                            (Some((src, RawSelfFile::default())), Some(scored))
+                        }
+                        (file, _) => (file, None),
+                    };
+                    let _ = hand.send(((file, diags), scored));
                     drop(read);
-                    // A small year's threads share a processor: the digest
-                    // waits for the engine (nothing to wait for without an
-                    // engine's thread). A large year's is wanted first.
-                    if small {
-                        let _ = is_built.recv();
-                    }
-                    let _ = put_digest.send(text.map(|(path, text)| {
-                        let d = text_digest(&path, &text);
-                        (path, d)
-                    }));
                 })
             });
             let (given, hashing) = match rules {
                 Engine::Given(given) => {
-                    // No engine to build: the self-assessment's digest
-                    // waits for nothing.
-                    drop((wait, give_rules, built));
+                    drop((wait, give_rules));
                     (Some(given), None)
                 }
                 Engine::Own => (
@@ -154,7 +172,6 @@ impl RuleSet {
                     Some(spawn_beside(scope, move || {
                         let _ = wait.recv();
                         let _ = give_rules.send(Rules::default());
-                        drop(built);
                         unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect::<Vec<_>>()
                     })),
                 ),
@@ -165,9 +182,10 @@ impl RuleSet {
             // balanced).
             let stay = small.then(Stay::here);
             // Nothing sent: the thread stopped, and the scope tells why.
+            let give_early = reading.is_some().then_some(give_early);
             let self_read = move || match reading {
                 Some(_) => take.recv().unwrap_or_else(|_| panic!("the self-assessment's thread stopped")),
-                None => (None, Diagnostics::default()),
+                None => ((None, Diagnostics::default()), None),
             };
             let rules = move || match given {
                 Some(given) => given.clone(),
@@ -183,7 +201,7 @@ impl RuleSet {
                 }
                 digests
             };
-            let loaded = RuleSet::load_in(root, (year, data_year), (rules, self_read, digests), (shared, data_stamp));
+            let loaded = RuleSet::load_in(root, (year, data_year), (rules, (self_read, give_early), digests), (shared, data_stamp));
             drop(stay);
             loaded
         })
@@ -192,60 +210,79 @@ impl RuleSet {
     fn load_in(
         root: &Path,
         (year, data_year): (u16, u16),
-        (rules, self_read, digests): (impl FnOnce() -> Rules, impl FnOnce() -> SelfRead, impl FnOnce() -> Vec<(PathBuf, String)> + Send),
+        (rules, (self_read, give_early), digests): (
+            impl FnOnce() -> Rules,
+            (impl FnOnce() -> SelfChecked, Option<GiveEarly>),
+            impl FnOnce() -> Vec<(PathBuf, String)> + Send,
+        ),
         (shared, data_stamp): (Option<&RuleSet>, DataStamp),
     ) -> Result<RuleSet, Diagnostics> {
         // Unchanged data files: their units are shared, not read again.
-        // The criteria, units and points are validated while the self-assessment is read.
         let units = shared.and_then(|p| p.raw_units.clone());
-        let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, self_read, validate_early);
-        // The data files (those the stamp found) are hashed for the
-        // fingerprint, unless the previous set's digests are shared: the
-        // self-assessment by its own thread (a small year's once the engine
-        // is built), the others from the texts the load read or from disk (a
-        // small year's unread files by the engine's thread, when the load
-        // has one). Validation runs on files read without an error
+        // While the self-assessment is read: the criteria, units and points
+        // are validated, then handed to the self-assessment's thread, which
+        // validates the self-scores, unless the data are another year's;
+        // meanwhile the survey is validated and a new load's indicator
+        // tables are read. Validation runs on files read without an error
         // (`meanwhile` was called), and has nothing to validate without an
         // `index.toml`.
+        let checked = std::cell::Cell::new(None);
+        let self_read = || {
+            let (read, scored) = self_read();
+            checked.set(scored);
+            read
+        };
+        let meanwhile = |raw: &RawYear| {
+            let early = validate_early(raw).map(Arc::new);
+            if let (Some(early), Some(give)) = (&early, give_early.filter(|_| !raw.what_if)) {
+                let _ = give.send((Arc::clone(early), evidence_required(raw)));
+            }
+            early.map(|early| {
+                let surveyed = validate_survey(raw, &early);
+                let indicators = shared.is_none().then(|| load_indicators(root, data_year, &early.unit_refs()));
+                (early, surveyed, indicators)
+            })
+        };
+        let (mut raw, mut diags, early) = load_year_meanwhile(root, year, data_year, units, self_read, meanwhile);
+        // The self-assessment's thread let go of the early validation before
+        // it handed the file over: this is the only hold on it.
+        let (early, surveyed, indicators) = match early {
+            Some(Some((early, surveyed, indicators))) if !diags.has_errors() => {
+                (Some(Arc::try_unwrap(early).unwrap_or_else(|e| (*e).clone())), Some(surveyed), indicators)
+            }
+            _ => (None, None, None),
+        };
+        let self_scored = checked.take().or_else(|| early.as_ref().and_then(|e| self_scores_of(&mut raw, e)));
+        // The data files (those the stamp found) are hashed for the
+        // fingerprint, unless the previous set's digests are shared: the
+        // self-assessment by its own thread, the others from the texts the
+        // load read or from disk (a small year's unread files by the
+        // engine's thread, when the load has one). A large year's are
+        // hashed on a thread beside the scoring round's validation, with
+        // the digests the other threads made; a small year's after it (a
+        // thread beside it waited for a processor about as long as the
+        // hashing takes).
         let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
         let hash_data = |known: Known| hash_files_known(root, &files, known);
-        let self_file = take_self_scores(&mut raw);
-        let early = match early {
-            Some(Some(early)) if !diags.has_errors() => Some(early),
-            _ => None,
-        };
-        // A new load's indicator tables are read on a thread beside the
-        // scoring round's validation, which needs none of them and is the
-        // largest part of a province's validation (1.3 ms of the 2023 one);
-        // so is a large year's data hashed, with the digests the other
-        // threads made. A small year's is hashed after the validation: the
-        // processor beside it is busy with the other digests (0.93× the
-        // time of hashing it beside, medians of 300 alternated runs).
-        // What they give waits for the model to be valid.
         let mut digests = Some(digests);
-        let beside = early.is_some() && shared.is_none();
-        let hashed_beside = digests.take_if(|_| beside && data_size(&data_stamp) > SMALL);
-        let (round, gathered) = std::thread::scope(|scope| {
+        let hashed_beside = digests.take_if(|_| early.is_some() && shared.is_none() && data_size(&data_stamp) > SMALL);
+        let (round, hashed) = std::thread::scope(|scope| {
             let (raw, early, hash_data) = (&raw, &early, &hash_data);
-            let gathered = early.as_ref().filter(|_| beside).map(|early| {
-                spawn_beside(scope, move || {
-                    let indicators = load_indicators(root, data_year, &early.unit_refs());
-                    let hashed = hashed_beside.map(|digests| {
-                        let digests = digests();
-                        let known = |p: &Path| match digests.iter().find(|(d, _)| d == p) {
-                            Some((_, d)) => Some(Kept::Digest(d)),
-                            None => raw.kept(p),
-                        };
-                        (hash_data(&known), digests)
-                    });
-                    (indicators, hashed)
+            let hashed = hashed_beside.map(|digests| {
+                scope.spawn(move || {
+                    let digests = digests();
+                    let known = |p: &Path| match digests.iter().find(|(d, _)| d == p) {
+                        Some((_, d)) => Some(Kept::Digest(d)),
+                        None => raw.kept(p),
+                    };
+                    (hash_data(&known), digests)
                 })
             });
-            let round = early.as_ref().map(|early| validate_round(raw, self_file, early));
-            (round, gathered.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+            let round = early.as_ref().map(|early| validate_round(raw, self_scored, early));
+            (round, hashed.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
         });
-        let (model, vdiags) = match (early, round) {
-            (Some(early), Some(round)) => validate_rest(&raw, early, round),
+        let (model, vdiags) = match (early, round, surveyed) {
+            (Some(early), Some(round), Some(surveyed)) => validate_rest(&raw, early, round, surveyed),
             _ => (None, Diagnostics::default()),
         };
         diags.extend(vdiags);
@@ -267,14 +304,10 @@ impl RuleSet {
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
         // What the load read is hashed from its texts, the rest from disk
         // unless another thread hashed it.
-        let (indicators, hashed) = match gathered {
-            Some((indicators, Some((data, made)))) => {
-                raw.digests.extend(made);
-                (Some(indicators), Some(data))
-            }
-            Some((indicators, None)) => (Some(indicators), None),
-            None => (None, None),
-        };
+        let hashed = hashed.map(|(data, made)| {
+            raw.digests.extend(made);
+            data
+        });
         raw.digests.extend(digests.into_iter().flat_map(|f| f()));
         let known = |p: &Path| raw.kept(p);
         let same_units =
@@ -349,8 +382,8 @@ impl RuleSet {
 /// beside it: started there, a thread waited for a processor about as long
 /// as the hashing takes, and the 2023 province's `score` (0.5 MB of data)
 /// took 7.25 ms with it, 7.05 ms without. Its loading thread also keeps its
-/// processor while it loads ([`Stay`]), its self-assessment's digest waits
-/// for the engine, and the engine's thread hashes its unread files.
+/// processor while it loads ([`Stay`]), and the engine's thread hashes its
+/// unread files.
 const SMALL: u64 = 4 << 20;
 
 /// The size of a year's data files in all.

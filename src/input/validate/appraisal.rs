@@ -101,10 +101,43 @@ fn check_date(at: &At, date: &Spanned<String>, what: &str, diags: &mut Diagnosti
     false
 }
 
+/// A self-assessment's self-scores validated ([`check_self_scores`]), with their problems.
+#[derive(Debug)]
+pub struct SelfScored {
+    scores: BTreeMap<(usize, usize), SelfScore>,
+    diags: Diagnostics,
+}
+
+/// The self-scores of `file`, read from `src`, checked as the council's
+/// points are and for the evidence the year requires: moved out of the file
+/// read, not copied. They need only what the early validation found, and
+/// are checked where the file was read (the self-assessment's thread).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_self_scores(
+    head: &Header,
+    tree: &Tree,
+    units: &Units,
+    exempt: &Exempt,
+    exemptions: &[Exemption],
+    src: &crate::input::load::Source,
+    file: crate::input::raw_round::RawSelfFile,
+    evidence_required: bool,
+) -> SelfScored {
+    let cx = Ctx { head, tree, units, exempt, exemptions };
+    let mut out = SelfScored { scores: BTreeMap::new(), diags: Diagnostics::default() };
+    self_scores(&cx, &At::new(src), file, evidence_required, &mut out.scores, &mut out.diags);
+    out
+}
+
+/// Whether the year's rounds require evidence for the self-scores (`evidence_required` in rounds.toml).
+pub(super) fn evidence_required(raw: &RawYear) -> bool {
+    raw.rounds.as_ref().is_some_and(|(_, f)| f.appraisal.evidence_required)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn from_raw(
     raw: &RawYear,
-    self_file: Option<crate::input::raw_round::RawSelfFile>,
+    self_scored: Option<SelfScored>,
     head: &Header,
     tree: &Tree,
     units: &Units,
@@ -141,8 +174,9 @@ pub(super) fn from_raw(
             out.reasons.push(Reason { code: code.clone(), title: r.title.clone() });
         }
     }
-    if let (Some((src, _)), Some(file)) = (&raw.self_assessment, self_file) {
-        self_scores(&cx, &At::new(src), file, out.evidence_required, &mut out.self_scores, diags);
+    if let Some(checked) = self_scored.filter(|_| raw.self_assessment.is_some()) {
+        out.self_scores = checked.scores;
+        diags.extend(checked.diags);
     }
     if let Some((src, file)) = &raw.rounds {
         let at = At::new(src);

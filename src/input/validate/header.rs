@@ -9,6 +9,7 @@ use crate::input::model::{Kind, Legal, Part, Script};
 use crate::input::raw::RawIndexFile;
 
 /// What every later step looks names up in.
+#[derive(Clone)]
 pub(super) struct Header {
     pub legal: Vec<Legal>,
     pub index_legal: Vec<usize>,

@@ -13,6 +13,7 @@ use crate::input::raw::RawIndexFile;
 use crate::input::validate::header::Header;
 
 /// The units, each id once, with where each is declared.
+#[derive(Clone)]
 pub(super) struct Units {
     pub list: Vec<Unit>,
     /// Each id's unit; hashed with `FxHasher` (a national year has a million).
