@@ -125,27 +125,27 @@ impl RuleSet {
         let has_self = root.join(self_assessment_path(data_year)).is_file();
         std::thread::scope(|scope| {
             // The self-assessment, most of a province's data, is read on a
-            // thread of its own from the start, and hashed there. Its
-            // self-scores are validated there too, where their values are,
-            // once the loading thread has validated the criteria, units and
-            // points (which the self-scores are checked against): the
-            // loading thread meanwhile validates the survey and reads the
-            // indicators. The file is then handed over, and the rule engine
-            // is built on another thread, wanted after validation; that
-            // thread then hashes the files no step reads. The threads share
-            // a processor, on which the one running keeps it to its end: no
-            // tick comes within a few milliseconds, so each starts when the
-            // one before it is done.
+            // thread of its own from the start. Its self-scores are
+            // validated there, where their values are, once the loading
+            // thread has validated the criteria, units and points they are
+            // checked against (the loading thread meanwhile validates the
+            // survey and reads the indicators); the file is then handed
+            // over, and hashed from a copy of its text. The rule engine is
+            // built on another thread while the self-scores wait, and that
+            // thread hashes the files no step reads once the file is handed
+            // over. The threads share a processor, on which the one running
+            // keeps it to its end (no tick comes within a few
+            // milliseconds): each step waits for the one before it.
             let (hand, take) = std::sync::mpsc::sync_channel::<SelfChecked>(1);
             let (give_early, get_early) = std::sync::mpsc::sync_channel::<(Arc<Early>, bool)>(1);
             let (read, wait) = std::sync::mpsc::channel::<()>();
+            let (handed, is_handed) = std::sync::mpsc::channel::<()>();
             let (give_rules, get_rules) = std::sync::mpsc::sync_channel::<Rules>(1);
             let (put_digest, get_digest) = std::sync::mpsc::sync_channel::<Option<(PathBuf, String)>>(1);
             let reading = has_self.then(|| {
                 spawn_beside(scope, move || {
                     let (file, diags) = read_self_assessment(root, data_year);
-                    let _ = put_digest
-                        .send(file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), text_digest(&src.path, &src.text))));
+                    drop(read);
                     let early = file.as_ref().and_then(|_| get_early.recv().ok());
                     // Let go of before the file is handed over: the loading
                     // thread then holds the only hold on its validation.
@@ -158,13 +158,18 @@ impl RuleSet {
                         }
                         (file, _) => (file, None),
                     };
+                    let text = file.as_ref().filter(|_| digest).map(|(src, _)| (src.path.clone(), src.text.clone()));
                     let _ = hand.send(((file, diags), scored));
-                    drop(read);
+                    let _ = put_digest.send(text.map(|(path, text)| {
+                        let d = text_digest(&path, &text);
+                        (path, d)
+                    }));
+                    drop(handed);
                 })
             });
             let (given, hashing) = match rules {
                 Engine::Given(given) => {
-                    drop((wait, give_rules));
+                    drop((wait, give_rules, is_handed));
                     (Some(given), None)
                 }
                 Engine::Own => (
@@ -172,6 +177,9 @@ impl RuleSet {
                     Some(spawn_beside(scope, move || {
                         let _ = wait.recv();
                         let _ = give_rules.send(Rules::default());
+                        if hashes_unread {
+                            let _ = is_handed.recv();
+                        }
                         unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect::<Vec<_>>()
                     })),
                 ),
