@@ -316,10 +316,29 @@ impl RuleSet {
             raw.digests.extend(made);
             data
         });
-        raw.digests.extend(digests.into_iter().flat_map(|f| f()));
-        let known = |p: &Path| raw.kept(p);
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
+        // A small year's data are hashed from the texts the load holds
+        // first, but for the self-assessment's, while the other threads
+        // finish their digests, which are waited for at the first file
+        // without a text.
+        let theirs = std::cell::OnceCell::new();
+        let digests = std::cell::RefCell::new(digests);
+        let made = || theirs.get_or_init(|| digests.borrow_mut().take().map_or_else(Vec::new, |f| f()));
+        let self_path = self_assessment_path(data_year);
+        let own_text = |p: &Path| p != self_path && raw.source(p).is_some();
+        let data_known = |p: &Path| match own_text(p) {
+            true => raw.kept(p),
+            false => made().iter().find(|(d, _)| d == p).map(|(_, d)| Kept::Digest(d)).or_else(|| raw.kept(p)),
+        };
+        let mut texts_first = files.clone();
+        texts_first.sort_by_key(|p| !own_text(p));
+        let hashed = hashed.or_else(|| {
+            let shares = shared.filter(|p| same_units(p)).is_some();
+            (!shares).then(|| hash_files_known(root, &texts_first, &data_known))
+        });
+        raw.digests.extend(made().iter().cloned());
+        let known = |p: &Path| raw.kept(p);
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
             Some(p) => (
                 (Arc::clone(&p.indicators), p.indicator_warnings.clone()),
