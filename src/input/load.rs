@@ -63,9 +63,6 @@ pub struct RawYear {
     pub survey: Option<(Source, RawSurveyFile)>,
     /// The survey's answers, as `survey.toml` names them.
     pub survey_answers: Option<Source>,
-    /// Digests of files made by the thread that read them, as it read them
-    /// ([`text_digest`](crate::input::fingerprint::text_digest)), by path relative to the root.
-    pub digests: Vec<(PathBuf, String)>,
 }
 
 impl RawYear {
@@ -73,13 +70,9 @@ impl RawYear {
         self.all_sources().find(|s| s.path == path)
     }
 
-    /// What is held of the file `path`: its digest if one was made as it
-    /// was read, else its text; `None` for a file not read.
+    /// What is held of the file `path`: its text; `None` for a file not read.
     pub fn kept(&self, path: &Path) -> Option<Kept<'_>> {
-        match self.digests.iter().find(|(p, _)| p == path) {
-            Some((_, d)) => Some(Kept::Digest(d)),
-            None => self.source(path).map(|s| Kept::Text(&s.text)),
-        }
+        self.source(path).map(|s| Kept::Text(&s.text))
     }
 
     /// Every file read, in the order of [`RawYear::all_sources`], moved out

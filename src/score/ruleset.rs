@@ -269,8 +269,12 @@ impl RuleSet {
         // hashed on a thread beside the scoring round's validation, with
         // the digests the other threads made; a small year's after it (a
         // thread beside it waited for a processor about as long as the
-        // hashing takes).
-        let files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
+        // hashing takes), those the load holds the texts of first, while
+        // the other threads finish their digests.
+        let self_path = self_assessment_path(data_year);
+        let own_text = |p: &Path| p != self_path && raw.source(p).is_some();
+        let mut files: Vec<PathBuf> = data_stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok().map(Path::to_path_buf)).collect();
+        files.sort_by_key(|p| !own_text(p));
         let hash_data = |known: Known| hash_files_known(root, &files, known);
         let mut digests = Some(digests);
         let hashed_beside = digests.take_if(|_| early.is_some() && shared.is_none() && data_size(&data_stamp) > SMALL);
@@ -278,12 +282,8 @@ impl RuleSet {
             let (raw, early, hash_data) = (&raw, &early, &hash_data);
             let hashed = hashed_beside.map(|digests| {
                 scope.spawn(move || {
-                    let digests = digests();
-                    let known = |p: &Path| match digests.iter().find(|(d, _)| d == p) {
-                        Some((_, d)) => Some(Kept::Digest(d)),
-                        None => raw.kept(p),
-                    };
-                    (hash_data(&known), digests)
+                    let theirs = digests();
+                    hash_data(&|p: &Path| held(raw, &theirs, p))
                 })
             });
             let round = early.as_ref().map(|early| validate_round(raw, self_scored, early));
@@ -310,34 +310,8 @@ impl RuleSet {
 
         // The fingerprint hashes every file, those read from their texts.
         let script_paths: Vec<PathBuf> = model.scripts.iter().map(|s| s.path.clone()).collect();
-        // What the load read is hashed from its texts, the rest from disk
-        // unless another thread hashed it.
-        let hashed = hashed.map(|(data, made)| {
-            raw.digests.extend(made);
-            data
-        });
         let same_units =
             |p: &RuleSet| p.model.units.len() == model.units.len() && p.model.units.iter().zip(&model.units).all(|(a, b)| a.id == b.id);
-        // A small year's data are hashed from the texts the load holds
-        // first, but for the self-assessment's, while the other threads
-        // finish their digests, which are waited for at the first file
-        // without a text.
-        let theirs = std::cell::OnceCell::new();
-        let digests = std::cell::RefCell::new(digests);
-        let made = || theirs.get_or_init(|| digests.borrow_mut().take().map_or_else(Vec::new, |f| f()));
-        let self_path = self_assessment_path(data_year);
-        let own_text = |p: &Path| p != self_path && raw.source(p).is_some();
-        let data_known = |p: &Path| match own_text(p) {
-            true => raw.kept(p),
-            false => made().iter().find(|(d, _)| d == p).map(|(_, d)| Kept::Digest(d)).or_else(|| raw.kept(p)),
-        };
-        let mut texts_first = files.clone();
-        texts_first.sort_by_key(|p| !own_text(p));
-        let hashed = hashed.or_else(|| {
-            let shares = shared.filter(|p| same_units(p)).is_some();
-            (!shares).then(|| hash_files_known(root, &texts_first, &data_known))
-        });
-        raw.digests.extend(made().iter().cloned());
         let known = |p: &Path| raw.kept(p);
         let ((indicators, mut idiags), fp) = match shared.filter(|p| same_units(p)) {
             Some(p) => (
@@ -346,7 +320,14 @@ impl RuleSet {
             ),
             None => {
                 let (ind, d) = indicators.unwrap_or_else(|| load_indicators(root, data_year, &unit_refs(&model)));
-                let data = hashed.unwrap_or_else(|| hash_data(&known));
+                // The other threads' digests are waited for at the first
+                // file without a text, the self-assessment's included.
+                let data = hashed.unwrap_or_else(|| {
+                    let theirs = std::cell::OnceCell::new();
+                    let digests = std::cell::RefCell::new(digests);
+                    let made = || theirs.get_or_init(|| digests.borrow_mut().take().map_or_else(Vec::new, |f| f()));
+                    hash_data(&|p: &Path| if own_text(p) { raw.kept(p) } else { held(&raw, made(), p) })
+                });
                 let fp = data.and_then(|data| fingerprint_with_data(root, year, &script_paths, &data, &known));
                 ((Arc::new(ind), d), fp)
             }
@@ -402,6 +383,12 @@ impl RuleSet {
             sources,
         })
     }
+}
+
+/// What a load holds of the data file `p` for its digest: the digest one
+/// of its other threads made of it (`theirs`), else its text.
+fn held<'a>(raw: &'a RawYear, theirs: &'a [(PathBuf, String)], p: &Path) -> Option<Kept<'a>> {
+    theirs.iter().find(|(d, _)| d == p).map(|(_, d)| Kept::Digest(d.as_str())).or_else(|| raw.kept(p))
 }
 
 /// A year whose data files are this size or less in all is small. Its
