@@ -33,10 +33,13 @@ pub fn text(d: Decimal) -> String {
     Shown::of(d).to_string()
 }
 
+/// A component of a unit's row. Its texts are [`Name`]s, or borrowed
+/// (`&str`) where a row is written out as it is made ([`ReportStream`]):
+/// serialised alike.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ComponentRow {
-    pub id: Name,
-    pub name: Name,
+pub struct ComponentRow<N = Name> {
+    pub id: N,
+    pub name: N,
     /// Points, shown; `None` when the unit is not evaluated on it.
     pub score: Option<Shown>,
     pub scale: Shown,
@@ -65,18 +68,19 @@ pub struct ExactRow {
     pub index: Shown,
 }
 
+/// A unit's row; its texts as in [`ComponentRow`].
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct UnitRow {
-    pub id: Name,
-    pub name: Name,
-    pub kind: Name,
-    pub group: Name,
+pub struct UnitRow<N = Name> {
+    pub id: N,
+    pub name: N,
+    pub kind: N,
+    pub group: N,
     pub scale: Shown,
     pub total: Shown,
     pub index: Shown,
     pub rank: u32,
-    pub parts: Parts,
-    pub components: Vec<ComponentRow>,
+    pub parts: Parts<N>,
+    pub components: Vec<ComponentRow<N>>,
     pub previous: Option<PreviousRow>,
     pub change: Option<ChangeRow>,
     pub exact: ExactRow,
@@ -88,7 +92,7 @@ pub struct UnitRow {
 /// A unit's parts, in the model's order: part id → points shown, `None`
 /// when the unit is exempt from the part. Serialised as a map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Parts(Vec<(Name, Option<Shown>)>);
+pub struct Parts<N = Name>(Vec<(N, Option<Shown>)>);
 
 impl Parts {
     /// The points shown for part `id`; `None` when the unit has no such
@@ -116,7 +120,7 @@ impl Parts {
     }
 }
 
-impl Serialize for Parts {
+impl<N: Serialize> Serialize for Parts<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.0.iter().map(|(p, v)| (p, v)))
     }

@@ -43,32 +43,46 @@ impl<'a> Rows<'a> {
     }
 
     /// The rows' order, as indices into the outcome's units: by ranking
-    /// group, rank, then id (compared only between units that tie on group
-    /// and rank).
+    /// group, rank, then id. Ids are compared by their first 8 bytes, as a
+    /// number, and whole only where those are the same: a million units'
+    /// order took 0.3 s with the ids compared whole.
     pub(super) fn order(&self) -> Vec<usize> {
         let (m, outcome) = (self.m, self.outcome);
-        let mut order: Vec<(u64, usize)> =
-            outcome.units.iter().enumerate().map(|(i, u)| (((m.units[u.unit].group as u64) << 32) | u64::from(u.rank), i)).collect();
-        let id = |i: usize| &m.units[outcome.units[i].unit].id;
-        order.sort_unstable_by(|&(ka, a), &(kb, b)| ka.cmp(&kb).then_with(|| id(a).cmp(id(b))));
-        order.into_iter().map(|(_, i)| i).collect()
+        let id = |i: usize| m.units[outcome.units[i].unit].id.as_str();
+        let mut order: Vec<(u64, u64, usize)> = outcome
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (((m.units[u.unit].group as u64) << 32) | u64::from(u.rank), id_prefix(id(i)), i))
+            .collect();
+        order.sort_unstable_by(|&(ka, pa, a), &(kb, pb, b)| (ka, pa).cmp(&(kb, pb)).then_with(|| id(a).cmp(id(b))));
+        order.into_iter().map(|(_, _, i)| i).collect()
     }
 
     /// The row of the outcome's unit `i`.
     pub(super) fn row(&self, i: usize) -> UnitRow {
+        self.row_as(i, Name::clone)
+    }
+
+    /// The row of the outcome's unit `i`, its texts made by `text`: shared
+    /// names, or borrowed where the row is written as it is made. Rows made
+    /// in parallel with the names shared took about a quarter of their
+    /// time counting the names' holders, each count moving between the
+    /// processors.
+    pub(super) fn row_as<'s, N>(&'s self, i: usize, text: impl Fn(&'s Name) -> N) -> UnitRow<N> {
         let m = self.m;
         let r = m.rounding;
         let res = &self.outcome.units[i];
         let unit = &m.units[res.unit];
-        let parts = self.kind_parts[unit.kind].iter().map(|(pi, id)| (id.clone(), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
+        let parts = self.kind_parts[unit.kind].iter().map(|(pi, id)| (text(id), res.parts[*pi].map(|v| Shown::of(r.points.apply(v)))));
         let components = self.kind_components[unit.kind]
             .iter()
             .map(|(c, id, name)| {
                 let n = &res.node(*c);
                 let evaluated = n.status.in_scale() && !n.max.is_zero();
                 ComponentRow {
-                    id: id.clone(),
-                    name: name.clone(),
+                    id: text(id),
+                    name: text(name),
                     score: evaluated.then(|| Shown::of(r.points.apply(n.points))),
                     scale: Shown::plain(n.max),
                     index: evaluated.then(|| Shown::of(r.component.apply(n.points / n.max * Decimal::ONE_HUNDRED))),
@@ -78,10 +92,10 @@ impl<'a> Rows<'a> {
         let shown_index = r.index.apply(res.index);
         let prev = m.previous[res.unit];
         UnitRow {
-            id: unit.id.clone(),
-            name: unit.name.clone(),
-            kind: self.kinds[unit.kind].clone(),
-            group: self.groups[unit.group].clone(),
+            id: text(&unit.id),
+            name: text(&unit.name),
+            kind: text(&self.kinds[unit.kind]),
+            group: text(&self.groups[unit.group]),
             scale: Shown::plain(res.scale),
             total: Shown::of(r.points.apply(res.total)),
             index: Shown::of(shown_index),
@@ -112,6 +126,15 @@ impl<'a> Rows<'a> {
             })
             .collect()
     }
+}
+
+/// The first 8 bytes of `id` as a number, zeros after a shorter id: ids
+/// whose numbers differ are in the order of the numbers.
+fn id_prefix(id: &str) -> u64 {
+    let mut first = [0u8; 8];
+    let n = id.len().min(8);
+    first[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(first)
 }
 
 /// A [`Report`](super::Report) written as JSON without holding its rows: serialised, it
@@ -161,22 +184,11 @@ impl ReportStream<'_> {
     pub fn write_json(&self, out: &mut impl std::io::Write, pretty: bool) -> std::io::Result<()> {
         let m = &self.rs.model;
         // Each value as it is written at `depth` (the pretty format's lines
-        // indented to it; no string holds a line break, they are escaped).
+        // indented to it).
         let value = |v: &dyn erased::Json, depth: usize| -> std::io::Result<Vec<u8>> {
-            let bytes = v.bytes(pretty)?;
-            if !pretty || depth == 0 || !bytes.contains(&b'\n') {
-                return Ok(bytes);
-            }
-            let indent = b"  ".repeat(depth);
-            let mut o = Vec::with_capacity(bytes.len() + bytes.len() / 4);
-            let mut from = 0;
-            for at in memchr::memchr_iter(b'\n', &bytes) {
-                o.extend_from_slice(&bytes[from..=at]);
-                o.extend_from_slice(&indent);
-                from = at + 1;
-            }
-            o.extend_from_slice(&bytes[from..]);
-            Ok(o)
+            let mut bytes = Vec::new();
+            v.write(&mut bytes, pretty, depth)?;
+            Ok(bytes)
         };
         let (colon, field_sep, open, close) = if pretty { (": ", "\n  ", "{\n  ", "\n}") } else { (":", "", "{", "}") };
         let key = |out: &mut dyn std::io::Write, first: bool, name: &str| -> std::io::Result<()> {
@@ -197,13 +209,20 @@ impl ReportStream<'_> {
             out.write_all(b"[")?;
             let (before_first, between, after): (&[u8], &[u8], &[u8]) =
                 if pretty { (b"\n    ", b",\n    ", b"\n  ]") } else { (b"", b",", b"]") };
-            let mut first = true;
-            for block in self.order.chunks(BLOCK) {
-                let rows: Vec<std::io::Result<Vec<u8>>> = crate::input::par::map(block, PER_TASK, |&i| value(&self.rows.row(i), 2));
-                for row in rows {
-                    out.write_all(if first { before_first } else { between })?;
-                    out.write_all(&row?)?;
-                    first = false;
+            // Each task writes its rows, made with borrowed texts, into one
+            // buffer, each row after its separator.
+            let task = |(first, rows): &(bool, &[usize])| -> std::io::Result<Vec<u8>> {
+                let mut o = Vec::with_capacity(rows.len() * 512);
+                for (n, &i) in rows.iter().enumerate() {
+                    o.extend_from_slice(if *first && n == 0 { before_first } else { between });
+                    erased::Json::write(&self.rows.row_as(i, Name::as_str), &mut o, pretty, 2)?;
+                }
+                Ok(o)
+            };
+            for (b, block) in self.order.chunks(BLOCK).enumerate() {
+                let tasks: Vec<(bool, &[usize])> = block.chunks(PER_TASK).enumerate().map(|(t, rows)| (b == 0 && t == 0, rows)).collect();
+                for bytes in crate::input::par::map(&tasks, 1, task) {
+                    out.write_all(&bytes?)?;
                 }
             }
             out.write_all(after)?;
@@ -216,14 +235,27 @@ impl ReportStream<'_> {
 
 /// JSON of any serialisable value, pretty or compact, behind one type.
 mod erased {
+    use serde_json::ser::{Formatter, PrettyFormatter};
+
     pub trait Json: Sync {
-        fn bytes(&self, pretty: bool) -> std::io::Result<Vec<u8>>;
+        /// Appends the value's JSON to `out`; pretty, its lines indented as
+        /// a value `depth` levels within others.
+        fn write(&self, out: &mut Vec<u8>, pretty: bool, depth: usize) -> std::io::Result<()>;
     }
 
     impl<T: serde::Serialize + Sync> Json for T {
-        fn bytes(&self, pretty: bool) -> std::io::Result<Vec<u8>> {
-            let v = if pretty { serde_json::to_vec_pretty(self) } else { serde_json::to_vec(self) };
-            v.map_err(std::io::Error::from)
+        fn write(&self, out: &mut Vec<u8>, pretty: bool, depth: usize) -> std::io::Result<()> {
+            if pretty {
+                // The formatter opened `depth` levels, as if within them.
+                let mut f = PrettyFormatter::new();
+                for _ in 0..depth {
+                    f.begin_array(&mut std::io::sink())?;
+                }
+                self.serialize(&mut serde_json::Serializer::with_formatter(out, f))
+            } else {
+                self.serialize(&mut serde_json::Serializer::new(out))
+            }
+            .map_err(std::io::Error::from)
         }
     }
 }
@@ -241,5 +273,28 @@ impl Serialize for Units<'_, '_> {
             }
         }
         seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_prefix;
+
+    proptest::proptest! {
+        /// Where two ids' numbers differ, they order the ids as the ids do.
+        #[test]
+        fn id_prefixes_order_as_the_ids(a in "[a-c\u{0}é]{0,10}", b in "[a-c\u{0}é]{0,10}") {
+            let (pa, pb) = (id_prefix(&a), id_prefix(&b));
+            if pa != pb {
+                proptest::prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            }
+        }
+    }
+
+    #[test]
+    fn ids_that_share_their_first_bytes_share_a_number() {
+        assert_eq!(id_prefix("district-01"), id_prefix("district-02"));
+        assert!(id_prefix("u2") > id_prefix("u10"));
+        assert!(id_prefix("u1") < id_prefix("u10"));
     }
 }

@@ -122,8 +122,15 @@ impl RuleSet {
         };
         let hashes_unread = !unread.is_empty();
         let digest = shared.is_none();
+        // A large year's tables (its files other than TOML) are hashed from
+        // disk on a thread of their own from the start, while the loading
+        // thread reads and validates the rest alone: at 100,000 units the
+        // hashing took the only processor at work for 50 ms after the
+        // tables were read.
+        let tables: Vec<PathBuf> = if digest && !small { table_files(root, &data_stamp) } else { Vec::new() };
         let has_self = root.join(self_assessment_path(data_year)).is_file();
         std::thread::scope(|scope| {
+            let tables = (!tables.is_empty()).then(|| spawn_beside(scope, move || digests_from_disk(root, tables)));
             // The self-assessment, most of a province's data, is read on a
             // thread of its own from the start. Its self-scores are
             // validated there, where their values are, once the loading
@@ -180,7 +187,7 @@ impl RuleSet {
                         if hashes_unread {
                             let _ = is_handed.recv();
                         }
-                        unread.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect::<Vec<_>>()
+                        digests_from_disk(root, unread)
                     })),
                 ),
             };
@@ -204,7 +211,7 @@ impl RuleSet {
             // when it hashes files; otherwise the scope joins it.
             let digests = move || {
                 let mut digests: Vec<(PathBuf, String)> = get_digest.recv().ok().flatten().into_iter().collect();
-                if let Some(h) = hashing.filter(|_| hashes_unread) {
+                for h in [hashing.filter(|_| hashes_unread), tables].into_iter().flatten() {
                     digests.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
                 }
                 digests
@@ -267,7 +274,8 @@ impl RuleSet {
         // load read or from disk (a small year's unread files by the
         // engine's thread, when the load has one). A large year's are
         // hashed on a thread beside the scoring round's validation, with
-        // the digests the other threads made; a small year's after it (a
+        // the digests the other threads made (its tables' from the start of
+        // the load); a small year's after it (a
         // thread beside it waited for a processor about as long as the
         // hashing takes), those the load holds the texts of first, while
         // the other threads finish their digests.
@@ -416,6 +424,19 @@ fn unread_data_files(root: &Path, data_year: u16, stamp: &DataStamp) -> Vec<Path
         .filter(|rel| rel.file_name().and_then(|n| n.to_str()).is_some_and(|n| !READ_BY_NAME.contains(&n)))
         .map(Path::to_path_buf)
         .collect()
+}
+
+/// The digests of `files` (relative to `root`) that can be read; a file
+/// that cannot is read again by the fingerprint, which reports it.
+fn digests_from_disk(root: &Path, files: Vec<PathBuf>) -> Vec<(PathBuf, String)> {
+    files.into_iter().filter_map(|rel| file_digest(root, &rel).ok().map(|d| (rel, d))).collect()
+}
+
+/// The data files of `stamp` other than TOML, relative to `root`: the
+/// tables, hashed as their bytes are ([`file_digest`]).
+fn table_files(root: &Path, stamp: &DataStamp) -> Vec<PathBuf> {
+    let toml = |rel: &Path| rel.extension().is_some_and(|e| e == "toml" || e == "rhai");
+    stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok()).filter(|rel| !toml(rel)).map(Path::to_path_buf).collect()
 }
 
 /// Per node: its rule traced into a plan. Leaves that call the same script
