@@ -13,7 +13,7 @@
 //! Any error (missing data, a failing rule, points above a maximum) is
 //! collected with the unit and criterion, and no result is returned.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -433,14 +433,26 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
     };
     // One chunk (a province) is evaluated here, without starting the pool.
     let tasks = n.div_ceil(CHUNK);
-    let chunks: Vec<(Vec<UnitResult>, Vec<Failure>)> =
-        if tasks <= 1 { (0..tasks).map(chunk).collect() } else { (0..tasks).into_par_iter().map(chunk).collect() };
-    let mut units = Vec::with_capacity(n);
-    let mut failures = Vec::new();
-    for (u, f) in chunks {
-        units.extend(u);
-        failures.extend(f);
-    }
+    let (mut units, failures) = if tasks <= 1 {
+        (0..tasks).map(chunk).next().unwrap_or_default()
+    } else {
+        // The chunks' results are moved into one vector by both processors:
+        // concatenated on one thread, a million units' results took
+        // 0.35 s, most of it in the first touch of the vector's pages.
+        let chunks: Vec<(Mutex<Vec<Option<UnitResult>>>, Vec<Failure>)> = (0..tasks)
+            .into_par_iter()
+            .map(|c| {
+                let (units, failures) = chunk(c);
+                (Mutex::new(units.into_iter().map(Some).collect()), failures)
+            })
+            .collect();
+        let take = |u: usize| {
+            let mut slots = chunks[u / CHUNK].0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            slots[u % CHUNK].take().unwrap_or_else(|| unreachable!("each unit's result is taken once"))
+        };
+        let units: Vec<UnitResult> = (0..n).into_par_iter().with_min_len(CHUNK).map(take).collect();
+        (units, chunks.into_iter().flat_map(|(_, f)| f).collect())
+    };
     if !failures.is_empty() {
         return Err(group_failures(failures));
     }

@@ -90,7 +90,7 @@ pub(super) fn groups(
 ) -> (Units, Vec<Group>) {
     let kinds = &head.kinds;
     let mut groups: Vec<Group> = Vec::new();
-    let mut member_of: Vec<Vec<usize>> = vec![Vec::new(); units.list.len()];
+    let mut member_of = Memberships::new(units.list.len());
     for g in &index.group {
         let Some(kind) = head.kind_index(g.kind.get_ref()) else {
             diags.push(ia.err(Code::UnknownReference, &g.kind, format!("unknown unit kind `{}`", g.kind.get_ref())));
@@ -104,7 +104,7 @@ pub(super) fn groups(
             }
             for (ui, u) in units.list.iter().enumerate() {
                 if u.kind == kind {
-                    member_of[ui].push(gi);
+                    member_of.push(ui, gi);
                     members.push(ui);
                 }
             }
@@ -117,7 +117,7 @@ pub(super) fn groups(
                 ));
                 continue;
             };
-            if member_of[ui].last() == Some(&gi) {
+            if member_of.last(ui) == Some(gi) {
                 diags.push(
                     ia.err(Code::Duplicate, u, format!("group `{}` names unit `{}` twice", g.id.get_ref(), u.get_ref())).unit(u.get_ref()),
                 );
@@ -139,18 +139,18 @@ pub(super) fn groups(
                     .unit(u.get_ref()),
                 );
             }
-            member_of[ui].push(gi);
+            member_of.push(ui, gi);
             members.push(ui);
         }
         groups.push(Group { id: g.id.get_ref().clone(), name: g.name.clone(), kind, units: members });
     }
     let mut what_if_group: HashMap<usize, usize> = HashMap::new();
-    for (ui, gs) in member_of.iter().enumerate() {
+    for ui in 0..units.list.len() {
         let unit = &units.list[ui];
-        match gs.as_slice() {
-            [g] => units.list[ui].group = *g,
+        match member_of.of(ui) {
+            (Some(g), None) => units.list[ui].group = g,
             // A what-if ranks the units no group names in one group per kind.
-            [] if raw.what_if => {
+            (None, _) if raw.what_if => {
                 let kind = unit.kind;
                 let g = *what_if_group.entry(kind).or_insert_with(|| {
                     groups.push(Group {
@@ -164,20 +164,20 @@ pub(super) fn groups(
                 groups[g].units.push(ui);
                 units.list[ui].group = g;
             }
-            [] => diags.push(
+            (None, _) => diags.push(
                 Diagnostic::error(Code::GroupMembership, format!("unit `{}` is in no ranking group", unit.id))
                     .at(units.locations[ui].clone())
                     .unit(&unit.id)
                     .help("add it to the `units` of one `[[group]]` of index.toml"),
             ),
-            many => diags.push(
+            (Some(first), Some(more)) => diags.push(
                 Diagnostic::error(
                     Code::GroupMembership,
                     format!(
                         "unit `{}` is in {} ranking groups: {}",
                         unit.id,
-                        many.len(),
-                        many.iter().map(|g| format!("`{}`", groups[*g].id)).collect::<Vec<_>>().join(", ")
+                        1 + more.len(),
+                        std::iter::once(&first).chain(more).map(|g| format!("`{}`", groups[*g].id)).collect::<Vec<_>>().join(", ")
                     ),
                 )
                 .in_file(ia.path())
@@ -187,4 +187,35 @@ pub(super) fn groups(
         }
     }
     (units, groups)
+}
+
+/// Each unit's ranking groups, in the order they name it: its first held
+/// per unit, any others (an error) aside. A vector per unit took a million
+/// allocations for a national year.
+struct Memberships {
+    first: Vec<Option<usize>>,
+    more: FxHashMap<usize, Vec<usize>>,
+}
+
+impl Memberships {
+    fn new(units: usize) -> Memberships {
+        Memberships { first: vec![None; units], more: FxHashMap::default() }
+    }
+
+    fn push(&mut self, unit: usize, group: usize) {
+        match self.first[unit] {
+            None => self.first[unit] = Some(group),
+            Some(_) => self.more.entry(unit).or_default().push(group),
+        }
+    }
+
+    /// The group that named `unit` last.
+    fn last(&self, unit: usize) -> Option<usize> {
+        self.more.get(&unit).and_then(|m| m.last().copied()).or(self.first[unit])
+    }
+
+    /// The first group of `unit`, and the others.
+    fn of(&self, unit: usize) -> (Option<usize>, Option<&Vec<usize>>) {
+        (self.first[unit], self.more.get(&unit))
+    }
 }
