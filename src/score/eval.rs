@@ -363,6 +363,9 @@ fn evaluate_chunk(
     aggregate_chunk(rs, &run, points, fixed, failures)
 }
 
+/// A chunk's results, each taken out once into the outcome.
+type Slots = Mutex<Vec<Option<UnitResult>>>;
+
 /// Units per parallel task: large enough to amortise scheduling.
 pub const CHUNK: usize = 256;
 
@@ -439,7 +442,7 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
         // The chunks' results are moved into one vector by both processors:
         // concatenated on one thread, a million units' results took
         // 0.35 s, most of it in the first touch of the vector's pages.
-        let chunks: Vec<(Mutex<Vec<Option<UnitResult>>>, Vec<Failure>)> = (0..tasks)
+        let chunks: Vec<(Slots, Vec<Failure>)> = (0..tasks)
             .into_par_iter()
             .map(|c| {
                 let (units, failures) = chunk(c);
