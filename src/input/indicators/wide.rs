@@ -100,9 +100,17 @@ pub(super) fn read_file<'e>(
 }
 
 /// A file this large or larger is read ahead on a thread of its own
-/// while its batches are read: read between batches, it kept both
-/// processors waiting for the one reading (a sixth of the reading of a
-/// table of 100,000 units).
+/// while its batches are read. Read between batches, by the thread that
+/// hands them out, it took about a quarter of that thread's time while a
+/// table of 100,000 units was read, in a profile, and the processors
+/// splitting the rows waited for it (a million units' `score`: 0.94× the
+/// time with it, three alternated runs). Not below 32 MB: the 6.8 MB
+/// table of 10,000 units took 1.07× the time read ahead (medians of 40
+/// alternated runs), its reading thread competing with those splitting.
+#[cfg(not(test))]
+const READ_AHEAD: usize = 32 * BATCH;
+/// Tables of a few batches read ahead in the tests.
+#[cfg(test)]
 const READ_AHEAD: usize = 4 * BATCH;
 
 fn stream(env: &Env, rows: &mut Rows, path: &std::path::Path, data: &mut IndicatorData, diags: &mut Diagnostics) -> Option<()> {
