@@ -384,13 +384,13 @@ pub fn validate_rest(raw: &RawYear, early: Early, round: Round, surveyed: Survey
         exemptions,
         exempt,
         awarded: std::sync::Arc::new(awarded),
-        facts,
+        facts: std::sync::Arc::new(facts),
         scripts: head.scripts,
         previous_year,
         previous,
         what_if: raw.what_if,
-        appraisal,
-        survey,
+        appraisal: appraisal.map(Into::into),
+        survey: survey.map(Into::into),
         consistency,
     };
     (Some(model), diags)
