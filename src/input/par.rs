@@ -17,6 +17,17 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], per_task: usize, f: impl Fn(&T)
     }
 }
 
+/// Sorts `items` by `by` (not stably): on the calling thread below
+/// 65,536 items, else on every processor (a national year's ranks and
+/// rows).
+pub(crate) fn sort_unstable_by<T: Send>(items: &mut [T], by: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
+    if items.len() < 1 << 16 {
+        items.sort_unstable_by(by);
+    } else {
+        unpinned(|| items.par_sort_unstable_by(by));
+    }
+}
+
 /// Spawns `f` on `scope` on another processor than the caller's, when
 /// there is one it may run on, and lets it start there at once.
 ///

@@ -46,7 +46,7 @@ impl<'a> Rows<'a> {
     /// group, rank, then id. Ids are compared by their first 8 bytes, as a
     /// number, and whole only where those are the same: with the ids
     /// compared whole, sorting a million units' rows took about 7% of their
-    /// `score` in a profile. A national year's is sorted on every processor.
+    /// `score` in a profile.
     pub(super) fn order(&self) -> Vec<usize> {
         let (m, outcome) = (self.m, self.outcome);
         let id = |i: usize| m.units[outcome.units[i].unit].id.as_str();
@@ -58,12 +58,7 @@ impl<'a> Rows<'a> {
             .collect();
         let by =
             |&(ka, pa, a): &(u64, u64, usize), &(kb, pb, b): &(u64, u64, usize)| (ka, pa).cmp(&(kb, pb)).then_with(|| id(a).cmp(id(b)));
-        if order.len() >= BLOCK * 16 {
-            use rayon::slice::ParallelSliceMut;
-            crate::input::par::unpinned(|| order.par_sort_unstable_by(by));
-        } else {
-            order.sort_unstable_by(by);
-        }
+        crate::input::par::sort_unstable_by(&mut order, by);
         order.into_iter().map(|(_, _, i)| i).collect()
     }
 
@@ -275,7 +270,7 @@ impl Serialize for Units<'_, '_> {
         let stream = self.0;
         let mut seq = s.serialize_seq(Some(stream.order.len()))?;
         for block in stream.order.chunks(BLOCK) {
-            let rows: Vec<UnitRow> = crate::input::par::map(block, PER_TASK, |&i| stream.rows.row(i));
+            let rows: Vec<UnitRow<&str>> = crate::input::par::map(block, PER_TASK, |&i| stream.rows.row_as(i, Name::as_str));
             for row in &rows {
                 seq.serialize_element(row)?;
             }

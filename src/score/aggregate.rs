@@ -4,7 +4,6 @@
 //! rank and the next rank skips (1, 2, 2, 4). Averages are the mean of the
 //! full-precision indices of a kind's units; rounding happens only when shown.
 
-use rayon::slice::ParallelSliceMut;
 use rust_decimal::Decimal;
 
 use crate::input::model::Model;
@@ -23,24 +22,19 @@ pub fn competition_ranks(values: &[Decimal]) -> Vec<u32> {
 /// The positions of `values`, highest first (ties in any order). Sorted
 /// as integers of 28 decimals where every value is one within `i128`
 /// (`|v|` below about 1.7 × 10¹⁰: every index), else as decimals, which
-/// are rescaled at each comparison; a national year's on every processor.
+/// are rescaled at each comparison.
 fn highest_first(values: &[Decimal]) -> Vec<usize> {
     const SCALE: u32 = 28;
-    const PARALLEL: usize = 1 << 16;
     let exact = |v: &Decimal| 10i128.checked_pow(SCALE - v.scale()).and_then(|f| v.mantissa().checked_mul(f));
     let keys: Option<Vec<(i128, usize)>> = values.iter().enumerate().map(|(i, v)| exact(v).map(|k| (-k, i))).collect();
     match keys {
-        Some(mut keys) if keys.len() >= PARALLEL => {
-            crate::input::par::unpinned(|| keys.par_sort_unstable());
-            keys.into_iter().map(|(_, i)| i).collect()
-        }
         Some(mut keys) => {
-            keys.sort_unstable();
+            crate::input::par::sort_unstable_by(&mut keys, Ord::cmp);
             keys.into_iter().map(|(_, i)| i).collect()
         }
         None => {
             let mut order: Vec<usize> = (0..values.len()).collect();
-            order.sort_unstable_by(|&a, &b| values[b].cmp(&values[a]));
+            crate::input::par::sort_unstable_by(&mut order, |&a, &b| values[b].cmp(&values[a]));
             order
         }
     }

@@ -437,7 +437,11 @@ pub fn evaluate_after(rs: &RuleSet, previous: Option<(&RuleSet, &Outcome)>) -> R
     // One chunk (a province) is evaluated here, without starting the pool.
     let tasks = n.div_ceil(CHUNK);
     let (mut units, failures) = if tasks <= 1 {
-        (0..tasks).map(chunk).next().unwrap_or_default()
+        if tasks == 1 {
+            chunk(0)
+        } else {
+            Default::default()
+        }
     } else {
         // The chunks' results are moved into one vector by both processors,
         // where one thread concatenated them, touching the vector's pages

@@ -215,7 +215,7 @@ impl Memberships {
     }
 
     /// The first group of `unit`, and the others.
-    fn of(&self, unit: usize) -> (Option<usize>, Option<&Vec<usize>>) {
-        (self.first[unit], self.more.get(&unit))
+    fn of(&self, unit: usize) -> (Option<usize>, Option<&[usize]>) {
+        (self.first[unit], self.more.get(&unit).map(Vec::as_slice))
     }
 }
