@@ -128,6 +128,25 @@ fn an_exemption_dropped_needs_the_points_it_covered() {
 }
 
 #[test]
+fn an_overrides_target_leaves_out_only_its_value() {
+    let cases = [
+        ("8.2.max=12", "8.2.max"),
+        ("8.2.max.district=1.5", "8.2.max.district"),
+        ("7.3.2.params.target=60", "7.3.2.params.target"),
+        ("7.3.2.params.steps=[[95, 1], [90, 0.5]]", "7.3.2.params.steps"),
+        ("exemption:khong-sipas=off", "exemption:khong-sipas"),
+        ("exemption:khong-sipas:so-tttt=on", "exemption:khong-sipas:so-tttt"),
+        ("points:so-tttt:1=11", "points:so-tttt:1"),
+    ];
+    for (text, target) in cases {
+        assert_eq!(text.parse::<Override>().unwrap().target(), target, "{text}");
+    }
+    let list = ov(&["8.2.max=12", "8.2.max.district=1", "exemption:khong-sipas=off", "8.2.max=13"]);
+    assert_eq!(parindex::live::variant::repeated(&list), Some((0, 3)));
+    assert_eq!(parindex::live::variant::repeated(&list[..3]), None);
+}
+
+#[test]
 fn bad_overrides_are_diagnosed_with_suggestions() {
     let b = base();
     let cases: &[(&str, &str, &str)] = &[
@@ -202,6 +221,9 @@ fn whatif_refuses_bad_input_without_panicking() {
         (&["--vary", "8.2.max=15..10:1"], "below"),
         (&["--vary", "8.2.max=10..15"], "write `<what>=<from>..<to>:<step>`"),
         (&["--vary", "exemption:khong-sipas=1..2:1"], "`on` or `off`"),
+        (&["--set", "8.2.max=12", "--set", "8.2.max=13"], "both set `8.2.max`"),
+        (&["--set", "exemption:khong-sipas=off", "--set", "exemption:khong-sipas=on"], "both set `exemption:khong-sipas`"),
+        (&["--set", "8.2.max=12", "--vary", "8.2.max=10..15:1"], "sets what `--vary` varies"),
     ];
     for (args, words) in cases {
         let mut all = vec!["whatif", "--year", "2023"];

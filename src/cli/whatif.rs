@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use parindex::diag::{Code, Diagnostic, Diagnostics};
 use parindex::live::engine::{Changes, Snapshot, UnitChange};
 use parindex::live::variant::rounding::{robustness_steps, robustness_with, Robustness};
-use parindex::live::variant::{variant, Override};
+use parindex::live::variant::{repeated, variant, Override};
 use parindex::report::{align, plain, text};
 
 use super::*;
@@ -62,6 +62,19 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_arg(e),
     };
+    if let Some((first, then)) = repeated(&overrides) {
+        return bad_arg(format!(
+            "`--set {}` and `--set {}` both set `{}`: the first would have no effect; give each change once",
+            overrides[first],
+            overrides[then],
+            overrides[then].target()
+        ));
+    }
+    if let Some(sweep) = &sweep {
+        if let Some(o) = overrides.iter().find(|o| o.target() == sweep.target) {
+            return bad_arg(format!("`--set {o}` sets what `--vary` varies: it would have no effect; drop one of them"));
+        }
+    }
     let json = args.format == Format::Json;
     let loading = progress::Progress::spinner("reading data", progress::wanted(json));
     let loaded = load_shown(root, args.year, &loading);
@@ -138,6 +151,8 @@ pub(crate) fn whatif(root: &Path, args: &WhatifArgs) -> ExitCode {
 /// A sweep: what is varied and its values.
 pub(crate) struct Sweep {
     what: String,
+    /// What it sets, as [`Override::target`] gives it.
+    target: String,
     values: Vec<Decimal>,
 }
 
@@ -174,8 +189,8 @@ pub(crate) fn parse_vary(s: &str) -> Result<Sweep, String> {
     }
     let what = lhs.trim().to_string();
     // The form is checked once here, not once per value.
-    format!("{what}={from}").parse::<Override>()?;
-    Ok(Sweep { what, values })
+    let target = format!("{what}={from}").parse::<Override>()?.target();
+    Ok(Sweep { what, target, values })
 }
 
 fn moved(u: &UnitChange) -> bool {

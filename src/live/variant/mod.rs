@@ -64,6 +64,28 @@ impl fmt::Display for Override {
     }
 }
 
+impl Override {
+    /// What the override sets, without its value (`8.2.max`,
+    /// `exemption:khong-sipas:so-tttt`): two overrides of one target in one
+    /// variant leave the first without effect.
+    pub fn target(&self) -> String {
+        let text = self.to_string();
+        let value = match self {
+            Override::Max { value, .. } | Override::Points { value, .. } => value.to_string(),
+            Override::Param { value, .. } => value.clone(),
+            Override::Exemption { enabled, .. } => if *enabled { "on" } else { "off" }.to_string(),
+        };
+        text[..text.len() - value.len() - 1].to_string()
+    }
+}
+
+/// The first override whose target an earlier one already set, as (earlier,
+/// later) positions: the earlier would have no effect.
+pub fn repeated(overrides: &[Override]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    overrides.iter().enumerate().find_map(|(i, o)| seen.insert(o.target(), i).map(|j| (j, i)))
+}
+
 /// The forms an override is written in, for messages.
 pub const FORMS: &str = "`<criterion>.max=<points>`, `<criterion>.max.<kind>=<points>`, `<criterion>.params.<name>=<value>`, \
                          `exemption:<id>=on|off`, `exemption:<id>:<unit>=on|off` or `points:<unit>:<criterion>=<points>`";
