@@ -310,3 +310,28 @@ fn a_csv_of_one_scoring_sheet_imports_the_same_way() {
     assert!(stdout(&o).contains("so-tttt 1.1: 2.08 → 2.5"), "{}", stdout(&o));
     assert_eq!(std::fs::read(&scores).unwrap(), before, "--dry-run writes nothing");
 }
+
+#[test]
+fn a_file_named_for_another_kind_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["template", "--year", "2023"], "bieu-cham-diem.csv", "`.csv` file, but what is written is an Excel workbook"),
+        (&["export", "--year", "2023", "--format", "xlsx"], "scores.toml", "`.toml` file, but what is written is an Excel workbook"),
+        (&["export", "--year", "2023", "--format", "xlsx"], "ket-qua", "a file without an extension"),
+        (&["report", "--year", "2023", "--format", "html"], "2023.pdf", "`.pdf` file, but what is written is an HTML file"),
+    ];
+    for (args, name, words) in cases {
+        let out = dir.path().join(name);
+        std::fs::write(&out, "kept").unwrap();
+        let mut all = args.to_vec();
+        all.extend(["--out", out.to_str().unwrap()]);
+        let o = run(&repo(), &all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&o).contains(words), "{all:?}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept", "{all:?}: the file is left as it was");
+    }
+    // Upper case is the same extension.
+    let out = dir.path().join("KET-QUA.XLSX");
+    let o = run(&repo(), &["export", "--year", "2023", "--format", "xlsx", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

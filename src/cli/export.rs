@@ -8,6 +8,9 @@ use parindex::report::xlsx;
 use super::*;
 
 pub(crate) fn export(root: &Path, year: u16, format: ExportFormat, out: &Path) -> ExitCode {
+    if let Err(code) = out_is(out, &["xlsx"], "an Excel workbook") {
+        return code;
+    }
     let s = match load_or_fail(root, year) {
         Ok(s) => s,
         Err(code) => return code,

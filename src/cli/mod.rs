@@ -393,6 +393,22 @@ pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode>
 
 /// Writes a made file (`made`: its bytes, or why they could not be made)
 /// to `out` atomically; says what went wrong.
+/// Refuses (exit 2, before anything is loaded) an `--out` whose extension
+/// is not `ext`: the file written is always of that kind, so a `.csv` or a
+/// `.toml` name would mislabel it, or replace one of the year's files.
+pub(crate) fn out_is(out: &Path, ext: &[&str], kind: &str) -> Result<(), ExitCode> {
+    let given = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if given.as_deref().is_some_and(|g| ext.contains(&g)) {
+        return Ok(());
+    }
+    let named = match given {
+        Some(g) => format!("a `.{g}` file"),
+        None => "a file without an extension".to_string(),
+    };
+    eoutln!("error: `--out {}` names {named}, but what is written is {kind}: name it `.{}`", out.display(), ext[0]);
+    Err(ExitCode::from(2))
+}
+
 pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Display>) -> Result<(), ExitCode> {
     let bytes = made.map_err(|e| {
         eoutln!("error: cannot make the workbook: {e}");

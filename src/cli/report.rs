@@ -17,6 +17,9 @@ pub(crate) enum ReportFormat {
 }
 
 pub(crate) fn report(root: &Path, year: u16, _format: ReportFormat, out: &Path, lang: Lang) -> ExitCode {
+    if let Err(code) = out_is(out, &["html", "htm"], "an HTML file") {
+        return code;
+    }
     let s = match load(root, year) {
         Ok(s) => s,
         Err(diags) => {
