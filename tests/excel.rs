@@ -335,3 +335,35 @@ fn a_file_named_for_another_kind_is_refused_before_anything_is_written() {
     let o = run(&repo(), &["export", "--year", "2023", "--format", "xlsx", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_file_that_is_no_scoring_sheet_is_refused_and_an_empty_one_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = temp_tree();
+    let scores = t.path().join("fixtures/2023/scores.toml");
+    let before = std::fs::read(&scores).unwrap();
+    for (name, body) in [("empty.csv", &b""[..]), ("other.csv", b"a,b\n1,2\n"), ("bom.csv", b"\xef\xbb\xbf")] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, body).unwrap();
+        let o = run(t.path(), &["import", "--year", "2023", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.contains("error[WORKBOOK_SHAPE]") && err.contains("is not a scoring sheet"), "{name}: {err}");
+        assert_eq!(std::fs::read(&scores).unwrap(), before, "{name}: nothing written");
+    }
+    // The template as written, with no points: each sheet's emptiness is told.
+    let template = dir.path().join("bieu-cham-diem.xlsx");
+    let o = run(&repo(), &["template", "--year", "2023", "--out", template.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(t.path(), &["import", "--year", "2023", template.to_str().unwrap(), "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[WORKBOOK_SHAPE]: sheet `Biểu chấm điểm sở` holds no points"), "{err}");
+    assert!(err.contains("of its 20 units") && err.contains("of its 8 units"), "{err}");
+    // A sheet whose hidden row of unit ids was deleted names no unit.
+    let cleared = dir.path().join("cleared.xlsx");
+    refill(&template, &cleared, |_| true, |_, r, c, cell| if r == 2 && c >= 4 { Data::Empty } else { cell });
+    let o = run(t.path(), &["import", "--year", "2023", cleared.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("names no unit: row 3, the hidden row of unit ids, is empty"), "{}", stderr(&o));
+}

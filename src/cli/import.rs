@@ -49,9 +49,19 @@ pub(crate) fn import(root: &Path, year: u16, file: &Path, dry_run: bool) -> Exit
         eoutln!("nothing written: {} problem(s) in `{}`", diags.errors().count(), file.display());
         return ExitCode::FAILURE;
     }
+    if !diags.is_empty() {
+        print_diags(&diags, DiagFormat::Text);
+    }
     let rel = PathBuf::from("fixtures").join(year.to_string()).join("scores.toml");
     let path = root.join(&rel);
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            eoutln!("error: cannot read `{}`: {e}; nothing written", rel.display());
+            return ExitCode::FAILURE;
+        }
+    };
     let (text, changes) = match updated(&old, &rs.model, &awards) {
         Ok(x) => x,
         Err(e) => {

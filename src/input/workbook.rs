@@ -142,13 +142,15 @@ pub type Awards = BTreeMap<(usize, usize), (Option<Decimal>, String)>;
 /// reported at its `Sheet!Cell`, with its unit and criterion.
 pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>, diags: &mut Diagnostics) -> Awards {
     let mut awards = Awards::new();
+    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    // Sheets read as a kind's: a `.csv` that is none is told, not read as nothing.
+    let mut read = 0;
     for k in 0..model.kinds.len() {
         if !model.units.iter().any(|u| u.kind == k) {
             continue;
         }
         let mut name = kind_sheet(model, k);
         // A `.csv` holds one sheet, of the kind of the units it names.
-        let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         if csv && !sheets.contains_key(&name) {
             let Some((only, sheet)) = sheets.iter().next() else { continue };
             let kind_of_first = (FIRST_UNIT_COL..sheet.rows.get(ID_ROW).map_or(0, Vec::len))
@@ -169,6 +171,7 @@ pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>,
             diags.push(d);
             continue;
         };
+        read += 1;
         let at = |row: usize, col: usize| format!("{name}!{}", cell_name(row, col));
         let here = |d: Diagnostic, row: usize, col: usize| d.at(Location::at(path, row + 1, col + 1));
         // The unit of each column, from the hidden row of ids.
@@ -200,11 +203,28 @@ pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>,
                 }
             }
         }
+        let named_units = (FIRST_UNIT_COL..width).any(|col| !sheet.text(ID_ROW, col).is_empty());
+        if !named_units {
+            diags.push(
+                Diagnostic::error(
+                    Code::WorkbookShape,
+                    format!(
+                        "sheet `{name}` names no unit: row {}, the hidden row of unit ids, is empty from column {} on",
+                        ID_ROW + 1,
+                        cell_name(ID_ROW, FIRST_UNIT_COL)
+                    ),
+                )
+                .in_file(path)
+                .help("start from the workbook `parindex template` writes, and keep its hidden row 3"),
+            );
+        }
+        let mut criteria = 0;
         for row in FIRST_ROW..sheet.rows.len() {
             let id = sheet.text(row, 0);
             if id.is_empty() {
                 continue;
             }
+            criteria += 1;
             let Some(node) = model.node_index(&id) else {
                 let mut d =
                     Diagnostic::error(Code::UnknownCriterion, format!("`{}`: unknown criterion `{id}`", at(row, 0))).criterion(id.as_str());
@@ -260,6 +280,45 @@ pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>,
                 awards.insert((u, node), (Some(points), cell));
             }
         }
+        let filled = awards.iter().filter(|(&(u, _), (p, _))| p.is_some() && model.units[u].kind == k).count();
+        if criteria > 0 && !columns.is_empty() && filled == 0 {
+            diags.push(
+                Diagnostic::warning(
+                    Code::WorkbookShape,
+                    format!(
+                        "sheet `{name}` holds no points: importing it removes every point of its {} units on its criteria",
+                        columns.len()
+                    ),
+                )
+                .in_file(path)
+                .help("an empty cell removes the points there; fill the sheet before importing it"),
+            );
+        }
+        if criteria == 0 {
+            diags.push(
+                Diagnostic::error(
+                    Code::WorkbookShape,
+                    format!("sheet `{name}` has no criterion: column A holds no criterion id from row {} on", FIRST_ROW + 1),
+                )
+                .in_file(path)
+                .help("start from the workbook `parindex template` writes"),
+            );
+        }
+    }
+    if csv && read == 0 {
+        let mut d = Diagnostic::error(
+            Code::WorkbookShape,
+            format!(
+                "`{}` is not a scoring sheet: its row {} names no unit of {} from column {} on",
+                path.display(),
+                ID_ROW + 1,
+                model.year,
+                cell_name(ID_ROW, FIRST_UNIT_COL)
+            ),
+        )
+        .in_file(path);
+        d = d.help("save one sheet of the workbook `parindex template` writes as CSV, its hidden row 3 of unit ids kept");
+        diags.push(d);
     }
     awards
 }
