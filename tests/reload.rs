@@ -419,3 +419,24 @@ fn the_watch_command_shows_rejected_and_applied_edits() {
     wait_line("announcing the changes", &|l| l.starts_with("changed (rule set 2)"));
     wait_line("with so-tttt's change", &|l| l == "Sở Thông tin và Truyền thông (so-tttt): scale 100 → 102, index 88.65% → 86.91%");
 }
+
+#[test]
+fn a_debounce_too_long_for_the_clock_waits_without_panicking() {
+    let r = Running::start(WatchOptions { debounce: Duration::MAX, poll: None });
+    common::edit(r.root(), TREE_8, SIPAS_MAX, "part = \"sipas\"\nmax = 12");
+    std::thread::sleep(DEBOUNCE * 4);
+    // The change is seen and waited on, not reloaded and not a panic of the watching thread.
+    assert_eq!(r.watcher.stats().reloads, 0, "{:?}", r.watcher.stats());
+    assert!(r.events.try_recv().is_err(), "no event while waiting");
+    assert_eq!(r.engine.current().generation, 1);
+    assert!(r.watcher.is_running(), "the watching thread goes on");
+}
+
+#[test]
+fn a_debounce_over_a_minute_is_refused_on_the_command_line() {
+    for cmd in ["watch", "serve"] {
+        let o = common::run(&common::repo(), &[cmd, "--year", "2023", "--debounce-ms", "60001"]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        assert!(common::stderr(&o).contains("not in 0..=60000"), "{cmd}: {}", common::stderr(&o));
+    }
+}

@@ -263,8 +263,8 @@ pub(crate) enum Command {
         /// Poll the files instead of waiting for file events (for file systems that send none).
         #[arg(long)]
         poll: bool,
-        /// Quiet time after the last change before rescoring.
-        #[arg(long, default_value_t = 200)]
+        /// Quiet time after the last change before rescoring (at most a minute).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=60_000))]
         debounce_ms: u64,
     },
     /// Serve the year as a local web page that updates itself on every save (read-only).
@@ -280,8 +280,8 @@ pub(crate) enum Command {
         /// Poll the files instead of waiting for file events.
         #[arg(long)]
         poll: bool,
-        /// Quiet time after the last change before rescoring.
-        #[arg(long, default_value_t = 200)]
+        /// Quiet time after the last change before rescoring (at most a minute).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=60_000))]
         debounce_ms: u64,
     },
     /// Write the year's tables, every unit's explanation and the targets as one printable HTML file.

@@ -159,6 +159,12 @@ impl Watcher {
         self.backend
     }
 
+    /// Whether the watching thread is still at work (it ends only when the
+    /// watcher is dropped).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     pub fn stats(&self) -> WatchStats {
         let c = &self.counters;
         WatchStats {
@@ -227,7 +233,12 @@ fn run(engine: &Engine, debounce: Duration, rx: &mpsc::Receiver<Message>, counte
                 if is_relevant(&event) {
                     let now = Instant::now();
                     let start = *first.get_or_insert(now);
-                    deadline = Some((now + debounce).min(start + debounce * MAX_WAIT_FACTOR));
+                    // Saturating: a debounce too long to add to the clock waits for the longest it can.
+                    let after = |from: Instant, wait: Duration| {
+                        from.checked_add(wait).or_else(|| from.checked_add(Duration::from_secs(86_400 * 365))).unwrap_or(from)
+                    };
+                    let longest = debounce.checked_mul(MAX_WAIT_FACTOR).unwrap_or(Duration::MAX);
+                    deadline = Some(after(now, debounce).min(after(start, longest)));
                 }
             }
             Ok(Message::Fs(Err(e))) => {
