@@ -275,6 +275,18 @@ fn diff_scores_one_years_units_under_both_rule_sets() {
 }
 
 #[test]
+fn diff_with_data_that_cannot_be_scored_shows_the_diff_and_fails() {
+    for format in ["text", "json"] {
+        let o = run(&repo(), &["diff", "2023", "2025", "--data", "2099", "--format", format]);
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", stdout(&o));
+        assert!(stdout(&o).contains("criterion 1.8"), "{format}: the rules' diff is still shown");
+        let err = stderr(&o);
+        assert!(err.contains("fixtures/2099/units.toml"), "{format}: the file is named: {err}");
+        assert_eq!(err.matches("error[IO]").count(), 1, "{format}: one problem, told once: {err}");
+    }
+}
+
+#[test]
 fn parindex_test_fails_when_there_is_nothing_to_check() {
     let t = temp_tree();
     // An emptied expectation file.

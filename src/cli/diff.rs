@@ -32,6 +32,8 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
     let (tb, _) = parindex::input::targets::load_targets(root, to);
     let d = parindex::audit::diff::diff(&a, &b, &ta, &tb);
     let side = data.map(|y| side_by_side(root, from, to, y, text_lang()));
+    // The data asked for but not scored: the diff is shown, the errors after it, exit 1.
+    let side_failed = side.as_ref().is_some_and(|s| s.2.is_some());
     match format {
         DiagFormat::Text => {
             match text_lang() {
@@ -44,13 +46,20 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
         }
         DiagFormat::Json => {
             let mut v = serde_json::to_value(&d).unwrap_or_default();
-            if let Some(text) = side {
-                v["data"] = text.1;
+            if let Some(text) = &side {
+                v["data"] = text.1.clone();
             }
             out!("{}", json_text(&v));
         }
     }
-    ExitCode::SUCCESS
+    if let Some((_, _, Some(diags))) = &side {
+        print_diags(diags, DiagFormat::Text);
+    }
+    if side_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// A rule-set diff as text in `lang`, from its JSON: every list of changes it holds, titled.
@@ -103,7 +112,9 @@ fn what_in(what: &str, lang: Lang) -> String {
 }
 
 /// One year's units scored under two rule sets: text (in `lang`) and JSON.
-fn side_by_side(root: &Path, from: u16, to: u16, data: u16, lang: Lang) -> (String, serde_json::Value) {
+/// The data of `data` scored under both rule sets: the text, the JSON, and
+/// the errors when either could not score them.
+fn side_by_side(root: &Path, from: u16, to: u16, data: u16, lang: Lang) -> (String, serde_json::Value, Option<Diagnostics>) {
     let vi = lang == Lang::Vi;
     let w = |en: &'static str, v: &'static str| if vi { v } else { en };
     let mut text = if vi {
@@ -124,13 +135,19 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16, lang: Lang) -> (Stri
     let (a, b) = match (a, b) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
-            if let Err(d) = &a {
-                text.push_str(&fail(from, d));
+            let mut all = Diagnostics::default();
+            for (y, r) in [(from, a), (to, b)] {
+                if let Err(d) = r {
+                    text.push_str(&fail(y, &d));
+                    // The same data fail both rule sets alike: each problem once.
+                    for e in d.0 {
+                        if !all.0.contains(&e) {
+                            all.push(e);
+                        }
+                    }
+                }
             }
-            if let Err(d) = &b {
-                text.push_str(&fail(to, d));
-            }
-            return (text.clone(), serde_json::json!({ "year": data, "error": text }));
+            return (text.clone(), serde_json::json!({ "year": data, "error": text }), Some(all));
         }
     };
     let b_rows: std::collections::HashMap<&str, &parindex::report::UnitRow> = b.report.units.iter().map(|u| (u.id.as_str(), u)).collect();
@@ -195,5 +212,5 @@ fn side_by_side(root: &Path, from: u16, to: u16, data: u16, lang: Lang) -> (Stri
         }
     }
     let moved: Vec<String> = moves.into_iter().map(|(_, id)| id).collect();
-    (text, serde_json::json!({ "year": data, "units": json_rows, "rank_moves": moved }))
+    (text, serde_json::json!({ "year": data, "units": json_rows, "rank_moves": moved }), None)
 }
