@@ -143,6 +143,22 @@ fn names_are_text_and_paths_are_not_routes() {
     let (status, _) = get(&s, "/assets/app.js");
     assert_eq!(status, 200);
     assert_eq!(get(&s, "/api/diff").0, 400, "a diff needs ?to=");
+    // A year that is no year is answered in the page's own words and format.
+    for to in ["abc", "99999", "%3Cb%3E"] {
+        let (status, body) = get(&s, &format!("/api/diff?to={to}"));
+        assert_eq!(status, 400, "{to}");
+        let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{to}: not JSON ({e}): {body}"));
+        assert!(v["error"].as_str().is_some_and(|e| e.contains("is not a year")), "{to}: {body}");
+        let (status, body) = get(&s, &format!("/diff?to={to}"));
+        assert_eq!(status, 200, "{to}");
+        assert!(body.contains("không phải là một năm"), "{to}: the page says it");
+        assert!(!body.contains("<b>"), "{to}: as text");
+    }
+    let (status, body) = get(&s, "/api/nothing");
+    assert_eq!(status, 404);
+    assert!(body.contains("\"error\":\"no such address: /api/nothing\""), "{body}");
+    assert!(get(&s, "/no-such-page").1.contains("<title>Không có trang này</title>"), "not called a unit");
+    assert!(get(&s, "/unit/nope").1.contains("<title>Không có đơn vị này</title>"));
 }
 
 #[test]

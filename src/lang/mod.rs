@@ -130,6 +130,7 @@ catalogue! {
     NoHistory => "Chưa có năm nào được lưu (results/*.json)", "No archived years yet (results/*.json)";
     ChangeAgainst => "so với năm", "against";
     UnknownUnitPage => "Không có đơn vị này", "No such unit";
+    UnknownPage => "Không có trang này", "No such page";
     BackToTables => "Về bảng xếp hạng", "Back to the rankings";
     // Targets and indicators.
     TargetsOfYear => "Chỉ tiêu năm", "Targets of";
@@ -157,6 +158,7 @@ catalogue! {
     DiffData => "Số liệu năm chấm theo hai bộ tiêu chí", "The data of a year scored under both rule sets";
     DiffChoose => "So sánh với năm", "Compare with year";
     DiffCannotLoad => "Không nạp được bộ tiêu chí năm", "Cannot load the rule set of";
+    NotAYear => "không phải là một năm", "is not a year";
     RankMove => "Thay đổi thứ hạng", "Rank move";
     Adjusted => "điều chỉnh", "adjusted";
     RejectedTitle => "Bản sửa bị từ chối: các tệp chưa hợp lệ", "Edit rejected: the files are not valid";

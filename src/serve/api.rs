@@ -25,10 +25,19 @@ use crate::live::engine::Snapshot;
 use crate::report::page::{iso_utc, HistoryRow};
 use crate::score::ruleset::{unit_refs, RuleSet};
 
-/// `?to=2025`.
+/// `?to=2025`, read as text so that a word or a number out of range is
+/// answered in the page's words, not the framework's.
 #[derive(Debug, Deserialize)]
 pub(super) struct DiffQuery {
-    pub to: Option<u16>,
+    pub to: Option<String>,
+}
+
+impl DiffQuery {
+    /// The year asked for: `None` when none is, `Err` with the text given when it is no year.
+    pub(super) fn year(&self) -> Option<Result<u16, String>> {
+        let to = self.to.as_deref()?.trim();
+        Some(to.parse::<u16>().map_err(|_| to.to_string()))
+    }
 }
 
 pub(super) async fn report(State(live): State<Arc<Live>>) -> Json<Value> {
@@ -87,8 +96,13 @@ pub(super) async fn diagnostics(State(live): State<Arc<Live>>) -> Json<Value> {
 }
 
 pub(super) async fn diff(State(live): State<Arc<Live>>, Query(q): Query<DiffQuery>) -> Response {
-    let Some(to) = q.to else {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "give the other year: /api/diff?to=2025" }))).into_response();
+    let to = match q.year() {
+        Some(Ok(to)) => to,
+        Some(Err(text)) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": format!("`{text}` is not a year: /api/diff?to=2025") })))
+                .into_response()
+        }
+        None => return (StatusCode::BAD_REQUEST, Json(json!({ "error": "give the other year: /api/diff?to=2025" }))).into_response(),
     };
     let (root, year) = (live.engine.root().to_path_buf(), live.engine.year());
     match blocking(move || diff_document(&root, year, to)).await {

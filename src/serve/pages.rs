@@ -50,7 +50,7 @@ pub(super) async fn tables(State(live): State<Arc<Live>>) -> Html<String> {
 pub(super) async fn unit(State(live): State<Arc<Live>>, UrlPath(id): UrlPath<String>) -> Response {
     let snap = live.engine.current();
     let Some((doc, row)) = unit_document(&live, &snap, &id) else {
-        return not_found_page(&live, &snap).into_response();
+        return not_found_page(&live, &snap, Text::UnknownUnitPage).into_response();
     };
     let history = history(live.engine.root(), &snap, row);
     let r = &snap.report.units[row];
@@ -83,33 +83,45 @@ pub(super) async fn diff(State(live): State<Arc<Live>>, Query(q): Query<DiffQuer
     let lang = live.lang;
     let t = |x: Text| x.get(lang);
     let (root, year) = (live.engine.root().to_path_buf(), live.engine.year());
-    let result = match q.to {
-        Some(to) => Some((to, blocking(move || diff_document(&root, year, to)).await)),
-        None => None,
+    let asked = q.year();
+    let result = match &asked {
+        Some(Ok(to)) => {
+            let to = *to;
+            Some((to.to_string(), blocking(move || diff_document(&root, year, to)).await))
+        }
+        Some(Err(_)) | None => None,
     };
+    let not_a_year = asked.as_ref().and_then(|a| a.as_ref().err());
     let snap = live.engine.current();
     let body = html! {
         form.noprint method="get" action="/diff" {
-            label { (t(Text::DiffChoose)) " " input type="number" name="to" min="2000" max="2100" value=[q.to]; }
+            label { (t(Text::DiffChoose)) " " input type="number" name="to" min="2000" max="2100" value=[asked.as_ref().and_then(|a| a.as_ref().ok())]; }
             " " button type="submit" { "OK" }
         }
         @match &result {
             Some((_, Some(Ok(doc)))) => (diff_view(doc, lang)),
             Some((to, Some(Err(e)))) => p.banner { (t(Text::DiffCannotLoad)) " " (to) ": " (e) },
             Some((to, None)) => p.banner { (t(Text::DiffCannotLoad)) " " (to) },
-            None => {},
+            None => {
+                @if let Some(text) = not_a_year { p.banner { "“" (text) "” " (t(Text::NotAYear)) } }
+            },
         }
     };
     page(&live, &snap, t(Text::NavDiff), body)
 }
 
-pub(super) async fn not_found(State(live): State<Arc<Live>>) -> Response {
+/// Any other address: a JSON error under `/api/`, else a page that says there is no such page.
+pub(super) async fn not_found(State(live): State<Arc<Live>>, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        let error = serde_json::json!({ "error": format!("no such address: {}", uri.path()) });
+        return (StatusCode::NOT_FOUND, axum::Json(error)).into_response();
+    }
     let snap = live.engine.current();
-    not_found_page(&live, &snap).into_response()
+    not_found_page(&live, &snap, Text::UnknownPage).into_response()
 }
 
-fn not_found_page(live: &Live, snap: &Snapshot) -> (StatusCode, Html<String>) {
+fn not_found_page(live: &Live, snap: &Snapshot, what: Text) -> (StatusCode, Html<String>) {
     let t = |x: Text| x.get(live.lang);
-    let body = html! { h1 { (t(Text::UnknownUnitPage)) } p { a href="/" { (t(Text::BackToTables)) } } };
-    (StatusCode::NOT_FOUND, page(live, snap, t(Text::UnknownUnitPage), body))
+    let body = html! { h1 { (t(what)) } p { a href="/" { (t(Text::BackToTables)) } } };
+    (StatusCode::NOT_FOUND, page(live, snap, t(what), body))
 }
