@@ -273,3 +273,29 @@ fn a_run_of_alike_warnings_is_counted_after_three_examples() {
     let err = stderr(&run(t.path(), &["check", "--year", "2023"]));
     assert!(err.starts_with("error[SCORE_ABOVE_MAX]"), "{err}");
 }
+
+#[test]
+fn files_nothing_reads_are_warned_of_with_the_name_that_is_read() {
+    let t = temp_tree();
+    let root = t.path();
+    std::fs::copy(root.join("criteria/2023/tree/02-the-che.toml"), root.join("criteria/2023/tree/09-moi.toml.txt")).unwrap();
+    std::fs::copy(root.join("fixtures/2023/indicators/portal-2023-12-25.csv"), root.join("fixtures/2023/indicators/portal-cu.csv"))
+        .unwrap();
+    std::fs::copy(root.join("rules/2023/tiers.rhai"), root.join("rules/2023/tiers-moi.rhai")).unwrap();
+    // Still scored: the warnings go with the results.
+    let o = run(root, &["score", "--year", "2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for file in ["criteria/2023/tree/09-moi.toml.txt", "fixtures/2023/indicators/portal-cu.csv", "rules/2023/tiers-moi.rhai"] {
+        assert!(err.contains(&format!("warning[UNREAD_FILE]: `{file}` is read by nothing")), "{file}:\n{err}");
+    }
+    let (diags, _) = check_json(root);
+    assert_eq!(diags.iter().filter(|d| d["code"] == "UNREAD_FILE").count(), 3, "{diags:#?}");
+    // A misnamed file that leaves points missing is told beside the errors.
+    std::fs::rename(root.join("fixtures/2023/scores.toml"), root.join("fixtures/2023/Scores.toml")).unwrap();
+    let o = run(root, &["score", "--year", "2023"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[MISSING_DATA]"), "{err}");
+    assert!(err.contains("`fixtures/2023/Scores.toml` is read by nothing") && err.contains("did you mean `scores.toml`?"), "{err}");
+}

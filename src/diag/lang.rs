@@ -53,6 +53,7 @@ pub fn title(code: Code, lang: Lang) -> &'static str {
         Code::SurveyMismatch => ("điểm điều tra từ phiếu khác điểm đã chấm", "survey points differ from the questionnaires"),
         Code::UnknownRound => ("vòng thẩm định không tồn tại", "unknown appraisal round"),
         Code::DecisionNotApplied => ("điểm vòng sau không theo quyết định về giải trình", "next round does not follow its decision"),
+        Code::UnreadFile => ("tệp không được đọc", "a file nothing reads"),
         // Codes added later show their code until they are given a title.
         #[allow(unreachable_patterns)]
         _ => (code.as_str(), code.as_str()),

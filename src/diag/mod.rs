@@ -132,6 +132,8 @@ pub enum Code {
     /// The next round's points do not follow its decision on an explanation
     /// (accepted but still cut, rejected but changed, partly but not in between).
     DecisionNotApplied,
+    /// A file in a year's folders that nothing reads (a misnamed or misplaced file, a script no criterion names).
+    UnreadFile,
 }
 
 impl Code {
@@ -181,6 +183,7 @@ impl Code {
             Code::SurveyMismatch => "SURVEY_MISMATCH",
             Code::UnknownRound => "UNKNOWN_ROUND",
             Code::DecisionNotApplied => "DECISION_NOT_APPLIED",
+            Code::UnreadFile => "UNREAD_FILE",
         }
     }
 }

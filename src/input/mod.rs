@@ -24,5 +24,6 @@ pub mod schema;
 pub mod stats;
 pub mod targets;
 pub mod tomlread;
+pub mod unread;
 pub mod validate;
 pub mod workbook;

@@ -53,7 +53,7 @@ impl Snapshot {
 
     /// Evaluates a loaded rule set once: a set is valid only if it also evaluates.
     pub fn from_rule_set(rule_set: RuleSet, generation: u64) -> Result<Snapshot, Diagnostics> {
-        let (outcome, stats) = evaluate_after(&rule_set, None)?;
+        let (outcome, stats) = evaluate_after(&rule_set, None).map_err(|d| with_warnings(d, &rule_set))?;
         let report = Report::new(&rule_set, &outcome);
         Ok(Snapshot { rule_set, outcome, report, generation, stats })
     }
@@ -61,7 +61,8 @@ impl Snapshot {
     /// Evaluates a reloaded rule set, keeping the points of the leaves the
     /// edit did not touch from `previous`.
     pub fn after(rule_set: RuleSet, previous: &Snapshot) -> Result<Snapshot, Diagnostics> {
-        let (outcome, stats) = evaluate_after(&rule_set, Some((&previous.rule_set, &previous.outcome)))?;
+        let (outcome, stats) =
+            evaluate_after(&rule_set, Some((&previous.rule_set, &previous.outcome))).map_err(|d| with_warnings(d, &rule_set))?;
         let report = Report::new(&rule_set, &outcome);
         Ok(Snapshot { rule_set, outcome, report, generation: previous.generation + 1, stats })
     }
@@ -70,6 +71,13 @@ impl Snapshot {
     pub fn loaded_at(&self) -> SystemTime {
         self.rule_set.loaded_at
     }
+}
+
+/// The errors of an evaluation with the load's warnings after them: a
+/// misnamed file the load warned of is often why points are missing.
+fn with_warnings(mut errors: Diagnostics, rule_set: &RuleSet) -> Diagnostics {
+    errors.0.extend(rule_set.warnings.0.iter().cloned());
+    errors
 }
 
 /// What a reload did.

@@ -13,13 +13,16 @@ use crate::data::Data;
 use crate::diag::{Diagnostics, Severity};
 use crate::formula::compile::Plan;
 use crate::formula::rules::{CompiledScript, Rules};
-use crate::input::fingerprint::{file_digest, fingerprint_with_data, hash_files_known, text_digest, Fingerprint, Kept, Known};
+use crate::input::fingerprint::{
+    file_digest, fingerprint_with_data, hash_files_known, path_key, rule_files, text_digest, Fingerprint, Kept, Known,
+};
 use crate::input::indicators::{load_indicators, IndicatorData, UnitRef};
 use crate::input::load::{load_year_meanwhile, read_self_assessment, self_assessment_path, RawYear, SelfRead, Source, READ_BY_NAME};
 use crate::input::model::Model;
 use crate::input::par::{spawn_beside, Stay};
 use crate::input::raw::RawUnitsFile;
 use crate::input::raw_round::RawSelfFile;
+use crate::input::unread::{unread, Read};
 use crate::input::validate::{
     evidence_required, self_scores_of, validate_early, validate_rest, validate_round, validate_self_scores, validate_survey, Early,
     SelfScored,
@@ -303,6 +306,8 @@ impl RuleSet {
         };
         diags.extend(vdiags);
         let Some(model) = model else {
+            // A misnamed file is often why: it is told beside what is missing.
+            diags.extend(unread_listed(root, (year, data_year), &data_stamp, None, None));
             return Err(diags);
         };
 
@@ -361,6 +366,23 @@ impl RuleSet {
                 None
             }
         };
+        // Every file of the year's folders the fingerprint hashed is read, or told.
+        let mut declared: Vec<PathBuf> = indicators.tables().iter().map(|t| t.file.clone()).collect();
+        declared.extend(raw.survey_answers.iter().map(|s| s.path.clone()));
+        let told = match &fp {
+            Some(f) => unread(
+                root,
+                Read {
+                    year,
+                    data_year,
+                    files: &mut f.files.keys().map(String::as_str),
+                    declared: Some(&declared),
+                    scripts: Some(&script_paths),
+                },
+            ),
+            None => unread_listed(root, (year, data_year), &data_stamp, Some(&declared), Some(&script_paths)),
+        };
+        diags.extend(told);
         if diags.has_errors() {
             return Err(diags);
         }
@@ -391,6 +413,20 @@ impl RuleSet {
             sources,
         })
     }
+}
+
+/// [`unread`] of the files listed here: the data folder's from its stamp,
+/// the criteria folder's walked (a load that ends before its fingerprint).
+fn unread_listed(
+    root: &Path,
+    (year, data_year): (u16, u16),
+    stamp: &DataStamp,
+    declared: Option<&[PathBuf]>,
+    scripts: Option<&[PathBuf]>,
+) -> Diagnostics {
+    let mut keys: Vec<String> = stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok()).map(path_key).collect();
+    keys.extend(rule_files(root, year, &[]).iter().map(|p| path_key(p)));
+    unread(root, Read { year, data_year, files: &mut keys.iter().map(String::as_str), declared, scripts })
 }
 
 /// What a load holds of the data file `p` for its digest: the digest one
