@@ -70,8 +70,16 @@ fn the_environment_chooses_when_no_flag_does() {
         for (k, v) in vars {
             c.env(k, v);
         }
-        stdout(&c.output().unwrap())
+        let o = c.output().unwrap();
+        (stdout(&o), stderr(&o))
     };
+    let explain_err = |vars: &[(&str, &str)]| explain(vars).1;
+    let explain = |vars: &[(&str, &str)]| explain(vars).0;
+    // parindex's own variable with a language it cannot use is told, and the next choice made.
+    let err = explain_err(&[("LANG", "vi_VN.UTF-8"), ("PARINDEX_LANG", "fr")]);
+    assert!(err.contains("warning: PARINDEX_LANG=fr is not a language parindex speaks (vi or en)"), "{err}");
+    assert!(explain(&[("LANG", "vi_VN.UTF-8"), ("PARINDEX_LANG", "fr")]).contains("thứ hạng: 1 trên 15"));
+    assert_eq!(explain_err(&[("LANG", "fr_FR.UTF-8")]), "", "the system's own language is not parindex's to judge");
     assert!(explain(&[("LANG", "vi_VN.UTF-8")]).contains("thứ hạng: 1 trên 15"));
     assert!(explain(&[("LANG", "vi_VN.UTF-8"), ("PARINDEX_LANG", "en")]).contains("rank: 1 of 15"));
     assert!(explain(&[("PARINDEX_LANG", "vi")]).contains("thứ hạng: 1 trên 15"));

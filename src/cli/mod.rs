@@ -437,7 +437,16 @@ static LANG: std::sync::OnceLock<Option<Lang>> = std::sync::OnceLock::new();
 
 /// The language asked for: `--lang`, then `PARINDEX_LANG`, then `LANG`.
 fn chosen_lang() -> Option<Lang> {
-    *LANG.get_or_init(Lang::from_env)
+    *LANG.get_or_init(|| {
+        // `PARINDEX_LANG` is parindex's own: a value it cannot use is told
+        // (`LANG` names the system's language, which may be any).
+        if let Ok(v) = std::env::var("PARINDEX_LANG") {
+            if !v.trim().is_empty() && Lang::parse(&v).is_none() {
+                eoutln!("warning: PARINDEX_LANG={v} is not a language parindex speaks (vi or en); it is not used");
+            }
+        }
+        Lang::from_env()
+    })
 }
 
 /// The language of the text output: English unless one is asked for.
