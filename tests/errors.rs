@@ -299,3 +299,12 @@ fn files_nothing_reads_are_warned_of_with_the_name_that_is_read() {
     assert!(err.contains("error[MISSING_DATA]"), "{err}");
     assert!(err.contains("`fixtures/2023/Scores.toml` is read by nothing") && err.contains("did you mean `scores.toml`?"), "{err}");
 }
+
+#[test]
+fn a_rounding_beyond_ten_decimals() {
+    let t = temp_tree();
+    edit(t.path(), "criteria/2023/index.toml", "leaf = { decimals = 2,", "leaf = { decimals = 29,");
+    let err = broken(t.path(), "TOML_SYNTAX");
+    assert!(err.contains("29 decimals: a rounding keeps from 0 to 10 decimals"), "{err}");
+    assert!(err.contains("criteria/2023/index.toml:49:21"), "at the value: {err}");
+}
