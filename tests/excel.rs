@@ -367,3 +367,23 @@ fn a_file_that_is_no_scoring_sheet_is_refused_and_an_empty_one_is_warned_of() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("names no unit: row 3, the hidden row of unit ids, is empty"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_computed_cell_is_read_as_the_spreadsheet_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("bieu-cham-diem.xlsx");
+    let o = run(&repo(), &["template", "--year", "2023", "--out", template.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let filled = dir.path().join("filled.xlsx");
+    // Criterion 1.1 of so-tttt holds what `=0.1+0.2` leaves in a cell: 0.30000000000000004.
+    refill(
+        &template,
+        &filled,
+        |_| true,
+        |name, r, c, cell| if name == "Biểu chấm điểm sở" && (r, c) == (3, 4) { Data::Float(0.1 + 0.2) } else { cell },
+    );
+    let o = run(&repo(), &["import", "--year", "2023", filled.to_str().unwrap(), "--dry-run"]);
+    let out = stdout(&o);
+    assert!(out.contains("so-tttt 1.1: 2.08 → 0.3 (Biểu chấm điểm sở!E4)"), "{out}\n{}", stderr(&o));
+    assert!(!out.contains("0.30000000000000004"), "{out}");
+}

@@ -106,7 +106,7 @@ pub fn read_sheets(path: &Path) -> Result<BTreeMap<String, Sheet>, Diagnostic> {
         for (r, row) in range.rows().enumerate() {
             let cells = row.iter().map(|d| match d {
                 Data::Empty => Cell::Empty,
-                Data::Float(f) => Decimal::from_str(&f.to_string()).map_or_else(|_| Cell::Text(f.to_string()), Cell::Number),
+                Data::Float(f) => excel_number(*f).map_or_else(|| Cell::Text(f.to_string()), Cell::Number),
                 Data::Int(i) => Cell::Number(Decimal::from(*i)),
                 Data::String(s) if s.trim().is_empty() => Cell::Empty,
                 other => Cell::Text(other.to_string()),
@@ -121,6 +121,17 @@ pub fn read_sheets(path: &Path) -> Result<BTreeMap<String, Sheet>, Diagnostic> {
         out.insert(name, sheet);
     }
     Ok(out)
+}
+
+/// A number of a workbook as the spreadsheet shows it: to 15 significant
+/// digits, the precision Excel keeps and displays. The binary float a cell
+/// holds carries noise beyond them: `=0.1+0.2` holds 0.30000000000000004,
+/// and is read as the 0.3 the official sees.
+fn excel_number(f: f64) -> Option<Decimal> {
+    if !f.is_finite() {
+        return None;
+    }
+    Decimal::from_scientific(&format!("{f:.14e}")).ok().map(|d| d.normalize())
 }
 
 fn csv_cell(t: &str) -> Cell {
@@ -326,6 +337,18 @@ pub fn read_awards(model: &Model, path: &Path, sheets: &BTreeMap<String, Sheet>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_read_to_the_fifteen_digits_a_spreadsheet_shows() {
+        for (f, shown) in
+            [(0.1 + 0.2, "0.3"), (2.08, "2.08"), (1.04 * 3.0, "3.12"), (13.5, "13.5"), (0.0, "0"), (7.0, "7"), (1e-7, "0.0000001")]
+        {
+            assert_eq!(excel_number(f).map(|d| d.to_string()), Some(shown.to_string()), "{f:?}");
+        }
+        assert_eq!(excel_number(123456789.123456789).map(|d| d.to_string()), Some("123456789.123457".to_string()));
+        assert_eq!(excel_number(f64::NAN), None);
+        assert_eq!(excel_number(f64::INFINITY), None);
+    }
 
     #[test]
     fn cells_are_named_as_spreadsheets_name_them() {
