@@ -345,7 +345,7 @@ mod tests {
         {
             assert_eq!(excel_number(f).map(|d| d.to_string()), Some(shown.to_string()), "{f:?}");
         }
-        assert_eq!(excel_number(123456789.123456789).map(|d| d.to_string()), Some("123456789.123457".to_string()));
+        assert_eq!(excel_number(123_456_789.123_456_79).map(|d| d.to_string()), Some("123456789.123457".to_string()));
         assert_eq!(excel_number(f64::NAN), None);
         assert_eq!(excel_number(f64::INFINITY), None);
     }
