@@ -301,10 +301,10 @@ fn files_nothing_reads_are_warned_of_with_the_name_that_is_read() {
 }
 
 #[test]
-fn a_rounding_beyond_ten_decimals() {
+fn a_rounding_beyond_the_decimals_an_exact_decimal_holds() {
     let t = temp_tree();
     edit(t.path(), "criteria/2023/index.toml", "leaf = { decimals = 2,", "leaf = { decimals = 29,");
     let err = broken(t.path(), "TOML_SYNTAX");
-    assert!(err.contains("29 decimals: a rounding keeps from 0 to 10 decimals"), "{err}");
+    assert!(err.contains("29 decimals: a rounding keeps from 0 to 28 decimals"), "{err}");
     assert!(err.contains("criteria/2023/index.toml:49:21"), "at the value: {err}");
 }

@@ -44,19 +44,17 @@ impl RoundMode {
     }
 }
 
-/// The most decimals a rounding keeps. Points are shown with 2 and ratios
-/// with up to 4; beyond 10 an exact decimal of a large total would no
-/// longer hold the digits asked for (28 in all), and the rounding would be
-/// silently less than declared.
-pub const MAX_DECIMALS: u32 = 10;
+/// The most decimals a rounding keeps: those an exact decimal holds. Beyond
+/// them a rounding could not be applied as declared (99 was kept at 28).
+pub const MAX_DECIMALS: u32 = 28;
 
 /// A declared rounding: decimals and mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rounding {
-    /// From 0 to 10 decimals.
+    /// From 0 to 28 decimals.
     #[serde(deserialize_with = "decimals")]
-    #[schemars(range(max = 10))]
+    #[schemars(range(max = 28))]
     pub decimals: u32,
     pub mode: RoundMode,
 }
@@ -65,7 +63,9 @@ pub struct Rounding {
 fn decimals<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = u32::deserialize(d)?;
     if v > MAX_DECIMALS {
-        return Err(serde::de::Error::custom(format!("{v} decimals: a rounding keeps from 0 to {MAX_DECIMALS} decimals")));
+        return Err(serde::de::Error::custom(format!(
+            "{v} decimals: a rounding keeps from 0 to {MAX_DECIMALS} decimals, the most an exact decimal holds"
+        )));
     }
     Ok(v)
 }
