@@ -308,3 +308,13 @@ fn a_rounding_beyond_the_decimals_an_exact_decimal_holds() {
     assert!(err.contains("29 decimals: a rounding keeps from 0 to 28 decimals"), "{err}");
     assert!(err.contains("criteria/2023/index.toml:49:21"), "at the value: {err}");
 }
+
+#[test]
+fn points_written_with_more_digits_than_a_decimal_holds() {
+    let t = temp_tree();
+    // 32 digits: read as the decimal nearest, they would be 2.08 and nothing said.
+    edit(t.path(), "fixtures/2023/scores.toml", "[so-tttt]\n\"1.1\" = 2.08", "[so-tttt]\n\"1.1\" = \"2.0800000000000000000000000000001\"");
+    let err = broken(t.path(), "TOML_SYNTAX");
+    assert!(err.contains("`2.0800000000000000000000000000001` has more digits than an exact decimal holds"), "{err}");
+    assert!(err.contains("fixtures/2023/scores.toml:32:9"), "at the value: {err}");
+}

@@ -243,7 +243,7 @@ struct Year<'a> {
 type Check = Result<(), String>;
 
 fn parse_dec(s: &str) -> Result<Decimal, String> {
-    s.trim().parse::<Decimal>().map_err(|_| format!("`{s}` is not a number"))
+    Decimal::from_str_exact(s.trim()).map_err(|_| format!("`{s}` is not a number, or has more digits than an exact decimal holds"))
 }
 
 /// "low-high", either side may be negative ("-20--10").

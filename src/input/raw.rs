@@ -44,7 +44,13 @@ impl<'de> Deserialize<'de> for Dec {
                 literal_decimal(v).map(Dec).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dec, E> {
-                v.trim().parse::<Decimal>().map(Dec).map_err(|_| E::custom(format!("`{v}` is not a number")))
+                // Exact: a text of more digits than a decimal holds is refused, not rounded.
+                Decimal::from_str_exact(v.trim()).map(Dec).map_err(|e| match e {
+                    rust_decimal::Error::Underflow | rust_decimal::Error::ExceedsMaximumPossibleValue => {
+                        E::custom(format!("`{v}` has more digits than an exact decimal holds: write at most 28"))
+                    }
+                    _ => E::custom(format!("`{v}` is not a number")),
+                })
             }
         }
         d.deserialize_any(V)

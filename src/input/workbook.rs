@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -139,7 +138,8 @@ fn csv_cell(t: &str) -> Cell {
     if t.is_empty() {
         return Cell::Empty;
     }
-    match Decimal::from_str(t) {
+    // Exact: more digits than a decimal holds is not a number of points.
+    match Decimal::from_str_exact(t) {
         Ok(d) => Cell::Number(d),
         Err(_) => Cell::Text(t.to_owned()),
     }
