@@ -32,8 +32,6 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
     let (tb, _) = parindex::input::targets::load_targets(root, to);
     let d = parindex::audit::diff::diff(&a, &b, &ta, &tb);
     let side = data.map(|y| side_by_side(root, from, to, y, text_lang()));
-    // The data asked for but not scored: the diff is shown, the errors after it, exit 1.
-    let side_failed = side.as_ref().is_some_and(|s| s.2.is_some());
     match format {
         DiagFormat::Text => {
             match text_lang() {
@@ -52,14 +50,12 @@ pub(crate) fn diff(root: &Path, from: u16, to: u16, data: Option<u16>, format: D
             out!("{}", json_text(&v));
         }
     }
+    // The data asked for but not scored: the diff is shown, the errors after it, exit 1.
     if let Some((_, _, Some(diags))) = &side {
         print_diags(diags, DiagFormat::Text);
+        return ExitCode::FAILURE;
     }
-    if side_failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::SUCCESS
 }
 
 /// A rule-set diff as text in `lang`, from its JSON: every list of changes it holds, titled.
@@ -111,9 +107,8 @@ fn what_in(what: &str, lang: Lang) -> String {
     s
 }
 
-/// One year's units scored under two rule sets: text (in `lang`) and JSON.
-/// The data of `data` scored under both rule sets: the text, the JSON, and
-/// the errors when either could not score them.
+/// One year's units scored under two rule sets: the text (in `lang`), the
+/// JSON, and the errors when either could not score them.
 fn side_by_side(root: &Path, from: u16, to: u16, data: u16, lang: Lang) -> (String, serde_json::Value, Option<Diagnostics>) {
     let vi = lang == Lang::Vi;
     let w = |en: &'static str, v: &'static str| if vi { v } else { en };

@@ -391,8 +391,6 @@ pub(crate) fn load_or_fail(root: &Path, year: u16) -> Result<Snapshot, ExitCode>
     })
 }
 
-/// Writes a made file (`made`: its bytes, or why they could not be made)
-/// to `out` atomically; says what went wrong.
 /// Refuses (exit 2, before anything is loaded) an `--out` whose extension
 /// is not `ext`: the file written is always of that kind, so a `.csv` or a
 /// `.toml` name would mislabel it, or replace one of the year's files.
@@ -409,6 +407,8 @@ pub(crate) fn out_is(out: &Path, ext: &[&str], kind: &str) -> Result<(), ExitCod
     Err(ExitCode::from(2))
 }
 
+/// Writes a made file (`made`: its bytes, or why they could not be made)
+/// to `out` atomically; says what went wrong.
 pub(crate) fn write_made(out: &Path, made: Result<Vec<u8>, impl std::fmt::Display>) -> Result<(), ExitCode> {
     let bytes = made.map_err(|e| {
         eoutln!("error: cannot make the workbook: {e}");
