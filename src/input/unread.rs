@@ -7,7 +7,9 @@
 //! hashed into the fingerprint like every file of the year's folders, so an
 //! archived year still notices them; here each is a warning
 //! (`UNREAD_FILE`) naming the file, what is read there instead, and the
-//! closest name that would be read.
+//! closest name that would be read. A subfolder of the data that nothing
+//! reads is told once, with its count of files; evidence the
+//! self-assessment names (`file`, relative to the data folder) is read.
 //!
 //! The files are those the fingerprint already listed (no folder is read
 //! twice), and the scripts of `rules/<year>/`.
@@ -47,11 +49,23 @@ pub fn unread(root: &Path, read: Read<'_>) -> Diagnostics {
     let data = format!("fixtures/{}/", read.data_year);
     let declared: Option<Vec<String>> = read.declared.map(|d| d.iter().map(|p| path_key(&normalise(p))).collect());
     let mut out = Diagnostics::default();
+    // A folder of the data that nothing reads (documents kept beside the
+    // data, say) is told once, with its count of files.
+    let mut folders: Vec<(String, usize)> = Vec::new();
     for key in read.files {
         let warning = if let Some(rel) = key.strip_prefix(&criteria) {
             criteria_file(rel)
         } else if let Some(rel) = key.strip_prefix(&data) {
-            data_file(rel, declared.as_deref(), &data)
+            match rel.split_once('/') {
+                Some((dir, _)) if !KNOWN_FOLDERS.contains(&dir) && !is_declared(declared.as_deref(), &data, rel) => {
+                    match folders.iter_mut().find(|(d, _)| d == dir) {
+                        Some((_, n)) => *n += 1,
+                        None => folders.push((dir.to_string(), 1)),
+                    }
+                    None
+                }
+                _ => data_file(rel, declared.as_deref(), &data),
+            }
         } else {
             None
         };
@@ -60,6 +74,14 @@ pub fn unread(root: &Path, read: Read<'_>) -> Diagnostics {
                 Diagnostic::warning(Code::UnreadFile, format!("`{key}` is read by nothing: {what}")).in_file(Path::new(key)).help(help),
             );
         }
+    }
+    for (dir, n) in folders {
+        let path = format!("{data}{dir}/");
+        let files = if n == 1 { "1 file".to_string() } else { format!("{n} files") };
+        let d = Diagnostic::warning(Code::UnreadFile, format!("`{path}` ({files}) is read by nothing: no declaration of the year names its files"))
+            .in_file(Path::new(&path))
+            .help("indicator tables go into `indicators/` and are named in `indicators.toml`; other documents belong outside the year's folder, or are named as evidence in `self-assessment.toml`");
+        out.push(d);
     }
     let Some(scripts) = read.scripts else { return out };
     let rules = Path::new("rules").join(read.year.to_string());
@@ -119,14 +141,25 @@ fn criteria_file(rel: &str) -> Option<(String, String)> {
     }
 }
 
+/// The subfolders of a data folder that hold files of their own kind: each
+/// of their files is told apart; files in any other are told by folder.
+const KNOWN_FOLDERS: [&str; 3] = ["indicators", "survey", "statistics"];
+
+/// Whether `rel` (relative to the data folder `data`) is among the files the
+/// declarations name; with no declarations read, any file may be.
+fn is_declared(declared: Option<&[String]>, data: &str, rel: &str) -> bool {
+    declared.is_none_or(|declared| declared.iter().any(|d| d.strip_prefix(data) == Some(rel)))
+}
+
 /// Why a file under `fixtures/<year>/` is not read (`rel` relative to it), if it is not.
 fn data_file(rel: &str, declared: Option<&[String]>, data: &str) -> Option<(String, String)> {
     if READ_BY_NAME.contains(&rel) || CHECKED_BY_NAME.contains(&rel) {
         return None;
     }
     match declared {
-        Some(declared) if declared.iter().any(|d| d.strip_prefix(data) == Some(rel)) => return None,
-        None if rel.starts_with("indicators/") || rel.starts_with("survey/") => return None,
+        Some(_) if is_declared(declared, data, rel) => return None,
+        // Without the declarations, a file of a subfolder may be any they name.
+        None if rel.contains('/') && !rel.starts_with("statistics/") => return None,
         _ => {}
     }
     let top = !rel.contains('/');
@@ -216,6 +249,19 @@ mod tests {
         assert!(w[5].contains("names no table of this file"), "{}", w[5]);
         assert!(w[6].contains("`survey.toml` names other answers"), "{}", w[6]);
         assert!(w[7].ends_with("move the file out of the year's folder"), "{}", w[7]);
+    }
+
+    #[test]
+    fn a_folder_nothing_reads_is_told_once_and_named_evidence_is_read() {
+        let docs = [
+            "fixtures/2023/tai-lieu/a.pdf",
+            "fixtures/2023/tai-lieu/b.pdf",
+            "fixtures/2023/tai-lieu/c/d.pdf",
+            "fixtures/2023/minh-chung/so-tc/2.2.pdf",
+        ];
+        let w = warned(&docs, &["fixtures/2023/minh-chung/so-tc/2.2.pdf"], &[]);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(w[0].starts_with("`fixtures/2023/tai-lieu/` (3 files) is read by nothing"), "{}", w[0]);
     }
 
     #[test]

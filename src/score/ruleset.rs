@@ -369,6 +369,10 @@ impl RuleSet {
         // Every file of the year's folders the fingerprint hashed is read, or told.
         let mut declared: Vec<PathBuf> = indicators.tables().iter().map(|t| t.file.clone()).collect();
         declared.extend(raw.survey_answers.iter().map(|s| s.path.clone()));
+        // Evidence sent with the self-assessment, where it is kept in the data folder.
+        let data_dir = Path::new("fixtures").join(data_year.to_string());
+        let evidence = model.appraisal.iter().flat_map(|a| a.self_scores.values()).flat_map(|s| &s.evidence);
+        declared.extend(evidence.filter_map(|e| e.file.as_deref()).map(|f| data_dir.join(f)));
         let told = match &fp {
             Some(f) => unread(
                 root,
