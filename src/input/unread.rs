@@ -148,7 +148,7 @@ const KNOWN_FOLDERS: [&str; 3] = ["indicators", "survey", "statistics"];
 /// Whether `rel` (relative to the data folder `data`) is among the files the
 /// declarations name; with no declarations read, any file may be.
 fn is_declared(declared: Option<&[String]>, data: &str, rel: &str) -> bool {
-    declared.is_none_or(|declared| declared.iter().any(|d| d.strip_prefix(data) == Some(rel)))
+    declared.map_or(true, |declared| declared.iter().any(|d| d.strip_prefix(data) == Some(rel)))
 }
 
 /// Why a file under `fixtures/<year>/` is not read (`rel` relative to it), if it is not.
