@@ -307,7 +307,7 @@ impl RuleSet {
         diags.extend(vdiags);
         let Some(model) = model else {
             // A misnamed file is often why: it is told beside what is missing.
-            diags.extend(unread_listed(root, (year, data_year), &data_stamp, None, None));
+            diags.extend(unread_listed(root, (year, data_year), &data_stamp, None, None, None));
             return Err(diags);
         };
 
@@ -370,9 +370,10 @@ impl RuleSet {
         let mut declared: Vec<PathBuf> = indicators.tables().iter().map(|t| t.file.clone()).collect();
         declared.extend(raw.survey_answers.iter().map(|s| s.path.clone()));
         // Evidence sent with the self-assessment, where it is kept in the data folder.
-        let data_dir = Path::new("fixtures").join(data_year.to_string());
-        let evidence = model.appraisal.iter().flat_map(|a| a.self_scores.values()).flat_map(|s| &s.evidence);
-        declared.extend(evidence.filter_map(|e| e.file.as_deref()).map(|f| data_dir.join(f)));
+        let evidence = || {
+            let each = model.appraisal.iter().flat_map(|a| a.self_scores.values()).flat_map(|s| &s.evidence);
+            each.filter_map(|e| e.file.clone()).collect::<Vec<String>>()
+        };
         let told = match &fp {
             Some(f) => unread(
                 root,
@@ -381,10 +382,11 @@ impl RuleSet {
                     data_year,
                     files: &mut f.files.keys().map(String::as_str),
                     declared: Some(&declared),
+                    evidence: Some(&evidence),
                     scripts: Some(&script_paths),
                 },
             ),
-            None => unread_listed(root, (year, data_year), &data_stamp, Some(&declared), Some(&script_paths)),
+            None => unread_listed(root, (year, data_year), &data_stamp, Some(&declared), Some(&evidence), Some(&script_paths)),
         };
         diags.extend(told);
         if diags.has_errors() {
@@ -426,11 +428,12 @@ fn unread_listed(
     (year, data_year): (u16, u16),
     stamp: &DataStamp,
     declared: Option<&[PathBuf]>,
+    evidence: Option<&dyn Fn() -> Vec<String>>,
     scripts: Option<&[PathBuf]>,
 ) -> Diagnostics {
     let mut keys: Vec<String> = stamp.iter().filter_map(|(p, _, _)| p.strip_prefix(root).ok()).map(path_key).collect();
     keys.extend(rule_files(root, year, &[]).iter().map(|p| path_key(p)));
-    unread(root, Read { year, data_year, files: &mut keys.iter().map(String::as_str), declared, scripts })
+    unread(root, Read { year, data_year, files: &mut keys.iter().map(String::as_str), declared, evidence, scripts })
 }
 
 /// What a load holds of the data file `p` for its digest: the digest one
